@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { analyzeCommand } from './analyze';
+import { EXIT, reportError } from './errors';
+import { simulateCommand } from './simulate';
+
+const { version } = require('../../package.json') as { version: string };
+
+function program(): Command {
+  const root = new Command('leakhound')
+    .description('does it leak, and where? memory-leak verdicts with the allocation stacks to prove them')
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const cmd of [analyzeCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
+  return root;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; usage mistakes exit 2 (commander has printed the message)
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(err);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

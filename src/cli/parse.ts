@@ -1,0 +1,22 @@
+import { InvalidArgumentError } from 'commander';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a fraction between 0 and 1');
+  return n;
+}
+
+/** A count with an optional k/M suffix: 200k, 10M, 1500. */
+export function count(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a number such as 200000, 200k or 10M');
+  const n = Math.round(Number(m[1]) * (m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1e3 : 1e6));
+  if (n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}

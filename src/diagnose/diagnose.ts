@@ -1,0 +1,158 @@
+import type { Profile } from '../profile/profile';
+import type { Frame } from '../profile/frames';
+import { classify, Verdict } from './classify';
+import { gatherEvidence, Evidence, Windows } from './evidence';
+import { explain } from './explain';
+
+export { Verdict } from './classify';
+
+export interface DiagnoseOptions {
+  /** The last fraction of the run that counts as shutdown (default 0.02). */
+  exitWindow?: number;
+  /** The first fraction of the run that counts as warm-up (default 0.1). */
+  warmup?: number;
+  /** Points of each live-bytes series (default 64). */
+  points?: number;
+}
+
+export interface GroupDiagnosis {
+  verdict: Verdict;
+  stackId: number;
+  /** The program's frames, innermost first (allocator and start-up frames stripped). */
+  frames: { function: string; file: string; line: number; module: string }[];
+  /** Bytes never freed. */
+  leakedBytes: number;
+  leakedCount: number;
+  /** Bytes retained through the end of the work (leaked or freed only at exit). */
+  retainedBytes: number;
+  retainedCount: number;
+  totalBytes: number;
+  totalCount: number;
+  peakLiveBytes: number;
+  /** Growth of retained memory while the program worked. */
+  growthBytesPerSecond: number;
+  /** The same growth per 1000 allocations of the whole program: per unit of work. */
+  growthBytesPer1kAllocations: number;
+  confidence: number;
+  /** One sentence a person can act on. */
+  explanation: string;
+  /** The numbers behind it. */
+  evidence: string[];
+}
+
+export interface Diagnosis {
+  verdict: 'leak' | 'no-leak';
+  runtimeSeconds: number;
+  allocations: number;
+  groupCount: number;
+  /** Most suspicious first. */
+  groups: GroupDiagnosis[];
+  warnings: string[];
+}
+
+const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, unclear: 2, bounded: 3, temporary: 4 };
+
+/** A verdict for every backtrace group, ranked most suspicious first, and the overall verdict. */
+export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
+  const runtime = profile.runtimeNs;
+  const windows: Windows = {
+    workEndNs: runtime * (1 - (options.exitWindow ?? 0.02)),
+    warmupEndNs: runtime * (options.warmup ?? 0.1),
+    points: options.points ?? 64,
+  };
+  const birth = chainBirths(profile);
+  const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
+  const scored: { g: GroupDiagnosis; score: number }[] = [];
+  for (const [stackId, members] of membersByStack(profile)) {
+    const ev = gatherEvidence(profile, members, windows, birth);
+    const c = classify(ev);
+    const g = describe(profile, stackId, ev, c.verdict, c.rate, c.confidence, allocationsPerNs);
+    const { explanation, evidence } = explain(ev, c, windows, runtime);
+    g.explanation = explanation;
+    g.evidence = evidence;
+    scored.push({ g, score: c.rate * 1e9 * c.confidence });
+  }
+  scored.sort(
+    (a, b) =>
+      SUSPICION[a.g.verdict] - SUSPICION[b.g.verdict] ||
+      b.score - a.score ||
+      b.g.retainedBytes - a.g.retainedBytes ||
+      b.g.totalBytes - a.g.totalBytes ||
+      a.g.stackId - b.g.stackId,
+  );
+  const groups = scored.map((s) => s.g);
+  const leaking = groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
+  return {
+    verdict: leaking ? 'leak' : 'no-leak',
+    runtimeSeconds: runtime / 1e9,
+    allocations: profile.columns.count,
+    groupCount: groups.length,
+    groups,
+    warnings: [...profile.info.warnings],
+  };
+}
+
+function describe(
+  profile: Profile,
+  stackId: number,
+  ev: Evidence,
+  verdict: Verdict,
+  rateBytesPerNs: number,
+  confidence: number,
+  allocationsPerNs: number,
+): GroupDiagnosis {
+  const frames = profile.backtrace(stackId).strip().frames.map((f: Frame) => ({
+    function: f.function,
+    file: f.file,
+    line: f.line,
+    module: f.module,
+  }));
+  return {
+    verdict,
+    stackId,
+    frames,
+    leakedBytes: ev.leakedBytes,
+    leakedCount: ev.leakedCount,
+    retainedBytes: ev.survivorBytes,
+    retainedCount: ev.survivorCount,
+    totalBytes: ev.bytes,
+    totalCount: ev.count,
+    peakLiveBytes: ev.peakLiveBytes,
+    growthBytesPerSecond: rateBytesPerNs * 1e9,
+    growthBytesPer1kAllocations: allocationsPerNs > 0 ? (rateBytesPerNs / allocationsPerNs) * 1000 : 0,
+    confidence: Math.round(confidence * 100) / 100,
+    explanation: '',
+    evidence: [],
+  };
+}
+
+/** Column indices of each stack's allocations, by a counting sort (two passes, no per-group arrays to grow). */
+function membersByStack(profile: Profile): Map<number, Uint32Array> {
+  const { stack, count } = profile.columns;
+  const counts = new Uint32Array(profile.stacks.length + 1);
+  for (let i = 0; i < count; i++) counts[stack[i] + 1]++;
+  for (let s = 1; s < counts.length; s++) counts[s] += counts[s - 1];
+  const sorted = new Uint32Array(count);
+  const fill = counts.slice();
+  for (let i = 0; i < count; i++) sorted[fill[stack[i]]++] = i;
+  const groups = new Map<number, Uint32Array>();
+  for (let s = 0; s < profile.stacks.length; s++) {
+    if (counts[s + 1] > counts[s]) groups.set(s, sorted.subarray(counts[s], counts[s + 1]));
+  }
+  return groups;
+}
+
+/**
+ * When each allocation's realloc chain began: a buffer realloc'ed a hundred times
+ * was born with its first allocation. Chains point backwards, so one pass in index
+ * order fills it; only chain members are stored.
+ */
+function chainBirths(profile: Profile): (i: number) => number {
+  const { reallocPrev, allocTime, count } = profile.columns;
+  const born = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    const prev = reallocPrev[i];
+    if (prev >= 0) born.set(i, born.get(prev) ?? allocTime[prev]);
+  }
+  return born.size === 0 ? (i) => allocTime[i] : (i) => born.get(i) ?? allocTime[i];
+}

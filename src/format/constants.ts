@@ -1,0 +1,44 @@
+/** Constants of the .lhp event stream. The spec is docs/FORMAT.md. */
+
+/** PNG-style magic: a high byte, the name, and line-ending bytes that catch text-mode mangling. */
+export const MAGIC = Buffer.from([0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A reader refuses a file whose major version is newer; minor versions only add record types. */
+export const FORMAT_MAJOR = 1;
+export const FORMAT_MINOR = 0;
+
+/** The first four bytes of a zstd frame: a compressed stream is detected by them. */
+export const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/** Record tags. Every record is `tag, varint payloadLength, payload`. */
+export const enum Tag {
+  String = 0x01,
+  Frame = 0x02,
+  Stack = 0x03,
+  Alloc = 0x04,
+  Free = 0x05,
+  Realloc = 0x06,
+  Sample = 0x07,
+  Mark = 0x08,
+  Thread = 0x09,
+  Process = 0x0a,
+  Module = 0x0b,
+  End = 0x0c,
+}
+
+/** The fixed header fields, stored as a length-prefixed JSON object after magic and version. */
+export interface LhpHeader {
+  /** Which recorder wrote the stream: "native", "node", "rss", "simulate", or an importer's name. */
+  recorder: string;
+  /** Clock of every record time; only "monotonic-ns" exists today. */
+  clock: 'monotonic-ns';
+  /** Clock reading at the start, as a decimal string: monotonic nanoseconds exceed 2^53 on long-running hosts. */
+  startNs: string;
+  /** Wall-clock time of the start, ISO 8601. */
+  startWallTime: string;
+  command: string[];
+  pid: number;
+  host: { hostname: string; platform: string; arch: string; cpus: number };
+  /** Free-form settings of the recorder (sampling interval, seed, …). */
+  options?: Record<string, unknown>;
+}

@@ -1,0 +1,261 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { ByteWriter } from './byte-writer';
+import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, Tag } from './constants';
+import { LhpError } from './errors';
+
+export interface FrameInfo {
+  function: string;
+  file?: string;
+  line?: number;
+  module?: string;
+  address?: number;
+}
+
+export interface WriterOptions {
+  /** Compress the finished file with zstd (the reader detects it). Needs the `zstd` command. */
+  compress?: boolean;
+  /** Bytes buffered before a write to the file. */
+  bufferSize?: number;
+}
+
+/**
+ * Writes an .lhp event stream, append-only. Strings, frames and stacks are interned:
+ * each is written once, the first time it is used. Times are nanoseconds since the
+ * header's start and are written as deltas from the previous record's time.
+ */
+export class LhpWriter {
+  private readonly out = new ByteWriter(1 << 20);
+  private readonly payload = new ByteWriter(256);
+  private readonly strings = new Map<string, number>();
+  private readonly frames = new Map<string, number>();
+  private readonly stacks = new Map<string, number>();
+  private lastTime = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly path: string,
+    private readonly fd: number,
+    private readonly options: WriterOptions,
+  ) {
+    this.strings.set('', 0);
+  }
+
+  static create(path: string, header: Partial<LhpHeader> & { recorder: string }, options: WriterOptions = {}): LhpWriter {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'w');
+    } catch (err) {
+      throw new LhpError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const writer = new LhpWriter(path, fd, options);
+    writer.writeHeader(header);
+    return writer;
+  }
+
+  private writeHeader(header: Partial<LhpHeader> & { recorder: string }): void {
+    const full: LhpHeader = {
+      clock: 'monotonic-ns',
+      startNs: process.hrtime.bigint().toString(),
+      startWallTime: new Date().toISOString(),
+      command: [],
+      pid: process.pid,
+      host: { hostname: os.hostname(), platform: os.platform(), arch: os.arch(), cpus: os.cpus().length },
+      ...header,
+    };
+    const json = Buffer.from(JSON.stringify(full), 'utf8');
+    const fixed = Buffer.alloc(MAGIC.length + 8);
+    MAGIC.copy(fixed, 0);
+    fixed.writeUInt16LE(FORMAT_MAJOR, MAGIC.length);
+    fixed.writeUInt16LE(FORMAT_MINOR, MAGIC.length + 2);
+    fixed.writeUInt32LE(json.length, MAGIC.length + 4);
+    this.out.bytes(fixed);
+    this.out.bytes(json);
+  }
+
+  /** Interns a string, writing it the first time; returns its id (0 is the empty string). */
+  string(text: string): number {
+    let id = this.strings.get(text);
+    if (id === undefined) {
+      id = this.strings.size;
+      this.strings.set(text, id);
+      const p = this.begin();
+      p.varint(id);
+      p.bytes(Buffer.from(text, 'utf8'));
+      this.end(Tag.String);
+    }
+    return id;
+  }
+
+  /** Interns a frame; returns its id. */
+  frame(frame: FrameInfo): number {
+    const key = `${frame.address ?? 0}\0${frame.function}\0${frame.file ?? ''}\0${frame.line ?? 0}\0${frame.module ?? ''}`;
+    let id = this.frames.get(key);
+    if (id === undefined) {
+      const fn = this.string(frame.function);
+      const file = this.string(frame.file ?? '');
+      const module = this.string(frame.module ?? '');
+      id = this.frames.size;
+      this.frames.set(key, id);
+      const p = this.begin();
+      p.varint(id);
+      p.varint(frame.address ?? 0);
+      p.varint(fn);
+      p.varint(file);
+      p.varint(frame.line ?? 0);
+      p.varint(module);
+      this.end(Tag.Frame);
+    }
+    return id;
+  }
+
+  /** Interns a stack of frame ids, innermost first; returns its id. */
+  stack(frameIds: readonly number[]): number {
+    const key = frameIds.join(',');
+    let id = this.stacks.get(key);
+    if (id === undefined) {
+      id = this.stacks.size;
+      this.stacks.set(key, id);
+      const p = this.begin();
+      p.varint(id);
+      p.varint(frameIds.length);
+      for (const f of frameIds) p.varint(f);
+      this.end(Tag.Stack);
+    }
+    return id;
+  }
+
+  /** An allocation. `weight` is the bytes a sampled allocation stands for; omitted, it equals `size`. */
+  alloc(timeNs: number, address: number, size: number, stack: number, thread: number, weight?: number): void {
+    const p = this.begin();
+    this.time(p, timeNs);
+    p.varint(address);
+    p.varint(size);
+    p.varint(stack);
+    p.varint(thread);
+    if (weight !== undefined) p.varint(weight);
+    this.end(Tag.Alloc);
+  }
+
+  free(timeNs: number, address: number): void {
+    const p = this.begin();
+    this.time(p, timeNs);
+    p.varint(address);
+    this.end(Tag.Free);
+  }
+
+  /** A realloc: frees `oldAddress` (0: none) and allocates `newAddress`, linked as one chain. */
+  realloc(timeNs: number, oldAddress: number, newAddress: number, size: number, stack: number, thread: number): void {
+    const p = this.begin();
+    this.time(p, timeNs);
+    p.varint(oldAddress);
+    p.varint(newAddress);
+    p.varint(size);
+    p.varint(stack);
+    p.varint(thread);
+    this.end(Tag.Realloc);
+  }
+
+  /** A point of a time series ("rss", "heap.used", "gc.major", …): a non-negative integer. */
+  sample(timeNs: number, series: string, value: number): void {
+    const name = this.string(series);
+    const p = this.begin();
+    this.time(p, timeNs);
+    p.varint(name);
+    p.varint(Math.max(0, Math.round(value)));
+    this.end(Tag.Sample);
+  }
+
+  /** A user or signal marker ("SIGUSR2 dump", "phase: warm-up done"). */
+  mark(timeNs: number, label: string): void {
+    const name = this.string(label);
+    const p = this.begin();
+    this.time(p, timeNs);
+    p.varint(name);
+    this.end(Tag.Mark);
+  }
+
+  thread(tid: number, name: string): void {
+    const nameId = this.string(name);
+    const p = this.begin();
+    p.varint(tid);
+    p.varint(nameId);
+    this.end(Tag.Thread);
+  }
+
+  process(pid: number, ppid: number, command: string): void {
+    const cmd = this.string(command);
+    const p = this.begin();
+    p.varint(pid);
+    p.varint(ppid);
+    p.varint(cmd);
+    this.end(Tag.Process);
+  }
+
+  module(start: number, end: number, path: string): void {
+    const name = this.string(path);
+    const p = this.begin();
+    p.varint(start);
+    p.varint(end);
+    p.varint(name);
+    this.end(Tag.Module);
+  }
+
+  /** Clean shutdown. Its absence tells the reader the recorder was killed or is still running. */
+  finish(timeNs: number): void {
+    const p = this.begin();
+    this.time(p, timeNs);
+    this.end(Tag.End);
+  }
+
+  /** Writes buffered records to the file. */
+  flush(): void {
+    if (this.out.length === 0) return;
+    const data = this.out.view();
+    let done = 0;
+    try {
+      while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done);
+    } catch (err) {
+      throw new LhpError(`cannot write ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    this.out.reset();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.flush();
+    fs.closeSync(this.fd);
+    if (this.options.compress) compressInPlace(this.path);
+  }
+
+  private begin(): ByteWriter {
+    this.payload.reset();
+    return this.payload;
+  }
+
+  private end(tag: Tag): void {
+    this.out.byte(tag);
+    this.out.varint(this.payload.length);
+    this.out.bytes(this.payload.view());
+    if (this.out.length >= (this.options.bufferSize ?? 1 << 20)) this.flush();
+  }
+
+  private time(p: ByteWriter, timeNs: number): void {
+    p.svarint(timeNs - this.lastTime);
+    this.lastTime = timeNs;
+  }
+}
+
+/** Replaces `path` by its zstd-compressed form, through the system's `zstd` command. */
+function compressInPlace(path: string): void {
+  const tmp = `${path}.zst-tmp`;
+  const result = spawnSync('zstd', ['-q', '-f', '-3', path, '-o', tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (result.error || result.status !== 0) {
+    fs.rmSync(tmp, { force: true });
+    const why = result.error ? 'the zstd command is not installed (apt-get install zstd)' : result.stderr.toString().trim();
+    throw new LhpError(`cannot compress ${path}: ${why}; the uncompressed profile is kept`);
+  }
+  fs.renameSync(tmp, path);
+}

@@ -1,0 +1,24 @@
+/**
+ * leakhound's public API: load a recording, query it, diagnose it.
+ *
+ * ```ts
+ * import { load, diagnose } from 'leakhound';
+ * const p = await load('run.lhp');
+ * const groups = p.allocations().onlyLeaked().groupByBacktrace().sortBySize();
+ * console.log(groups.get(0).backtrace().strip().toString());
+ * console.log(diagnose(p).verdict);
+ * ```
+ */
+export { load, loadSync, LoadOptions } from './profile/loader';
+export { Profile, LoadInfo, Mark, Series, ThreadInfo, ProcessInfo, ModuleInfo } from './profile/profile';
+export { Backtrace } from './profile/backtrace';
+export { Frame } from './profile/frames';
+export { AllocationList, Predicate, BacktraceSource } from './query/allocation-list';
+export { Allocation } from './query/allocation';
+export { AllocationGroup, AllocationGroupList } from './query/group-list';
+export { Graph, GraphSeries } from './query/graph';
+export { diagnose, Diagnosis, GroupDiagnosis, Verdict, DiagnoseOptions } from './diagnose/diagnose';
+export { LhpWriter, FrameInfo, WriterOptions } from './format/writer';
+export { readLhp, LhpVisitor, ReadResult } from './format/reader';
+export { LhpHeader } from './format/constants';
+export { LhpError } from './format/errors';

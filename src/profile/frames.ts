@@ -1,0 +1,37 @@
+/** The interned frames of a profile, one entry per frame id. */
+export interface Frame {
+  function: string;
+  file: string;
+  /** 0 when unknown. */
+  line: number;
+  module: string;
+  address: number;
+}
+
+/**
+ * Frames that belong to the allocator, to the recorder itself, or to the usual thin
+ * wrappers around malloc (xmalloc, g_malloc): not the code that decided to allocate.
+ * They are stripped from the inner end of a backtrace.
+ */
+const ALLOCATOR_FRAME =
+  /^(malloc|calloc|realloc|reallocarray|free|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|__libc_\w+|_int_\w+|x(?:malloc|calloc|realloc|strdup)|g_(?:malloc|malloc0|realloc|try_malloc)\w*|operator new(\[\])?|operator delete(\[\])?|_Zn[wa]\w*|_Zd[la]\w*|leakhound_\w+|lh_\w+|alloc::alloc::\w+|__rust_\w+|__rdl_\w+)$/;
+const RECORDER_MODULE = /libleakhound[^/]*\.so/;
+
+/** Process and thread start-up frames, stripped from the outer end of a backtrace. */
+const RUNTIME_FRAME = /^(_start|__libc_start_main\w*|__libc_start_call_main|start_thread|clone3?|__clone\w*|_dl_start\w*)$/;
+
+export function isAllocatorFrame(frame: Frame): boolean {
+  return ALLOCATOR_FRAME.test(frame.function) || RECORDER_MODULE.test(frame.module);
+}
+
+export function isRuntimeFrame(frame: Frame): boolean {
+  return RUNTIME_FRAME.test(frame.function);
+}
+
+/** `function (file:line)`, or what is known of it. */
+export function formatFrame(frame: Frame): string {
+  const where = frame.file ? ` (${frame.file}${frame.line ? `:${frame.line}` : ''})` : '';
+  const name = frame.function || (frame.address ? `0x${frame.address.toString(16)}` : '??');
+  const module = !frame.file && frame.module ? ` [${frame.module}]` : '';
+  return `${name}${where}${module}`;
+}

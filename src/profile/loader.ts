@@ -1,0 +1,191 @@
+import * as fs from 'node:fs';
+import { LhpError } from '../format/errors';
+import { LhpVisitor, readLhp } from '../format/reader';
+import { AddressMap } from './address-map';
+import { ColumnBuilder } from './columns';
+import { Frame } from './frames';
+import { Mark, ModuleInfo, ProcessInfo, Profile, Series, ThreadInfo } from './profile';
+import { progressBar } from './progress';
+
+export interface LoadOptions {
+  /** Show a progress bar on stderr (default: when stderr is a terminal and the file is big). */
+  progress?: boolean;
+}
+
+/** An allocation record is ~12 bytes: guessing the count from the file size avoids most regrowth. */
+const BYTES_PER_ALLOC_GUESS = 14;
+
+/** Loads an .lhp file into a Profile. Throws LhpError (one line) on bad input; a truncated file loads with a warning. */
+export function loadSync(path: string, options: LoadOptions = {}): Profile {
+  let size = 0;
+  try {
+    size = fs.statSync(path).size;
+  } catch {
+    // readLhp reports the missing file
+  }
+  const builder = new ProfileBuilder(path, size / BYTES_PER_ALLOC_GUESS);
+  const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && size > 64 << 20), `loading ${path}`);
+  let result;
+  try {
+    result = readLhp(path, builder, { onProgress: bar?.update });
+  } finally {
+    bar?.stop();
+  }
+  const warnings: string[] = [];
+  if (result.truncated) {
+    warnings.push(
+      `${path} is truncated after byte ${result.completeBytes} (the recorder was killed?): loaded every complete record before it`,
+    );
+  } else if (!result.clean) {
+    warnings.push(`${path} has no end record: the recorder was killed or is still running; loaded everything written so far`);
+  }
+  return builder.build(path, result.header, {
+    compressed: result.compressed,
+    records: result.records,
+    truncated: result.truncated,
+    clean: result.clean,
+    warnings,
+  });
+}
+
+/** Loads an .lhp file into a Profile (the promise form of loadSync). */
+export async function load(path: string, options: LoadOptions = {}): Promise<Profile> {
+  return loadSync(path, options);
+}
+
+class ProfileBuilder implements LhpVisitor {
+  private readonly strings: string[] = [''];
+  private readonly frameList: Frame[] = [];
+  private readonly stacks: Uint32Array[] = [];
+  private readonly columns: ColumnBuilder;
+  private readonly live = new AddressMap(1 << 16);
+  private readonly threadIndex = new Map<number, number>();
+  private readonly threads: ThreadInfo[] = [];
+  private readonly processes: ProcessInfo[] = [];
+  private readonly modules: ModuleInfo[] = [];
+  private readonly samples = new Map<number, { time: number[]; value: number[] }>();
+  private readonly markList: { time: number; label: number }[] = [];
+  private maxTime = 0;
+  private unmatchedFrees = 0;
+  constructor(
+    private readonly path: string,
+    expectedAllocations: number,
+  ) {
+    this.columns = new ColumnBuilder(expectedAllocations);
+  }
+
+  string(id: number, text: string): void {
+    this.strings[id] = text;
+  }
+
+  frame(id: number, address: number, fn: number, file: number, line: number, module: number): void {
+    this.frameList[id] = { function: this.text(fn), file: this.text(file), line, module: this.text(module), address };
+  }
+
+  stack(id: number, frames: Uint32Array): void {
+    for (const f of frames) if (this.frameList[f] === undefined) this.corrupt(`stack ${id} refers to frame ${f}, never defined`);
+    this.stacks[id] = frames.slice();
+  }
+
+  alloc(time: number, address: number, size: number, stack: number, thread: number, weight: number): void {
+    if (this.stacks[stack] === undefined) this.corrupt(`an allocation refers to stack ${stack}, never defined`);
+    const index = this.columns.push(size, weight, stack, this.threadOf(thread), time);
+    const replaced = this.live.set(address, index);
+    // A live address allocated again means its free was not seen: close the old one here.
+    if (replaced >= 0) this.columns.columns.freeTime[replaced] = time;
+    if (time > this.maxTime) this.maxTime = time;
+  }
+
+  free(time: number, address: number): void {
+    const index = this.live.take(address);
+    if (index < 0) {
+      this.unmatchedFrees++;
+      return;
+    }
+    this.columns.columns.freeTime[index] = time;
+    if (time > this.maxTime) this.maxTime = time;
+  }
+
+  realloc(time: number, oldAddress: number, newAddress: number, size: number, stack: number, thread: number): void {
+    const old = oldAddress === 0 ? -1 : this.live.take(oldAddress);
+    if (oldAddress !== 0 && old < 0) this.unmatchedFrees++;
+    this.alloc(time, newAddress, size, stack, thread, size);
+    if (old >= 0) {
+      const c = this.columns.columns;
+      const index = c.count - 1;
+      c.freeTime[old] = time;
+      c.reallocNext[old] = index;
+      c.reallocPrev[index] = old;
+    }
+  }
+
+  sample(time: number, series: number, value: number): void {
+    let s = this.samples.get(series);
+    if (!s) this.samples.set(series, (s = { time: [], value: [] }));
+    s.time.push(time);
+    s.value.push(value);
+    if (time > this.maxTime) this.maxTime = time;
+  }
+
+  mark(time: number, label: number): void {
+    this.markList.push({ time, label });
+    if (time > this.maxTime) this.maxTime = time;
+  }
+
+  thread(tid: number, name: number): void {
+    this.threads[this.threadOf(tid)].name = this.text(name);
+  }
+
+  process(pid: number, ppid: number, command: number): void {
+    this.processes.push({ pid, ppid, command: this.text(command) });
+  }
+
+  module(start: number, end: number, path: number): void {
+    this.modules.push({ start, end, path: this.text(path) });
+  }
+
+  end(time: number): void {
+    if (time > this.maxTime) this.maxTime = time;
+  }
+
+  build(path: string, header: Profile['header'], info: Omit<Profile['info'], 'path' | 'unmatchedFrees'>): Profile {
+    const series = new Map<string, Series>();
+    for (const [id, s] of this.samples) series.set(this.text(id), { time: Float64Array.from(s.time), value: Float64Array.from(s.value) });
+    const marks: Mark[] = this.markList.map((m) => ({ time: m.time, label: this.text(m.label) }));
+    return new Profile({
+      header,
+      strings: this.strings,
+      frames: this.frameList,
+      stacks: this.stacks,
+      columns: this.columns.finish(),
+      threads: this.threads,
+      processes: this.processes,
+      modules: this.modules,
+      series,
+      marks,
+      runtimeNs: this.maxTime,
+      info: { path, unmatchedFrees: this.unmatchedFrees, ...info },
+    });
+  }
+
+  private threadOf(tid: number): number {
+    let index = this.threadIndex.get(tid);
+    if (index === undefined) {
+      index = this.threads.length;
+      if (index > 0xffff) this.corrupt('more than 65536 threads');
+      this.threadIndex.set(tid, index);
+      this.threads.push({ tid, name: '' });
+    }
+    return index;
+  }
+
+  private text(id: number): string {
+    const s = this.strings[id];
+    if (s === undefined) this.corrupt(`a record refers to string ${id}, never defined`);
+    return s;
+  }
+
+  private corrupt(what: string): never {
+    throw new LhpError(`${this.path} is corrupt: ${what}`);
+  }
+}

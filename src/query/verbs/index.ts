@@ -1,0 +1,21 @@
+/** The query verbs, one a file; AllocationList exposes each as a method. */
+export { onlyLeaked } from './only-leaked';
+export { onlyTemporary } from './only-temporary';
+export { onlyMatchingBacktraces } from './only-matching-backtraces';
+export { onlyNotMatchingBacktraces } from './only-not-matching-backtraces';
+export { onlyLeakedOrDeallocatedAfter } from './only-leaked-or-deallocated-after';
+export { onlyDeallocatedAfterAtLeast } from './only-deallocated-after-at-least';
+export { onlyDeallocatedBefore } from './only-deallocated-before';
+export { onlyAliveForAtLeast } from './only-alive-for-at-least';
+export { onlyAliveForAtMost } from './only-alive-for-at-most';
+export { onlyAliveAt } from './only-alive-at';
+export { onlyAllocatedAfter } from './only-allocated-after';
+export { onlyAllocatedBefore } from './only-allocated-before';
+export { onlyLargerThan } from './only-larger-than';
+export { onlySmallerThan } from './only-smaller-than';
+export { onlyPassingThroughFunction } from './only-passing-through-function';
+export { onlyNotPassingThroughFunction } from './only-not-passing-through-function';
+export { onlyPassingThroughSource } from './only-passing-through-source';
+export { onlyFromThread } from './only-from-thread';
+export { onlyReallocated } from './only-reallocated';
+export { groupByBacktrace } from './group-by-backtrace';

@@ -1,0 +1,8 @@
+import type { AllocationList } from '../allocation-list';
+
+/** Allocations live at the instant `seconds` since the start. */
+export function onlyAliveAt(list: AllocationList, seconds: number): AllocationList {
+  const { allocTime, freeTime } = list.profile.columns;
+  const t = seconds * 1e9;
+  return list.where((i) => allocTime[i] <= t && freeTime[i] > t);
+}

@@ -1,0 +1,8 @@
+import type { AllocationList } from '../allocation-list';
+
+/** Allocations freed before `seconds` since the start. */
+export function onlyDeallocatedBefore(list: AllocationList, seconds: number): AllocationList {
+  const free = list.profile.columns.freeTime;
+  const t = seconds * 1e9;
+  return list.where((i) => free[i] < t);
+}

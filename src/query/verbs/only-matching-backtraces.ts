@@ -1,0 +1,9 @@
+import type { AllocationList, BacktraceSource } from '../allocation-list';
+import { stackSet } from './stack-set';
+
+/** Allocations whose backtrace is one of `source`'s (a list, a group, a group list or stack ids). */
+export function onlyMatchingBacktraces(list: AllocationList, source: BacktraceSource): AllocationList {
+  const set = stackSet(source, list.profile.stacks.length);
+  const stack = list.profile.columns.stack;
+  return list.where((i) => set[stack[i]] === 1);
+}
