@@ -23,7 +23,7 @@ export const RULES = {
 export interface Classification {
   verdict: Verdict;
   /** How the verdict was reached, for the explanation. */
-  reason: 'no-survivors' | 'survivors-throughout' | 'steady-growth' | 'late-growth' | 'plateau' | 'start-up';
+  reason: 'no-survivors' | 'survivors-throughout' | 'steady-growth' | 'late-growth' | 'few-survivors' | 'plateau' | 'start-up';
   /** Growth of retained memory, bytes/ns (0 unless leak-like). */
   rate: number;
   /** 0..1: how strongly the evidence supports the verdict. */
@@ -56,6 +56,11 @@ export function classify(ev: Evidence): Classification {
     return leakBy('survivors-throughout', ev.survivorSlopeAll, Math.max(countFactor * 0.5, countFactor * trendConfidence(ev.zAll)));
   }
   if (steady) return leakBy('steady-growth', ev.slopeAll, trendConfidence(Math.min(ev.zAll, ev.zLate)));
+  // A handful of survivors scattered over the run while live bytes rise: a rare leak, or chance.
+  const fewScattered = ev.survivorsInThirds < 3 * RULES.minSpreadSurvivors && thirds.filter((t) => t > 0).length >= 2;
+  if (fewScattered && ev.zAll >= RULES.zSignificant) {
+    return { verdict: 'unclear', reason: 'few-survivors', rate: ev.survivorSlopeAll, confidence: trendConfidence(ev.zAll) / 2 };
+  }
   if (risingLate) return { verdict: 'unclear', reason: 'late-growth', rate: ev.slopeLate, confidence: trendConfidence(ev.zLate) / 2 };
   const startUp = ev.survivorWarmupBytes >= ev.survivorBytes * (1 - RULES.minThirdShare);
   return { verdict: 'bounded', reason: startUp ? 'start-up' : 'plateau', rate: 0, confidence: 1 - trendConfidence(ev.zLate) / 2 };

@@ -34,6 +34,10 @@ export function explain(ev: Evidence, c: Classification, windows: Windows, runti
       explanation = `live memory rose over the later half only (${formatRate(c.rate * 1e9)}): a longer run would tell a leak from a cache still filling up`;
       evidence.push(retained, spread, trend);
       break;
+    case 'few-survivors':
+      explanation = `only ${formatCount(ev.survivorCount)} allocations retained, scattered over the run, while live memory rises: a rare leak or chance; a longer run would tell`;
+      evidence.push(retained, spread, trend);
+      break;
     case 'start-up':
       explanation = `${formatBytes(ev.survivorBytes)} allocated during warm-up and kept, not growing afterwards: start-up state or a pool at its high-water mark`;
       evidence.push(retained, trend);

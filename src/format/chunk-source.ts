@@ -86,3 +86,14 @@ class ZstdSource implements ChunkSource {
     fs.closeSync(this.fd);
   }
 }
+
+/** Size and compression of a file, without reading it; undefined when it cannot be opened. */
+export function sniffFile(path: string): { size: number; compressed: boolean } | undefined {
+  try {
+    const source = openChunkSource(path);
+    source.close();
+    return { size: source.fileSize, compressed: source.compressed };
+  } catch {
+    return undefined;
+  }
+}

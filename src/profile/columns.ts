@@ -67,10 +67,24 @@ export class ColumnBuilder {
     this.cols = copyColumns(this.cols, this.capacity);
   }
 
-  /** The columns trimmed to their length, so no capacity stays resident. */
+  /**
+   * The columns cut to their length. The views keep the unused capacity allocated,
+   * but pages never written are never resident, so this costs address space only.
+   */
   finish(): AllocationColumns {
     const c = this.cols;
-    return this.capacity === c.count ? c : copyColumns(c, c.count);
+    const n = c.count;
+    return {
+      count: n,
+      size: c.size.subarray(0, n),
+      weight: c.weight ? c.weight.subarray(0, n) : null,
+      stack: c.stack.subarray(0, n),
+      thread: c.thread.subarray(0, n),
+      allocTime: c.allocTime.subarray(0, n),
+      freeTime: c.freeTime.subarray(0, n),
+      reallocPrev: c.reallocPrev.subarray(0, n),
+      reallocNext: c.reallocNext.subarray(0, n),
+    };
   }
 }
 

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { sniffFile } from '../format/chunk-source';
 import { LhpError } from '../format/errors';
 import { LhpVisitor, readLhp } from '../format/reader';
 import { AddressMap } from './address-map';
@@ -12,18 +12,19 @@ export interface LoadOptions {
   progress?: boolean;
 }
 
-/** An allocation record is ~12 bytes: guessing the count from the file size avoids most regrowth. */
-const BYTES_PER_ALLOC_GUESS = 14;
+/**
+ * An allocation record takes at least 7 bytes, so size/7 bounds the count of a plain
+ * file: columns that big never regrow, and the pages they never use are never resident.
+ * A compressed file's count is guessed (zstd shrinks a stream about tenfold) and may regrow.
+ */
+const MIN_ALLOC_RECORD_BYTES = 7;
+const COMPRESSION_GUESS = 10;
 
 /** Loads an .lhp file into a Profile. Throws LhpError (one line) on bad input; a truncated file loads with a warning. */
 export function loadSync(path: string, options: LoadOptions = {}): Profile {
-  let size = 0;
-  try {
-    size = fs.statSync(path).size;
-  } catch {
-    // readLhp reports the missing file
-  }
-  const builder = new ProfileBuilder(path, size / BYTES_PER_ALLOC_GUESS);
+  const file = sniffFile(path); // undefined: readLhp reports why the file cannot be read
+  const size = file?.size ?? 0;
+  const builder = new ProfileBuilder(path, (size * (file?.compressed ? COMPRESSION_GUESS : 1)) / MIN_ALLOC_RECORD_BYTES);
   const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && size > 64 << 20), `loading ${path}`);
   let result;
   try {

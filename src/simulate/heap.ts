@@ -1,32 +1,47 @@
+/** Where simulated addresses start: a typical x86-64 heap address. */
+const BASE = 0x5555_0000_0000;
+
 /**
  * A toy allocator for the simulation: addresses come from a bump pointer and are
  * reused LIFO per 16-byte size class, as real allocators reuse freed chunks.
+ * The size of each live chunk sits in a typed array indexed by offset / 16 (a Map
+ * with millions of sets and deletes slowed simulate down quadratically).
  */
 export class SimulatedHeap {
-  private top = 0x55550000_0000;
+  private top = 0;
   private readonly freeLists = new Map<number, number[]>();
-  private readonly sizes = new Map<number, number>();
+  /** Requested size by offset / 16; 0 = not live. */
+  private sizes = new Float64Array(1 << 16);
 
   malloc(size: number): number {
     const cls = sizeClass(size);
-    const address = this.freeLists.get(cls)?.pop() ?? this.bump(cls);
-    this.sizes.set(address, cls);
-    return address;
+    const offset = this.freeLists.get(cls)?.pop() ?? this.bump(cls);
+    this.sizes[offset / 16] = Math.max(size, 1);
+    return BASE + offset;
   }
 
-  free(address: number): void {
-    const cls = this.sizes.get(address);
-    if (cls === undefined) throw new Error(`simulated double free of 0x${address.toString(16)}`);
-    this.sizes.delete(address);
+  /** Frees a chunk; returns its size. */
+  free(address: number): number {
+    const offset = address - BASE;
+    const size = this.sizes[offset / 16];
+    if (!size) throw new Error(`simulated double free of 0x${address.toString(16)}`);
+    this.sizes[offset / 16] = 0;
+    const cls = sizeClass(size);
     let list = this.freeLists.get(cls);
     if (!list) this.freeLists.set(cls, (list = []));
-    list.push(address);
+    list.push(offset);
+    return size;
   }
 
   private bump(cls: number): number {
-    const address = this.top;
+    const offset = this.top;
     this.top += cls + 16;
-    return address;
+    if (this.top / 16 >= this.sizes.length) {
+      const grown = new Float64Array(this.sizes.length * 2);
+      grown.set(this.sizes);
+      this.sizes = grown;
+    }
+    return offset;
   }
 }
 

@@ -27,6 +27,7 @@ const WORKERS = 3;
 /** One request in a thousand leaks its context. */
 const RARE_LEAK_RATE = 0.001;
 const POOL_SIZE = 200;
+const LOG_REGIONS = [0x7f00_0000_0000, 0x7f10_0000_0000];
 
 /**
  * Writes a deterministic recording of a demo server that shows every pattern the
@@ -69,20 +70,16 @@ export function simulate(options: SimulateOptions): SimulateSummary {
   let allocations = 0;
   let frees = 0;
   let live = 0;
-  const sizes = new Map<number, number>();
   const alloc = (stackId: number, size: number, tid: number): number => {
     const address = heap.malloc(size);
     writer.alloc(now, address, size, stackId, tid);
-    sizes.set(address, size);
     live += size;
     allocations++;
     return address;
   };
   const free = (address: number): void => {
-    heap.free(address);
+    live -= heap.free(address);
     writer.free(now, address);
-    live -= sizes.get(address)!;
-    sizes.delete(address);
     frees++;
   };
   const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
@@ -119,8 +116,8 @@ export function simulate(options: SimulateOptions): SimulateSummary {
     if (unitIndex % 24 === 0) connections.push(alloc(stacks.exit, between(320, 448), tids[0]));
     if (unitIndex % 40 === 0) {
       const size = logSize + 48;
-      const address = heap.malloc(size);
-      if (logBuffer) heap.free(logBuffer);
+      // A growing buffer moves between two big regions, as mremap'ed chunks do.
+      const address = logBuffer === LOG_REGIONS[0] ? LOG_REGIONS[1] : LOG_REGIONS[0];
       writer.realloc(now, logBuffer, address, size, stacks.realloc, tid);
       live += size - logSize;
       allocations++;
