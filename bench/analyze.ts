@@ -31,13 +31,16 @@ console.log(JSON.stringify({ n: profile.columns.count, load: Number(t1 - t0) / 1
   rss: after.rss - before.rss, arrayBuffers: after.arrayBuffers - before.arrayBuffers, peak, verdict: d.verdict }));
 `;
 
+/** The target is per core: pin the measured process to one CPU when taskset exists. */
+const PINNED = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
+console.log(PINNED[0] === 'taskset' ? 'pinned to one core (taskset -c 0)' : 'not pinned: taskset not found');
 console.log('allocations   file MB   load s  analyze s   alloc/s (end to end)   resident B/alloc   columns B/alloc   peak RSS MB');
 try {
   for (const n of sizes.length ? sizes : [1_000_000, 10_000_000]) {
     const file = path.join(dir, `sim-${n}.lhp`);
     simulate({ output: file, allocations: n, seed: 1 });
     const runs = [0, 1, 2].map(() => {
-      const r = spawnSync(process.execPath, ['--expose-gc', '-e', MEASURE, file], { encoding: 'utf8' });
+      const r = spawnSync(PINNED[0], [...PINNED.slice(1), '--expose-gc', '-e', MEASURE, file], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
       return JSON.parse(r.stdout) as { n: number; load: number; analyze: number; rss: number; arrayBuffers: number; peak: number };
     });

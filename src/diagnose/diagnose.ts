@@ -1,7 +1,7 @@
 import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
 import { classify, Verdict } from './classify';
-import { gatherEvidence, Evidence, Windows } from './evidence';
+import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals, Windows } from './evidence';
 import { explain } from './explain';
 
 export { Verdict } from './classify';
@@ -63,8 +63,11 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   const birth = chainBirths(profile);
   const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
   const scored: { g: GroupDiagnosis; score: number }[] = [];
-  for (const [stackId, members] of membersByStack(profile)) {
-    const ev = gatherEvidence(profile, members, windows, birth);
+  const totals = stackTotals(profile, windows, birth);
+  const members = survivorStackMembers(profile, totals);
+  for (let stackId = 0; stackId < profile.stacks.length; stackId++) {
+    if (totals.count[stackId] === 0) continue;
+    const ev = gatherEvidence(profile, stackId, totals, members.get(stackId), windows, birth);
     const c = classify(ev);
     const g = describe(profile, stackId, ev, c.verdict, c.rate, c.confidence, allocationsPerNs);
     const { explanation, evidence } = explain(ev, c, windows, runtime);
@@ -126,18 +129,29 @@ function describe(
   };
 }
 
-/** Column indices of each stack's allocations, by a counting sort (two passes, no per-group arrays to grow). */
-function membersByStack(profile: Profile): Map<number, Uint32Array> {
+/**
+ * Column indices of the allocations of each stack that has survivors, by a counting
+ * sort restricted to those stacks: stacks of temporaries, usually most allocations,
+ * are decided from their totals alone.
+ */
+function survivorStackMembers(profile: Profile, totals: StackTotals): Map<number, Uint32Array> {
   const { stack, count } = profile.columns;
-  const counts = new Uint32Array(profile.stacks.length + 1);
-  for (let i = 0; i < count; i++) counts[stack[i] + 1]++;
-  for (let s = 1; s < counts.length; s++) counts[s] += counts[s - 1];
-  const sorted = new Uint32Array(count);
-  const fill = counts.slice();
-  for (let i = 0; i < count; i++) sorted[fill[stack[i]]++] = i;
+  const start = new Float64Array(profile.stacks.length).fill(-1);
+  let total = 0;
+  for (let s = 0; s < profile.stacks.length; s++) {
+    if (totals.survivorCount[s] === 0) continue;
+    start[s] = total;
+    total += totals.count[s];
+  }
+  const sorted = new Uint32Array(total);
+  const fill = start.slice();
+  for (let i = 0; i < count; i++) {
+    const s = stack[i];
+    if (fill[s] >= 0) sorted[fill[s]++] = i;
+  }
   const groups = new Map<number, Uint32Array>();
   for (let s = 0; s < profile.stacks.length; s++) {
-    if (counts[s + 1] > counts[s]) groups.set(s, sorted.subarray(counts[s], counts[s + 1]));
+    if (start[s] >= 0) groups.set(s, sorted.subarray(start[s], start[s] + totals.count[s]));
   }
   return groups;
 }
@@ -147,7 +161,7 @@ function membersByStack(profile: Profile): Map<number, Uint32Array> {
  * was born with its first allocation. Chains point backwards, so one pass in index
  * order fills it; only chain members are stored.
  */
-function chainBirths(profile: Profile): (i: number) => number {
+function chainBirths(profile: Profile): Birth {
   const { reallocPrev, allocTime, count } = profile.columns;
   const born = new Map<number, number>();
   for (let i = 0; i < count; i++) {

@@ -51,21 +51,83 @@ export interface Evidence {
   meanLifetimeNs: number;
 }
 
+/** When each allocation was born: realloc-chain members inherit the time their chain began. */
+export type Birth = (index: number) => number;
+
 /**
- * Gathers the evidence for one group from its members (column indices).
- * `birth` gives realloc-chain members the time their chain began.
+ * Per-stack totals from one pass over every allocation, in stack-id-indexed arrays.
+ * Only stacks with survivors need their members gathered for the full evidence.
  */
-export function gatherEvidence(profile: Profile, members: Uint32Array, windows: Windows, birth: (i: number) => number): Evidence {
+export interface StackTotals {
+  count: Float64Array;
+  bytes: Float64Array;
+  leakedCount: Float64Array;
+  leakedBytes: Float64Array;
+  freedCount: Float64Array;
+  lifetimeTotal: Float64Array;
+  survivorCount: Float64Array;
+}
+
+/** A survivor is alive at the end of work and was born at least the exit window before it. */
+function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: number) => boolean {
+  const { allocTime, freeTime } = profile.columns;
+  const { workEndNs } = windows;
+  const bornBy = workEndNs - (profile.runtimeNs - workEndNs);
+  return (i) => freeTime[i] > workEndNs && allocTime[i] <= workEndNs && birth(i) <= bornBy;
+}
+
+export function stackTotals(profile: Profile, windows: Windows, birth: Birth): StackTotals {
+  const n = profile.stacks.length;
+  const t: StackTotals = {
+    count: new Float64Array(n),
+    bytes: new Float64Array(n),
+    leakedCount: new Float64Array(n),
+    leakedBytes: new Float64Array(n),
+    freedCount: new Float64Array(n),
+    lifetimeTotal: new Float64Array(n),
+    survivorCount: new Float64Array(n),
+  };
   const c = profile.columns;
+  const { stack, allocTime, freeTime } = c;
   const weight = c.weight ?? c.size;
-  const { workEndNs, warmupEndNs, points } = windows;
-  const exitWindowNs = profile.runtimeNs - workEndNs;
-  const third = (workEndNs - warmupEndNs) / 3;
+  const survives = survivorTest(profile, windows, birth);
+  const workEnd = windows.workEndNs;
+  for (let i = 0; i < c.count; i++) {
+    const s = stack[i];
+    const w = weight[i];
+    const free = freeTime[i];
+    t.count[s]++;
+    t.bytes[s] += w;
+    if (free === Infinity) {
+      t.leakedCount[s]++;
+      t.leakedBytes[s] += w;
+    } else {
+      t.freedCount[s]++;
+      t.lifetimeTotal[s] += free - allocTime[i];
+    }
+    if (free > workEnd && survives(i)) t.survivorCount[s]++;
+  }
+  return t;
+}
+
+/**
+ * The evidence for one stack: totals, and when it has survivors, the details read
+ * from its members (column indices): when survivors were born, live bytes over time.
+ */
+export function gatherEvidence(
+  profile: Profile,
+  stackId: number,
+  totals: StackTotals,
+  members: Uint32Array | undefined,
+  windows: Windows,
+  birth: Birth,
+): Evidence {
+  const freedCount = totals.freedCount[stackId];
   const ev: Evidence = {
-    count: members.length,
-    bytes: 0,
-    leakedCount: 0,
-    leakedBytes: 0,
+    count: totals.count[stackId],
+    bytes: totals.bytes[stackId],
+    leakedCount: totals.leakedCount[stackId],
+    leakedBytes: totals.leakedBytes[stackId],
     survivorCount: 0,
     survivorBytes: 0,
     survivorsFreedBytes: 0,
@@ -85,30 +147,26 @@ export function gatherEvidence(profile: Profile, members: Uint32Array, windows: 
     zAll: 0,
     meanLate: 0,
     meanAll: 0,
-    meanLifetimeNs: 0,
+    meanLifetimeNs: freedCount ? totals.lifetimeTotal[stackId] / freedCount : 0,
   };
-  let lifetimeTotal = 0;
-  let freedCount = 0;
+  if (!members || totals.survivorCount[stackId] === 0) return ev;
+
+  const c = profile.columns;
+  const weight = c.weight ?? c.size;
+  const { workEndNs, warmupEndNs, points } = windows;
+  const third = (workEndNs - warmupEndNs) / 3;
+  const survives = survivorTest(profile, windows, birth);
   const survivorBirths: number[] = [];
   const survivorWeights: number[] = [];
-  for (const i of members) {
+  for (let k = 0; k < members.length; k++) {
+    const i = members[k];
+    if (!survives(i)) continue;
     const w = weight[i];
-    const free = c.freeTime[i];
-    ev.bytes += w;
-    if (free === Infinity) {
-      ev.leakedCount++;
-      ev.leakedBytes += w;
-    } else {
-      freedCount++;
-      lifetimeTotal += free - c.allocTime[i];
-    }
-    if (free <= workEndNs || c.allocTime[i] > workEndNs) continue;
     const born = birth(i);
-    if (born > workEndNs - exitWindowNs) continue;
     ev.survivorCount++;
     ev.survivorBytes += w;
     // Freed, and not by a realloc that carried the memory on: freed at exit.
-    if (free !== Infinity && c.reallocNext[i] < 0) ev.survivorsFreedBytes += w;
+    if (c.freeTime[i] !== Infinity && c.reallocNext[i] < 0) ev.survivorsFreedBytes += w;
     if (born > ev.lastSurvivorBirthNs) ev.lastSurvivorBirthNs = born;
     survivorBirths.push(born);
     survivorWeights.push(w);
@@ -118,8 +176,6 @@ export function gatherEvidence(profile: Profile, members: Uint32Array, windows: 
       ev.survivorsInThirds++;
     }
   }
-  ev.meanLifetimeNs = freedCount ? lifetimeTotal / freedCount : 0;
-  if (ev.survivorCount === 0) return ev;
 
   const live = liveSeries(c, members, 0, workEndNs, points);
   ev.series = { time: live.time, bytes: live.bytes };

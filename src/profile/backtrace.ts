@@ -16,11 +16,6 @@ export class Backtrace {
     return new Backtrace(this.frames.slice(from, to));
   }
 
-  /** Whether any frame's function matches. */
-  passesThrough(fn: RegExp): boolean {
-    return this.frames.some((f) => fn.test(f.function));
-  }
-
   /** One frame a line, outermost first (main at the top), as debuggers print them. */
   toString(): string {
     const outermostFirst = [...this.frames].reverse();

@@ -26,10 +26,15 @@ export function liveSeries(
   const count = new Float64Array(points + 1);
   const step = points > 1 ? (toNs - fromNs) / (points - 1) : 0;
   for (let k = 0; k < points; k++) time[k] = fromNs + k * step;
+  // The first instant at or after t. The division can round either way, so the
+  // estimate is nudged until time[k - 1] < t <= time[k].
   const slot = (t: number): number => {
     if (t <= fromNs) return 0;
     if (step === 0) return points;
-    return Math.min(points, Math.ceil((t - fromNs) / step));
+    let k = Math.min(points, Math.ceil((t - fromNs) / step));
+    while (k > 0 && time[k - 1] >= t) k--;
+    while (k < points && time[k] < t) k++;
+    return k;
   };
   const weight = columns.weight ?? columns.size;
   const n = indices ? indices.length : columns.count;

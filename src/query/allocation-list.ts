@@ -75,7 +75,7 @@ export class AllocationList {
   /** The i-th allocation (in allocation order). */
   get(i: number): Allocation {
     const indices = this.indices();
-    if (i < 0 || i >= indices.length) throw new RangeError(`index ${i} is outside a list of ${indices.length}`);
+    if (!Number.isInteger(i) || i < 0 || i >= indices.length) throw new RangeError(`index ${i} is outside a list of ${indices.length}`);
     return new Allocation(this.profile, indices[i]);
   }
 
@@ -87,7 +87,8 @@ export class AllocationList {
   size(): number {
     const w = this.profile.columns.weight ?? this.profile.columns.size;
     let total = 0;
-    for (const i of this.indices()) total += w[i];
+    const indices = this.indices();
+    for (let k = 0; k < indices.length; k++) total += w[indices[k]];
     return total;
   }
 
@@ -95,7 +96,8 @@ export class AllocationList {
   stackIds(): Set<number> {
     const stack = this.profile.columns.stack;
     const ids = new Set<number>();
-    for (const i of this.indices()) ids.add(stack[i]);
+    const indices = this.indices();
+    for (let k = 0; k < indices.length; k++) ids.add(stack[indices[k]]);
     return ids;
   }
 

@@ -23,7 +23,8 @@ export class AllocationGroup {
   size(): number {
     const w = this.profile.columns.weight ?? this.profile.columns.size;
     let total = 0;
-    for (const i of this.members) total += w[i];
+    const members = this.members;
+    for (let k = 0; k < members.length; k++) total += w[members[k]];
     return total;
   }
 

@@ -8,13 +8,14 @@ export function groupByBacktrace(list: AllocationList): AllocationGroupList {
   const indices = list.indices();
   // Counting sort by stack id: two passes, no per-group arrays to grow.
   const counts = new Uint32Array(profile.stacks.length);
-  for (const i of indices) counts[stack[i]]++;
+  const n = indices.length;
+  for (let k = 0; k < n; k++) counts[stack[indices[k]]]++;
   const starts = new Uint32Array(profile.stacks.length);
   const seen = new Uint8Array(profile.stacks.length);
   const order: number[] = [];
   let at = 0;
-  for (const i of indices) {
-    const s = stack[i];
+  for (let k = 0; k < n; k++) {
+    const s = stack[indices[k]];
     if (seen[s] === 0) {
       seen[s] = 1;
       order.push(s);
@@ -26,7 +27,7 @@ export function groupByBacktrace(list: AllocationList): AllocationGroupList {
   }
   const sorted = new Uint32Array(indices.length);
   const fill = starts.slice();
-  for (const i of indices) sorted[fill[stack[i]]++] = i;
+  for (let k = 0; k < n; k++) sorted[fill[stack[indices[k]]]++] = indices[k];
   const groups = order.map((s) => new AllocationGroup(profile, s, sorted.subarray(starts[s], starts[s] + counts[s])));
   return new AllocationGroupList(profile, groups);
 }

@@ -1,9 +1,10 @@
 import type { AllocationList } from '../allocation-list';
+import { nanoseconds } from './time';
 
 /** Allocations that lived at most `seconds` (leaked ones live until the end of the run). */
 export function onlyAliveForAtMost(list: AllocationList, seconds: number): AllocationList {
   const { allocTime, freeTime } = list.profile.columns;
   const end = list.profile.runtimeNs;
-  const d = seconds * 1e9;
+  const d = nanoseconds(seconds);
   return list.where((i) => Math.min(freeTime[i], end) - allocTime[i] <= d);
 }

@@ -1,8 +1,9 @@
 import type { AllocationList } from '../allocation-list';
+import { nanoseconds } from './time';
 
 /** Allocations made at or after `seconds` since the start. */
 export function onlyAllocatedAfter(list: AllocationList, seconds: number): AllocationList {
   const alloc = list.profile.columns.allocTime;
-  const t = seconds * 1e9;
+  const t = nanoseconds(seconds);
   return list.where((i) => alloc[i] >= t);
 }

@@ -13,6 +13,10 @@ export function whereBacktrace(list: AllocationList, test: (backtrace: Backtrace
   });
 }
 
+/**
+ * A string is a regex source, as in bytehound. The g and y flags are dropped: they make
+ * test() resume at lastIndex, so a name matched once would fail on the next stack.
+ */
 export function toRegExp(pattern: RegExp | string): RegExp {
-  return typeof pattern === 'string' ? new RegExp(pattern) : pattern;
+  return typeof pattern === 'string' ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
 }
