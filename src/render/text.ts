@@ -18,9 +18,10 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
     g.growthBytesPerSecond > 0 ? formatRate(g.growthBytesPerSecond) : '-',
     `${formatCount(g.retainedCount)}/${formatCount(g.totalCount)}`,
     formatBytes(g.retainedBytes),
+    formatBytes(g.leakedBytes),
     where(g.frames[0]),
   ]);
-  const header = ['#', 'verdict', 'growth', 'retained/all', 'retained', 'allocated at'];
+  const header = ['#', 'verdict', 'growth', 'retained/all', 'retained', 'leaked', 'allocated at'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const pad = (cells: string[]): string =>
     cells.map((cell, c) => (c === cells.length - 1 ? cell : c === 0 || c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
