@@ -29,6 +29,8 @@ export interface GroupDiagnosis {
   totalBytes: number;
   totalCount: number;
   peakLiveBytes: number;
+  /** Live bytes when the work ended (before shutdown). */
+  liveBytesAtEnd: number;
   /** Growth of retained memory while the program worked. */
   growthBytesPerSecond: number;
   /** The same growth per 1000 allocations of the whole program: per unit of work. */
@@ -121,6 +123,7 @@ function describe(
     totalBytes: ev.bytes,
     totalCount: ev.count,
     peakLiveBytes: ev.peakLiveBytes,
+    liveBytesAtEnd: ev.liveBytesAtWorkEnd,
     growthBytesPerSecond: rateBytesPerNs * 1e9,
     growthBytesPer1kAllocations: allocationsPerNs > 0 ? (rateBytesPerNs / allocationsPerNs) * 1000 : 0,
     confidence: Math.round(confidence * 100) / 100,
