@@ -21,8 +21,9 @@ export class ByteWriter {
     this.buf[this.length++] = value;
   }
 
-  /** Unsigned varint of a non-negative integer up to 2^53. */
+  /** Unsigned varint (LEB128) of an integer in 0 ..= 2^53-1; anything else would write a corrupt stream. */
   varint(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`cannot encode ${value} as a varint: expected an integer in 0 ..= 2^53-1`);
     this.ensure(10);
     const buf = this.buf;
     let pos = this.length;
@@ -34,8 +35,9 @@ export class ByteWriter {
     this.length = pos;
   }
 
-  /** Signed varint (zigzag), for time deltas that may step back across thread buffers. */
+  /** Signed varint (zigzag), for time deltas that may step back across thread buffers. An integer in ±(2^52-1). */
   svarint(value: number): void {
+    if (!Number.isInteger(value)) throw new RangeError(`cannot encode ${value} as a signed varint: expected an integer`);
     this.varint(value < 0 ? -2 * value - 1 : 2 * value);
   }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { Decompress } from 'fzstd';
 import { ZSTD_MAGIC } from './constants';
-import { LhpError } from './errors';
+import { describeFsError, LhpError } from './errors';
 
 /** Yields a file's bytes in chunks, decompressing zstd transparently. */
 export interface ChunkSource {
@@ -17,32 +17,55 @@ export interface ChunkSource {
 }
 
 const CHUNK = 8 << 20;
+/** The error code fzstd gives a stream that ends inside a frame. */
+const FZSTD_UNEXPECTED_EOF = 5;
 
 export function openChunkSource(path: string): ChunkSource {
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = fs.openSync(path, 'r');
+    // Linux opens a directory for reading; only the first read fails.
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const fileSize = stat.size;
+    const head = Buffer.alloc(4);
+    const n = readAt(path, fd, head, 0);
+    const compressed = n === 4 && head.equals(ZSTD_MAGIC);
+    return compressed ? new ZstdSource(path, fd, fileSize) : new PlainSource(path, fd, fileSize);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (err as Error).message;
-    throw new LhpError(`cannot read ${path}: ${why}`);
+    if (fd !== undefined) fs.closeSync(fd);
+    if (err instanceof LhpError) throw err;
+    throw readError(path, err);
   }
-  const fileSize = fs.fstatSync(fd).size;
-  const head = Buffer.alloc(4);
-  const n = fs.readSync(fd, head, 0, 4, 0);
-  const compressed = n === 4 && head.equals(ZSTD_MAGIC);
-  return compressed ? new ZstdSource(fd, fileSize) : new PlainSource(fd, fileSize);
+}
+
+function readError(path: string, err: unknown): LhpError {
+  return new LhpError(`cannot read ${path}: ${describeFsError(err)}`);
+}
+
+/** fs.readSync whose failures (EIO, …) are one-line LhpErrors. */
+function readAt(path: string, fd: number, buf: Buffer, position: number): number {
+  try {
+    return fs.readSync(fd, buf, 0, buf.length, position);
+  } catch (err) {
+    throw readError(path, err);
+  }
 }
 
 class PlainSource implements ChunkSource {
   consumed = 0;
   readonly compressed = false;
   readonly cutShort = false;
-  constructor(private readonly fd: number, readonly fileSize: number) {}
+  constructor(
+    private readonly path: string,
+    private readonly fd: number,
+    readonly fileSize: number,
+  ) {}
 
   next(): Uint8Array | null {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const n = fs.readSync(this.fd, buf, 0, CHUNK, this.consumed);
+    // a small file gets a small buffer; reading goes on past fileSize while a recorder appends
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1 << 16, this.fileSize - this.consumed)));
+    const n = readAt(this.path, this.fd, buf, this.consumed);
     if (n === 0) return null;
     this.consumed += n;
     return buf.subarray(0, n);
@@ -61,7 +84,11 @@ class ZstdSource implements ChunkSource {
   private readonly decompressor = new Decompress((chunk) => this.queue.push(chunk));
   private ended = false;
 
-  constructor(private readonly fd: number, readonly fileSize: number) {}
+  constructor(
+    private readonly path: string,
+    private readonly fd: number,
+    readonly fileSize: number,
+  ) {}
 
   next(): Uint8Array | null {
     while (this.queue.length === 0 && !this.ended) this.pump();
@@ -70,12 +97,16 @@ class ZstdSource implements ChunkSource {
 
   private pump(): void {
     const buf = Buffer.allocUnsafe(1 << 20);
-    const n = fs.readSync(this.fd, buf, 0, buf.length, this.consumed);
+    const n = readAt(this.path, this.fd, buf, this.consumed);
     this.consumed += n;
     try {
       this.decompressor.push(buf.subarray(0, n), n === 0);
-    } catch {
-      // fzstd throws when the stream ends inside a frame: keep what was decompressed.
+    } catch (err) {
+      // fzstd's code 5 is "unexpected EOF": the file ends inside a frame, so keep what was
+      // decompressed. Any other code is damage.
+      if ((err as { code?: unknown }).code !== FZSTD_UNEXPECTED_EOF) {
+        throw new LhpError(`${this.path} is corrupt: its zstd compression is damaged (${(err as Error).message})`);
+      }
       this.cutShort = true;
       this.ended = true;
     }

@@ -7,6 +7,10 @@ export const MAGIC = Buffer.from([0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a
 export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
 
+/** Bounds that tell damage from data: no real header or record comes near them. */
+export const MAX_HEADER_JSON = 1 << 24;
+export const MAX_RECORD_PAYLOAD = 1 << 26;
+
 /** The first four bytes of a zstd frame: a compressed stream is detected by them. */
 export const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 

@@ -1,4 +1,4 @@
-import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, Tag } from './constants';
+import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, MAX_HEADER_JSON, MAX_RECORD_PAYLOAD, Tag } from './constants';
 import { ChunkSource, openChunkSource } from './chunk-source';
 import { LhpError } from './errors';
 
@@ -48,6 +48,25 @@ export function readLhp(path: string, visitor: LhpVisitor, options: ReadOptions 
 }
 
 const HEADER_FIXED = MAGIC.length + 8;
+/** A varint of a 64-bit value takes at most 10 bytes; a longer one is damage. */
+const MAX_VARINT_BYTES = 10;
+/** A local copy: the hot loop reads it without a module property lookup. */
+const MAX_PAYLOAD = MAX_RECORD_PAYLOAD;
+
+const RECORD_NAMES: Record<number, string> = {
+  [Tag.String]: 'string',
+  [Tag.Frame]: 'frame',
+  [Tag.Stack]: 'stack',
+  [Tag.Alloc]: 'alloc',
+  [Tag.Free]: 'free',
+  [Tag.Realloc]: 'realloc',
+  [Tag.Sample]: 'sample',
+  [Tag.Mark]: 'mark',
+  [Tag.Thread]: 'thread',
+  [Tag.Process]: 'process',
+  [Tag.Module]: 'module',
+  [Tag.End]: 'end',
+};
 
 class StreamParser {
   private buf: Uint8Array = new Uint8Array(0);
@@ -59,6 +78,11 @@ class StreamParser {
   private clean = false;
   private readonly frameScratch = new Uint32Array(1024);
   private fileMinor = 0;
+  /** The record being parsed: its start in `buf` and the end of its payload, for error messages. */
+  private recordStart = 0;
+  private limit = 0;
+  /** Uncompressed offset where the zero bytes that end the file begin, or -1. */
+  private zeroTail = -1;
 
   constructor(
     private readonly path: string,
@@ -88,8 +112,8 @@ class StreamParser {
       version: { major, minor },
       compressed: this.source.compressed,
       records: this.records,
-      truncated: leftover > 0 || this.source.cutShort,
-      completeBytes: this.base + this.pos,
+      truncated: leftover > 0 || this.source.cutShort || this.zeroTail >= 0,
+      completeBytes: this.zeroTail >= 0 ? this.zeroTail : this.base + this.pos,
       clean: this.clean,
     };
   }
@@ -115,10 +139,14 @@ class StreamParser {
 
   private readHeader(): { header: LhpHeader; major: number; minor: number } {
     while (this.buf.length < HEADER_FIXED && this.fill());
-    const notLhp = `${this.path} is not a leakhound profile (.lhp): wrong magic bytes`;
-    if (this.buf.length < MAGIC.length) throw new LhpError(notLhp);
-    for (let i = 0; i < MAGIC.length; i++) if (this.buf[i] !== MAGIC[i]) throw new LhpError(notLhp);
-    if (this.buf.length < HEADER_FIXED) throw new LhpError(`${this.path} is truncated inside its header: nothing was recorded`);
+    const have = this.buf.length;
+    const cut = `${this.path} is truncated inside its header: nothing was recorded`;
+    // A compressed file can decompress to nothing: empty, or cut before its first block ended.
+    if (have === 0) throw new LhpError(this.source.cutShort ? cut : `${this.path} is empty: no profile was recorded`);
+    for (let i = 0; i < Math.min(have, MAGIC.length); i++) {
+      if (this.buf[i] !== MAGIC[i]) throw new LhpError(`${this.path} is not a leakhound profile (.lhp): wrong magic bytes`);
+    }
+    if (have < HEADER_FIXED) throw new LhpError(cut);
     const view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     const major = view.getUint16(MAGIC.length, true);
     const minor = view.getUint16(MAGIC.length + 2, true);
@@ -127,11 +155,13 @@ class StreamParser {
         `${this.path} uses format ${major}.${minor}, newer than this leakhound reads (${FORMAT_MAJOR}.${FORMAT_MINOR}): upgrade leakhound`,
       );
     }
+    if (major === 0) throw new LhpError(`${this.path} is corrupt: its header says format version 0.${minor}, which does not exist`);
     const jsonLength = view.getUint32(MAGIC.length + 4, true);
-    while (this.buf.length < HEADER_FIXED + jsonLength && this.fill());
-    if (this.buf.length < HEADER_FIXED + jsonLength) {
-      throw new LhpError(`${this.path} is truncated inside its header: nothing was recorded`);
+    if (jsonLength > MAX_HEADER_JSON) {
+      throw new LhpError(`${this.path} is corrupt: its header claims ${jsonLength} bytes of JSON (the limit is ${MAX_HEADER_JSON})`);
     }
+    while (this.buf.length < HEADER_FIXED + jsonLength && this.fill());
+    if (this.buf.length < HEADER_FIXED + jsonLength) throw new LhpError(cut);
     let header: LhpHeader;
     try {
       header = JSON.parse(Buffer.from(this.buf.subarray(HEADER_FIXED, HEADER_FIXED + jsonLength)).toString('utf8'));
@@ -145,8 +175,9 @@ class StreamParser {
     return { header, major, minor };
   }
 
-  private corrupt(what: string, at: number): never {
-    throw new LhpError(`${this.path} is corrupt at byte ${this.base + at}: ${what}`);
+  /** Throws the one-line error for damage at an offset of the (uncompressed) stream. */
+  private corrupt(what: string, offset = this.base + this.recordStart): never {
+    throw new LhpError(`${this.path} is corrupt at byte ${offset}: ${what}`);
   }
 
   /** Parses every complete record in the buffer; leaves `pos` at the first incomplete one. */
@@ -154,10 +185,12 @@ class StreamParser {
     const buf = this.buf;
     const v = this.visitor;
     const len = buf.length;
+    if (this.zeroTail >= 0) return this.skipZeros(this.pos);
     for (;;) {
       const start = this.pos;
       if (start >= len) return;
       const tag = buf[start];
+      if (tag === 0) return this.skipZeros(start);
       // Payload length: an unsigned varint after the tag.
       let p = start + 1;
       let size = 0;
@@ -168,11 +201,16 @@ class StreamParser {
         b = buf[p++];
         size += (b & 0x7f) * shift;
         shift *= 128;
-        if (shift > 2 ** 35) this.corrupt('record length overflows', start);
+        if (size > MAX_PAYLOAD || shift > 2 ** 35) {
+          this.recordStart = start;
+          this.corrupt(`a record claims more than ${MAX_PAYLOAD} bytes`);
+        }
       }
       const end = p + size;
       if (end > len) return;
       this.pos = p;
+      this.recordStart = start;
+      this.limit = end;
       switch (tag) {
         case Tag.Alloc: {
           const time = this.readTime();
@@ -200,9 +238,8 @@ class StreamParser {
         }
         case Tag.String: {
           const id = this.varint();
-          if (this.pos > end) this.corrupt('string record overruns its length', start);
-          v.string(id, Buffer.from(buf.buffer, buf.byteOffset + this.pos, end - this.pos).toString('utf8'));
-          this.pos = end;
+          if (this.pos > end) this.overrun();
+          v.string(id, Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, end - this.pos).toString('utf8'));
           break;
         }
         case Tag.Frame: {
@@ -217,9 +254,14 @@ class StreamParser {
         case Tag.Stack: {
           const id = this.varint();
           const count = this.varint();
-          if (count > end - this.pos) this.corrupt('stack record overruns its length', start);
+          // each frame id takes at least a byte: a bigger count is damage, not a reason to allocate
+          if (count > end - this.pos) this.corrupt('stack record overruns its length');
           const frames = count <= this.frameScratch.length ? this.frameScratch.subarray(0, count) : new Uint32Array(count);
-          for (let i = 0; i < count; i++) frames[i] = this.varint();
+          for (let i = 0; i < count; i++) {
+            const f = this.varint();
+            if (f > 0xffffffff) this.corrupt(`stack ${id} refers to frame ${f}, beyond 2^32-1`);
+            frames[i] = f;
+          }
           v.stack(id, frames);
           break;
         }
@@ -258,13 +300,25 @@ class StreamParser {
         default:
           // A newer minor version may add record types: skip them. In a file of our own
           // version an unknown tag can only be damage.
-          if (this.fileMinor <= FORMAT_MINOR) this.corrupt(`unknown record type 0x${tag.toString(16)}`, start);
-          this.pos = end;
+          if (this.fileMinor <= FORMAT_MINOR) this.corrupt(`unknown record type 0x${tag.toString(16)}`);
       }
-      if (this.pos > end) this.corrupt(`record 0x${tag.toString(16)} overruns its length`, start);
-      this.pos = end;
+      if (this.pos > end) this.overrun();
+      this.pos = end; // a newer minor version may append fields to a record: skip them
       this.records++;
     }
+  }
+
+  /**
+   * Tag 0 is never written. Zeros up to the end of the file are the unwritten tail of a
+   * preallocated or memory-mapped file whose recorder died: truncation, not damage.
+   */
+  private skipZeros(from: number): void {
+    if (this.zeroTail < 0) this.zeroTail = this.base + from;
+    const buf = this.buf;
+    let p = from;
+    while (p < buf.length && buf[p] === 0) p++;
+    if (p < buf.length) this.corrupt('unknown record type 0x0', this.zeroTail);
+    this.pos = p;
   }
 
   private readTime(): number {
@@ -274,17 +328,44 @@ class StreamParser {
     return this.time;
   }
 
+  /** An unsigned LEB128 varint of the current record. */
   private varint(): number {
+    // Fast path: one byte. Past the record's end it may read the next record's bytes; the
+    // caller's check after the record catches that overrun.
+    const b = this.buf[this.pos];
+    if (b < 0x80) {
+      this.pos++;
+      return b;
+    }
+    return this.longVarint();
+  }
+
+  /**
+   * Bytes past the end of the buffer read as undefined, which ends the number; the
+   * check after each record turns any read past the record's end into an error.
+   */
+  private longVarint(): number {
     const buf = this.buf;
-    let b = buf[this.pos++];
-    if (b < 0x80) return b;
+    let pos = this.pos;
+    let b = buf[pos++];
     let value = b & 0x7f;
     let shift = 128;
-    do {
-      b = buf[this.pos++];
+    for (let n = 1; n < MAX_VARINT_BYTES; n++) {
+      b = buf[pos++];
       value += (b & 0x7f) * shift;
+      if (!(b >= 0x80)) {
+        this.pos = pos;
+        return value;
+      }
       shift *= 128;
-    } while (b & 0x80 && shift < 2 ** 63);
-    return value;
+    }
+    this.pos = pos;
+    if (pos > this.limit) this.overrun();
+    return this.corrupt(`a number is longer than ${MAX_VARINT_BYTES} bytes`);
+  }
+
+  private overrun(): never {
+    const tag = this.buf[this.recordStart];
+    return this.corrupt(`${RECORD_NAMES[tag] ?? `0x${tag.toString(16)}`} record overruns its length`);
   }
 }

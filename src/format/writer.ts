@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { ByteWriter } from './byte-writer';
 import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, Tag } from './constants';
-import { LhpError } from './errors';
+import { describeFsError, LhpError } from './errors';
 
 export interface FrameInfo {
   function: string;
@@ -31,8 +31,12 @@ export class LhpWriter {
   private readonly strings = new Map<string, number>();
   private readonly frames = new Map<string, number>();
   private readonly stacks = new Map<string, number>();
+  /** Time of the last record written, and of the record being built. */
   private lastTime = 0;
+  private recordTime = 0;
   private closed = false;
+  /** Bytes in the file: every one of them belongs to a complete record (or the header). */
+  private written = 0;
 
   private constructor(
     private readonly path: string,
@@ -45,9 +49,11 @@ export class LhpWriter {
   static create(path: string, header: Partial<LhpHeader> & { recorder: string }, options: WriterOptions = {}): LhpWriter {
     let fd: number;
     try {
-      fd = fs.openSync(path, 'w');
+      // O_APPEND: after a failed flush is cut off (see flush), the next one lands at the new end.
+      const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
+      fd = fs.openSync(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o666);
     } catch (err) {
-      throw new LhpError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new LhpError(`cannot write ${path}: ${describeFsError(err)}`);
     }
     const writer = new LhpWriter(path, fd, options);
     writer.writeHeader(header);
@@ -97,7 +103,6 @@ export class LhpWriter {
       const file = this.string(frame.file ?? '');
       const module = this.string(frame.module ?? '');
       id = this.frames.size;
-      this.frames.set(key, id);
       const p = this.begin();
       p.varint(id);
       p.varint(frame.address ?? 0);
@@ -106,6 +111,7 @@ export class LhpWriter {
       p.varint(frame.line ?? 0);
       p.varint(module);
       this.end(Tag.Frame);
+      this.frames.set(key, id); // only once written: a bad field throws before the frame exists
     }
     return id;
   }
@@ -116,12 +122,12 @@ export class LhpWriter {
     let id = this.stacks.get(key);
     if (id === undefined) {
       id = this.stacks.size;
-      this.stacks.set(key, id);
       const p = this.begin();
       p.varint(id);
       p.varint(frameIds.length);
       for (const f of frameIds) p.varint(f);
       this.end(Tag.Stack);
+      this.stacks.set(key, id); // only once written: a bad frame id throws before the stack exists
     }
     return id;
   }
@@ -134,7 +140,7 @@ export class LhpWriter {
     p.varint(size);
     p.varint(stack);
     p.varint(thread);
-    if (weight !== undefined) p.varint(weight);
+    if (weight !== undefined && weight !== size) p.varint(weight);
     this.end(Tag.Alloc);
   }
 
@@ -217,34 +223,53 @@ export class LhpWriter {
     try {
       while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done);
     } catch (err) {
-      throw new LhpError(`cannot write ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      // A full disk may have taken part of the buffer: cut it off, so that the file still
+      // ends after a complete record, and keep the records for a later flush.
+      try {
+        fs.ftruncateSync(this.fd, this.written);
+      } catch {
+        // not a regular file: nothing to cut
+      }
+      throw new LhpError(`cannot write ${this.path}: ${describeFsError(err)}`);
     }
+    this.written += data.length;
     this.out.reset();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.flush();
-    fs.closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+    }
     if (this.options.compress) compressInPlace(this.path);
   }
 
   private begin(): ByteWriter {
     this.payload.reset();
+    this.recordTime = this.lastTime;
     return this.payload;
   }
 
+  /** Appends the record built since begin(); only now does its time become the base of the next delta. */
   private end(tag: Tag): void {
+    this.lastTime = this.recordTime;
     this.out.byte(tag);
     this.out.varint(this.payload.length);
     this.out.bytes(this.payload.view());
     if (this.out.length >= (this.options.bufferSize ?? 1 << 20)) this.flush();
   }
 
+  /**
+   * Times are whole nanoseconds: a fractional delta would lose its low bit in the varint,
+   * and the zigzag decoding would read it back with the wrong sign.
+   */
   private time(p: ByteWriter, timeNs: number): void {
-    p.svarint(timeNs - this.lastTime);
-    this.lastTime = timeNs;
+    const t = Math.round(timeNs);
+    p.svarint(t - this.lastTime);
+    this.recordTime = t;
   }
 }
 

@@ -19,12 +19,17 @@ export interface LoadOptions {
  */
 const MIN_ALLOC_RECORD_BYTES = 7;
 const COMPRESSION_GUESS = 10;
+/** Beyond this many, columns start smaller and grow (typed arrays have a size limit; address space is not free). */
+const MAX_PRESIZED_ALLOCATIONS = 64_000_000;
+/** Stack ids live in a Uint32Array column and index a JS array. */
+const MAX_STACK_ID = 2 ** 32 - 2;
 
 /** Loads an .lhp file into a Profile. Throws LhpError (one line) on bad input; a truncated file loads with a warning. */
 export function loadSync(path: string, options: LoadOptions = {}): Profile {
   const file = sniffFile(path); // undefined: readLhp reports why the file cannot be read
   const size = file?.size ?? 0;
-  const builder = new ProfileBuilder(path, (size * (file?.compressed ? COMPRESSION_GUESS : 1)) / MIN_ALLOC_RECORD_BYTES);
+  const estimate = (size * (file?.compressed ? COMPRESSION_GUESS : 1)) / MIN_ALLOC_RECORD_BYTES;
+  const builder = new ProfileBuilder(path, Math.min(estimate, MAX_PRESIZED_ALLOCATIONS));
   const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && size > 64 << 20), `loading ${path}`);
   let result;
   try {
@@ -35,7 +40,7 @@ export function loadSync(path: string, options: LoadOptions = {}): Profile {
   const warnings: string[] = [];
   if (result.truncated) {
     warnings.push(
-      `${path} is truncated after byte ${result.completeBytes} (the recorder was killed?): loaded every complete record before it`,
+      `${path} is truncated after byte ${result.completeBytes}${result.compressed ? ' of its decompressed stream' : ''} (the recorder was killed?): loaded every complete record before it`,
     );
   } else if (!result.clean) {
     warnings.push(`${path} has no end record: the recorder was killed or is still running; loaded everything written so far`);
@@ -84,6 +89,7 @@ class ProfileBuilder implements LhpVisitor {
   }
 
   stack(id: number, frames: Uint32Array): void {
+    if (id > MAX_STACK_ID) this.corrupt(`stack id ${id} is beyond ${MAX_STACK_ID}`);
     for (const f of frames) if (this.frameList[f] === undefined) this.corrupt(`stack ${id} refers to frame ${f}, never defined`);
     this.stacks[id] = frames.slice();
   }
