@@ -34,7 +34,7 @@ console.log(JSON.stringify({ n: profile.columns.count, load: Number(t1 - t0) / 1
 /** The target is per core: pin the measured process to one CPU when taskset exists. */
 const PINNED = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
 console.log(PINNED[0] === 'taskset' ? 'pinned to one core (taskset -c 0)' : 'not pinned: taskset not found');
-console.log('allocations   file MB   load s  analyze s   alloc/s (end to end)   resident B/alloc   columns B/alloc   peak RSS MB');
+console.log('allocations   file MB   load s  analyze s   alloc/s (end to end)   resident B/alloc   reserved B/alloc   peak RSS MB');
 try {
   for (const n of sizes.length ? sizes : [1_000_000, 10_000_000]) {
     const file = path.join(dir, `sim-${n}.lhp`);
@@ -55,7 +55,7 @@ try {
         m.analyze.toFixed(2).padStart(10),
         Math.round(m.n / total).toLocaleString('en-US').padStart(22),
         (m.rss / m.n).toFixed(1).padStart(18),
-        (m.arrayBuffers / m.n).toFixed(1).padStart(17),
+        (m.arrayBuffers / m.n).toFixed(1).padStart(18),
         (m.peak / 1e6).toFixed(0).padStart(13),
       ].join(' '),
     );
