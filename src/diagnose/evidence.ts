@@ -29,8 +29,6 @@ export interface Evidence {
   survivorsInThirds: number;
   /** Survivor bytes born before the end of warm-up. */
   survivorWarmupBytes: number;
-  /** Last survivor's birth, ns. */
-  lastSurvivorBirthNs: number;
   /** Live bytes at points over [0, work end]. */
   series: { time: Float64Array; bytes: Float64Array };
   peakLiveBytes: number;
@@ -46,7 +44,6 @@ export interface Evidence {
   zLate: number;
   zAll: number;
   meanLate: number;
-  meanAll: number;
   /** Mean lifetime of freed allocations, ns. */
   meanLifetimeNs: number;
 }
@@ -134,7 +131,6 @@ export function gatherEvidence(
     survivorThirds: [0, 0, 0],
     survivorsInThirds: 0,
     survivorWarmupBytes: 0,
-    lastSurvivorBirthNs: 0,
     series: { time: new Float64Array(0), bytes: new Float64Array(0) },
     peakLiveBytes: 0,
     liveBytesAtWorkEnd: 0,
@@ -146,7 +142,6 @@ export function gatherEvidence(
     zLate: 0,
     zAll: 0,
     meanLate: 0,
-    meanAll: 0,
     meanLifetimeNs: freedCount ? totals.lifetimeTotal[stackId] / freedCount : 0,
   };
   if (!members || totals.survivorCount[stackId] === 0) return ev;
@@ -167,7 +162,6 @@ export function gatherEvidence(
     ev.survivorBytes += w;
     // Freed, and not by a realloc that carried the memory on: freed at exit.
     if (c.freeTime[i] !== Infinity && c.reallocNext[i] < 0) ev.survivorsFreedBytes += w;
-    if (born > ev.lastSurvivorBirthNs) ev.lastSurvivorBirthNs = born;
     survivorBirths.push(born);
     survivorWeights.push(w);
     if (born < warmupEndNs) ev.survivorWarmupBytes += w;
@@ -194,7 +188,6 @@ export function gatherEvidence(
   ev.zLate = mannKendall(range(live.bytes, half));
   ev.zAll = mannKendall(range(live.bytes, warm));
   ev.meanLate = mean(range(live.bytes, half));
-  ev.meanAll = mean(range(live.bytes, warm));
   return ev;
 }
 
