@@ -4,7 +4,7 @@
 const { spawnSync } = require('node:child_process');
 
 /** command → Debian package */
-const NEEDED = { zstd: 'zstd' };
+const NEEDED = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils' };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = Object.keys(NEEDED).filter((cmd) => !has(cmd));

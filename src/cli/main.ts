@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze';
+import { dumpCommand } from './dump';
 import { EXIT, reportError } from './errors';
+import { recordCommand } from './record';
 import { simulateCommand } from './simulate';
 
 const { version } = require('../../package.json') as { version: string };
@@ -11,8 +13,9 @@ function program(): Command {
     .description('does it leak, and where? memory-leak verdicts with the allocation stacks to prove them')
     .version(version)
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [analyzeCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
+  for (const cmd of [recordCommand(), analyzeCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
   return root;
 }
 

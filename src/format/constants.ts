@@ -5,7 +5,7 @@ export const MAGIC = Buffer.from([0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a
 
 /** A reader refuses a file whose major version is newer; minor versions only add record types. */
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1;
 
 /** Bounds that tell damage from data: no real header or record comes near them. */
 export const MAX_HEADER_JSON = 1 << 24;
@@ -28,6 +28,8 @@ export const enum Tag {
   Process = 0x0a,
   Module = 0x0b,
   End = 0x0c,
+  /** 1.1: what a native frame resolved to after the run; may follow the end record. */
+  Symbol = 0x0d,
 }
 
 /** The fixed header fields, stored as a length-prefixed JSON object after magic and version. */

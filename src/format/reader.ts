@@ -17,6 +17,8 @@ export interface LhpVisitor {
   process(pid: number, ppid: number, command: number): void;
   module(start: number, end: number, path: number): void;
   end(time: number): void;
+  /** `sources` holds (function, file, line) triples, innermost first; only valid during the call. */
+  symbol(frame: number, module: number, sources: Uint32Array): void;
 }
 
 export interface ReadResult {
@@ -66,6 +68,7 @@ const RECORD_NAMES: Record<number, string> = {
   [Tag.Process]: 'process',
   [Tag.Module]: 'module',
   [Tag.End]: 'end',
+  [Tag.Symbol]: 'symbol',
 };
 
 class StreamParser {
@@ -263,6 +266,16 @@ class StreamParser {
             frames[i] = f;
           }
           v.stack(id, frames);
+          break;
+        }
+        case Tag.Symbol: {
+          const frame = this.varint();
+          const module = this.varint();
+          const count = this.varint();
+          if (count * 3 > end - this.pos) this.corrupt('symbol record overruns its length');
+          const sources = new Uint32Array(count * 3);
+          for (let i = 0; i < sources.length; i++) sources[i] = this.varint();
+          v.symbol(frame, module, sources);
           break;
         }
         case Tag.Sample: {

@@ -35,6 +35,8 @@ export class LhpWriter {
   private lastTime = 0;
   private recordTime = 0;
   private closed = false;
+  /** The id of the first string this writer defines (past those of an appended-to file). */
+  private firstStringId = 1;
   /** Bytes in the file: every one of them belongs to a complete record (or the header). */
   private written = 0;
 
@@ -57,6 +59,24 @@ export class LhpWriter {
     }
     const writer = new LhpWriter(path, fd, options);
     writer.writeHeader(header);
+    return writer;
+  }
+
+  /**
+   * Opens a complete, uncompressed stream to append records after its end (the
+   * symbols `record` adds after the run). New strings are numbered from
+   * `nextStringId`, past every string the file defines.
+   */
+  static appendTo(path: string, nextStringId: number): LhpWriter {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+    } catch (err) {
+      throw new LhpError(`cannot write ${path}: ${describeFsError(err)}`);
+    }
+    const writer = new LhpWriter(path, fd, {});
+    writer.written = fs.fstatSync(fd).size;
+    writer.firstStringId = nextStringId;
     return writer;
   }
 
@@ -84,7 +104,7 @@ export class LhpWriter {
   string(text: string): number {
     let id = this.strings.get(text);
     if (id === undefined) {
-      id = this.strings.size;
+      id = this.firstStringId + this.strings.size - 1;
       this.strings.set(text, id);
       const p = this.begin();
       p.varint(id);
@@ -130,6 +150,21 @@ export class LhpWriter {
       this.stacks.set(key, id); // only once written: a bad frame id throws before the stack exists
     }
     return id;
+  }
+
+  /**
+   * What native frame `frame` resolved to after the run: its module and source
+   * frames, innermost first (more than one where calls were inlined).
+   */
+  symbol(frame: number, module: string, sources: readonly { function: string; file: string; line: number }[]): void {
+    const ids = sources.map((s) => [this.string(s.function), this.string(s.file), s.line]);
+    const moduleId = this.string(module);
+    const p = this.begin();
+    p.varint(frame);
+    p.varint(moduleId);
+    p.varint(ids.length);
+    for (const triple of ids) for (const n of triple) p.varint(n);
+    this.end(Tag.Symbol);
   }
 
   /** An allocation. `weight` is the bytes a sampled allocation stands for; omitted, it equals `size`. */

@@ -3,7 +3,9 @@ import { LhpError } from '../format/errors';
 import { LhpVisitor, readLhp } from '../format/reader';
 import { AddressMap } from './address-map';
 import { ColumnBuilder } from './columns';
+import { Resolution } from '../symbolize/symbolize';
 import { Frame } from './frames';
+import { resolveNativeFrames } from './native-frames';
 import { Mark, ModuleInfo, ProcessInfo, Profile, Series, ThreadInfo } from './profile';
 import { progressBar } from './progress';
 
@@ -71,6 +73,7 @@ class ProfileBuilder implements LhpVisitor {
   private readonly modules: ModuleInfo[] = [];
   private readonly samples = new Map<number, { time: number[]; value: number[] }>();
   private readonly markList: { time: number; label: number }[] = [];
+  private readonly symbols = new Map<number, Resolution>();
   private maxTime = 0;
   private unmatchedFrees = 0;
   constructor(
@@ -155,7 +158,15 @@ class ProfileBuilder implements LhpVisitor {
     if (time > this.maxTime) this.maxTime = time;
   }
 
+  symbol(frame: number, module: number, sources: Uint32Array): void {
+    if (this.frameList[frame] === undefined) this.corrupt(`a symbol record refers to frame ${frame}, never defined`);
+    const frames = [];
+    for (let i = 0; i < sources.length; i += 3) frames.push({ function: this.text(sources[i]), file: this.text(sources[i + 1]), line: sources[i + 2] });
+    this.symbols.set(frame, { module: this.text(module), frames });
+  }
+
   build(path: string, header: Profile['header'], info: Omit<Profile['info'], 'path' | 'unmatchedFrees'>): Profile {
+    resolveNativeFrames(this.frameList, this.stacks, this.symbols, this.modules, info.warnings);
     const series = new Map<string, Series>();
     for (const [id, s] of this.samples) series.set(this.text(id), { time: Float64Array.from(s.time), value: Float64Array.from(s.value) });
     const marks: Mark[] = this.markList.map((m) => ({ time: m.time, label: this.text(m.label) }));

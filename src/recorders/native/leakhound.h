@@ -1,0 +1,70 @@
+/*
+ * The native recorder: a library preloaded into the recorded program (LD_PRELOAD).
+ *
+ * Split like heaptrack's "track" half — the hot path only captures return
+ * addresses, deduplicates the stack and appends a few varints to a buffer:
+ *   hooks.c     the interposed malloc family, C++ new/delete, strdup, _exit
+ *   recorder.c  state, the .lhp stream (header, records, buffer, file), clock,
+ *               the flusher thread, signals, fork
+ *   stacks.c    unwinding (frame pointers or DWARF) and the stack/frame tables
+ *   modules.c   the loaded ELF modules, and which of them keep frame pointers
+ * Symbols are resolved after the run, in TypeScript (src/recorders/native/symbolize.ts).
+ */
+#ifndef LEAKHOUND_H
+#define LEAKHOUND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LH_MAX_FRAMES 64
+
+/* Per-thread state. initial-exec TLS: no __tls_get_addr, which may call malloc. */
+#define LH_TLS __thread __attribute__((tls_model("initial-exec")))
+extern LH_TLS int lh_busy;        /* inside the recorder: allocations pass through */
+
+/* recorder.c */
+int lh_active(void);              /* recording, and not re-entered from the recorder */
+void lh_ensure_started(void);
+void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret);
+void lh_record_free(void *ptr);
+void *lh_record_realloc(void *old, size_t size, void *frame, void *ret);
+void lh_finish(void);             /* flush, write the end record, stop recording */
+
+/* The one lock over the buffer and the tables. */
+void lh_lock(void);
+void lh_unlock(void);
+int lh_recording(void);           /* a stream is open */
+
+/* The record encoder, for stacks.c and modules.c: call with the lock held. */
+void lh_emit(uint8_t tag, const uint8_t *payload, size_t length);
+uint32_t lh_emit_string(const char *text, size_t length);
+uint8_t *lh_put_varint(uint8_t *p, uint64_t v);
+
+/* stacks.c */
+struct lh_stack {
+  uintptr_t frames[LH_MAX_FRAMES];
+  uint32_t depth;
+  uint64_t hash;
+};
+void lh_capture(struct lh_stack *stack, void *frame, void *ret);
+uint32_t lh_stack_id(const struct lh_stack *stack); /* lock held; writes new frames/stacks */
+void lh_stacks_reset(void);
+void lh_set_stack_top(void);
+
+/* modules.c */
+void lh_modules_scan(void);       /* lock held: writes module records for new modules */
+void lh_modules_reset(void);
+int lh_in_fp_module(uintptr_t address);
+extern int lh_unwind_mode;        /* LH_UNWIND_* */
+enum { LH_UNWIND_AUTO, LH_UNWIND_FP, LH_UNWIND_DWARF };
+
+/* The real allocator: glibc's own entry points, so no dlsym is needed at start-up. */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+#endif

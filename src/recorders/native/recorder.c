@@ -1,0 +1,582 @@
+/*
+ * The recorder's state and its .lhp stream (docs/FORMAT.md).
+ *
+ * One buffer behind a spin lock holds the encoded records of every thread. The lock
+ * is held only to look the stack up and append a few varints, and it keeps the
+ * file in the order the events happened, which is what the format needs: an
+ * allocation's record before its free, across threads. A flusher thread writes the
+ * buffer out every 100 ms (so a SIGKILL loses at most that much), samples the
+ * resident set size, records SIGUSR2 dump marks and picks up newly loaded modules.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "leakhound.h"
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+enum { TAG_STRING = 1, TAG_ALLOC = 4, TAG_FREE, TAG_REALLOC, TAG_SAMPLE, TAG_MARK, TAG_THREAD, TAG_PROCESS, TAG_END = 0x0c };
+enum { OFF, ON, DONE };
+
+LH_TLS int lh_busy;
+static LH_TLS uint32_t thread_id; /* 0 until the thread's record is written */
+
+static volatile int state = OFF;
+static volatile int lock_word;
+static int fd = -1;
+static int follow = 1;
+static char out_path[4096];
+static char stream_path[4200];
+
+#define BUFFER_SIZE (256 * 1024)
+static uint8_t buffer[BUFFER_SIZE];
+static size_t buffered;
+static uint64_t last_time;
+static uint32_t next_string = 1;
+static uint32_t rss_series;
+
+static volatile sig_atomic_t dump_requested;
+static volatile int flusher_wanted;
+
+/* ---- lock ---- */
+
+static inline void lock(void) {
+  unsigned spins = 0;
+  while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+    if (++spins < 100) __builtin_ia32_pause();
+    else sched_yield();
+  }
+}
+static inline void unlock(void) { __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE); }
+void lh_lock(void) { lock(); }
+void lh_unlock(void) { unlock(); }
+int lh_recording(void) { return state == ON; }
+
+/* ---- clock: nanoseconds since the stream's start, read with the lock held ---- */
+
+static uint64_t start_ns;
+static uint64_t anchor_tsc, cal_tsc, cal_ns, cal_mult; /* ns = cal_ns + (tsc - cal_tsc) * mult / 2^32 */
+
+static uint64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#if defined(__x86_64__)
+/* The TSC costs a third of clock_gettime; it is calibrated against it every flush. */
+static uint64_t now(void) {
+  if (!cal_mult) return monotonic_ns() - start_ns;
+  uint64_t ticks = __rdtsc() - cal_tsc;
+  return cal_ns + (uint64_t)(((unsigned __int128)ticks * cal_mult) >> 32);
+}
+static void calibrate(void) {
+  uint64_t ns = monotonic_ns() - start_ns;
+  uint64_t tsc = __rdtsc();
+  if (ns < 20000000 || tsc <= anchor_tsc) return;
+  cal_mult = (uint64_t)(((unsigned __int128)ns << 32) / (tsc - anchor_tsc));
+  cal_tsc = tsc;
+  cal_ns = ns > last_time ? ns : last_time; /* never step back */
+}
+static void clock_start(void) {
+  start_ns = monotonic_ns();
+  anchor_tsc = __rdtsc();
+  cal_mult = 0;
+}
+#else
+static uint64_t now(void) { return monotonic_ns() - start_ns; }
+static void calibrate(void) {}
+static void clock_start(void) { start_ns = monotonic_ns(); }
+#endif
+
+/* ---- encoding ---- */
+
+uint8_t *lh_put_varint(uint8_t *p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = (uint8_t)v;
+  return p;
+}
+
+static uint8_t *put_time(uint8_t *p, uint64_t t) {
+  int64_t d = (int64_t)(t - last_time);
+  last_time = t;
+  return lh_put_varint(p, d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1);
+}
+
+static void write_all(const uint8_t *data, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      /* A partial record would make the rest unreadable: stop, keep what is written. */
+      static const char msg[] = "leakhound: cannot write the profile (disk full?): recording stopped\n";
+      if (write(2, msg, sizeof msg - 1) < 0) { /* nothing more to do */ }
+      state = DONE;
+      return;
+    }
+    data += w;
+    n -= (size_t)w;
+  }
+}
+
+static void flush_locked(void) {
+  if (buffered && fd >= 0 && state == ON) write_all(buffer, buffered);
+  buffered = 0;
+}
+
+/* Room for n more bytes, flushing first if needed (n is always far below the buffer). */
+static uint8_t *reserve(size_t n) {
+  if (buffered + n > BUFFER_SIZE) flush_locked();
+  return buffer + buffered;
+}
+
+void lh_emit(uint8_t tag, const uint8_t *payload, size_t length) {
+  uint8_t *p = reserve(length + 11);
+  *p++ = tag;
+  p = lh_put_varint(p, length);
+  memcpy(p, payload, length);
+  buffered = (size_t)(p + length - buffer);
+}
+
+uint32_t lh_emit_string(const char *text, size_t length) {
+  if (length > 32768) length = 32768;
+  uint32_t id = next_string++;
+  uint8_t head[8];
+  size_t head_length = (size_t)(lh_put_varint(head, id) - head);
+  uint8_t *p = reserve(length + 24);
+  *p++ = TAG_STRING;
+  p = lh_put_varint(p, head_length + length);
+  memcpy(p, head, head_length);
+  memcpy(p + head_length, text, length);
+  buffered = (size_t)(p + head_length + length - buffer);
+  return id;
+}
+
+/* A record of a time and `count` (0–2) numbers. */
+static void emit_timed(uint8_t tag, int count, uint64_t a, uint64_t b) {
+  uint8_t payload[32], *p = put_time(payload, now());
+  if (count > 0) p = lh_put_varint(p, a);
+  if (count > 1) p = lh_put_varint(p, b);
+  lh_emit(tag, payload, (size_t)(p - payload));
+}
+
+static uint64_t resident_bytes(void) {
+  char text[128];
+  int f = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (f < 0) return 0;
+  ssize_t n = read(f, text, sizeof text - 1);
+  close(f);
+  if (n <= 0) return 0;
+  text[n] = 0;
+  const char *p = strchr(text, ' ');
+  return p ? strtoull(p + 1, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+static uint32_t current_thread(void) {
+  if (thread_id) return thread_id;
+  uint32_t tid = (uint32_t)syscall(SYS_gettid);
+  char name[17] = {0};
+  prctl(PR_GET_NAME, name);
+  uint32_t name_id = lh_emit_string(name, strlen(name));
+  uint8_t payload[16], *p = lh_put_varint(payload, tid);
+  p = lh_put_varint(p, name_id);
+  lh_emit(TAG_THREAD, payload, (size_t)(p - payload));
+  thread_id = tid;
+  return tid;
+}
+
+/* ---- the stream's start: header, process, modules ---- */
+
+static char json[65536];
+static size_t json_length;
+
+static void json_raw(const char *s) {
+  size_t n = strlen(s);
+  if (json_length + n < sizeof json) {
+    memcpy(json + json_length, s, n);
+    json_length += n;
+  }
+}
+
+static void json_string(const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  json_raw("\"");
+  for (size_t i = 0; i < n && json_length + 8 < sizeof json; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      json[json_length++] = '\\';
+      json[json_length++] = (char)c;
+    } else if (c < 0x20) {
+      char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+      json_raw(esc);
+    } else {
+      json[json_length++] = (char)c;
+    }
+  }
+  json_raw("\"");
+}
+
+static void json_number(uint64_t v) {
+  char digits[24];
+  int i = sizeof digits;
+  digits[--i] = 0;
+  do digits[--i] = (char)('0' + v % 10); while ((v /= 10) && i > 0);
+  json_raw(digits + i);
+}
+
+static char cmdline[32768];
+static size_t cmdline_length;
+
+static void read_cmdline(void) {
+  int f = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  cmdline_length = 0;
+  if (f < 0) return;
+  ssize_t n;
+  while (cmdline_length < sizeof cmdline - 1 &&
+         (n = read(f, cmdline + cmdline_length, sizeof cmdline - 1 - cmdline_length)) > 0)
+    cmdline_length += (size_t)n;
+  close(f);
+}
+
+static void write_header(void) {
+  struct timespec wall;
+  struct tm utc;
+  char when[40], host[256] = {0};
+  clock_gettime(CLOCK_REALTIME, &wall);
+  gmtime_r(&wall.tv_sec, &utc);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &utc);
+  snprintf(when + strlen(when), 16, ".%03dZ", (int)(wall.tv_nsec / 1000000) % 1000);
+  gethostname(host, sizeof host - 1);
+
+  json_length = 0;
+  json_raw("{\"recorder\":\"native\",\"clock\":\"monotonic-ns\",\"startNs\":\"");
+  json_number(start_ns);
+  json_raw("\",\"startWallTime\":");
+  json_string(when, strlen(when));
+  json_raw(",\"command\":[");
+  for (size_t i = 0; i < cmdline_length;) {
+    size_t n = strlen(cmdline + i);
+    if (i) json_raw(",");
+    json_string(cmdline + i, n);
+    i += n + 1;
+  }
+  json_raw("],\"pid\":");
+  json_number((uint64_t)getpid());
+  json_raw(",\"host\":{\"hostname\":");
+  json_string(host, strlen(host));
+  json_raw(",\"platform\":\"linux\",\"arch\":");
+#if defined(__x86_64__)
+  json_raw("\"x64\"");
+#elif defined(__aarch64__)
+  json_raw("\"arm64\"");
+#else
+  json_raw("\"unknown\"");
+#endif
+  json_raw(",\"cpus\":");
+  json_number((uint64_t)sysconf(_SC_NPROCESSORS_ONLN));
+  json_raw("},\"options\":{\"unwind\":");
+  json_raw(lh_unwind_mode == LH_UNWIND_FP ? "\"fp\"" : lh_unwind_mode == LH_UNWIND_DWARF ? "\"dwarf\"" : "\"auto\"");
+  json_raw(",\"follow\":");
+  json_raw(follow ? "true" : "false");
+  json_raw("}}");
+
+  /* magic, format 1.1 (1.1 adds symbol records, which the launcher appends) */
+  static const uint8_t magic[12] = {0x89, 'L', 'H', 'P', '\r', '\n', 0x1a, '\n', 1, 0, 1, 0};
+  memcpy(buffer, magic, sizeof magic);
+  uint32_t n = (uint32_t)json_length;
+  uint8_t length[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
+  memcpy(buffer + 12, length, 4);
+  memcpy(buffer + 16, json, json_length);
+  buffered = 16 + json_length;
+}
+
+static void write_process(void) {
+  char command[4096];
+  size_t n = cmdline_length < sizeof command ? cmdline_length : sizeof command - 1;
+  memcpy(command, cmdline, n);
+  for (size_t i = 0; i + 1 < n; i++) if (!command[i]) command[i] = ' ';
+  if (n && !command[n - 1]) n--;
+  uint32_t command_id = lh_emit_string(command, n);
+  uint8_t payload[32], *p = lh_put_varint(payload, (uint64_t)getpid());
+  p = lh_put_varint(p, (uint64_t)getppid());
+  p = lh_put_varint(p, command_id);
+  lh_emit(TAG_PROCESS, payload, (size_t)(p - payload));
+}
+
+/* Opens `<base>.<pid>.lhp` (or `.<pid>.2.lhp`, … when taken) for a process other than the first. */
+static int open_numbered(void) {
+  size_t base = strlen(out_path);
+  if (base > 4 && strcmp(out_path + base - 4, ".lhp") == 0) base -= 4;
+  for (int k = 1; k < 100; k++) {
+    char suffix[48];
+    if (k == 1) snprintf(suffix, sizeof suffix, ".%d.lhp", (int)getpid());
+    else snprintf(suffix, sizeof suffix, ".%d.%d.lhp", (int)getpid(), k);
+    snprintf(stream_path, sizeof stream_path, "%.*s%s", (int)base, out_path, suffix);
+    int f = open(stream_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (f >= 0 || errno != EEXIST) return f;
+  }
+  return -1;
+}
+
+/* Starts a fresh stream for this process image: header, process, module map. */
+static int start_stream(int numbered) {
+  if (numbered) {
+    fd = open_numbered();
+  } else {
+    snprintf(stream_path, sizeof stream_path, "%s", out_path);
+    fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) {
+    char msg[4400];
+    int n = snprintf(msg, sizeof msg, "leakhound: cannot create %s: %s\n", stream_path, strerror(errno));
+    if (write(2, msg, (size_t)n) < 0) { /* stderr closed */ }
+    return 0;
+  }
+  clock_start();
+  last_time = 0;
+  next_string = 1;
+  read_cmdline();
+  write_header();
+  state = ON;
+  lh_stacks_reset();
+  lh_modules_reset();
+  write_process();
+  rss_series = lh_emit_string("rss", 3);
+  flush_locked();
+  return 1;
+}
+
+/* ---- flusher thread, signals ---- */
+
+static void *flusher(void *unused) {
+  (void)unused;
+  lh_busy = 1; /* nothing this thread does is recorded */
+  sigset_t all;
+  sigfillset(&all);
+  sigdelset(&all, SIGUSR2); /* a dump request interrupts the sleep */
+  pthread_sigmask(SIG_SETMASK, &all, NULL);
+  prctl(PR_SET_NAME, "leakhound");
+  while (state == ON) {
+    struct timespec tick = {0, 100000000};
+    nanosleep(&tick, NULL);
+    lh_modules_scan();
+    lock();
+    if (state == ON) {
+      calibrate();
+      emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());
+      if (dump_requested) {
+        dump_requested = 0;
+        emit_timed(TAG_MARK, 1, lh_emit_string("SIGUSR2 dump", 12), 0);
+      }
+      flush_locked();
+    }
+    unlock();
+  }
+  return NULL;
+}
+
+static void start_flusher(void) {
+  pthread_t thread;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_create(&thread, &attr, flusher, NULL);
+  pthread_attr_destroy(&attr);
+}
+
+static void on_dump_signal(int sig) {
+  (void)sig;
+  dump_requested = 1;
+}
+
+/* A crash: write out what is buffered (unless the crash is inside the recorder), then die as before. */
+static void on_crash(int sig) {
+  (void)sig;
+  if (!__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+    flush_locked();
+    state = DONE;
+    unlock();
+  }
+}
+
+static void install_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_dump_signal;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR2, &sa, NULL);
+  static const int crashes[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+  for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++) {
+    struct sigaction old;
+    if (sigaction(crashes[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue;
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigaction(crashes[i], &sa, NULL);
+  }
+}
+
+/* ---- fork: the child gets its own stream, or none with --no-follow ---- */
+
+static void before_fork(void) {
+  lh_busy = 1;
+  lock();
+}
+static void after_fork_parent(void) {
+  unlock();
+  lh_busy = 0;
+}
+static void after_fork_child(void) {
+  thread_id = 0;
+  lh_set_stack_top();
+  buffered = 0;
+  if (fd >= 0) close(fd);
+  fd = -1;
+  state = DONE;
+  if (follow && start_stream(1)) flusher_wanted = 1;
+  unlock();
+  lh_busy = 0;
+}
+
+/* ---- the hot path ---- */
+
+int lh_active(void) { return state == ON && !lh_busy; }
+
+static void begin_event(void) {
+  lh_busy = 1;
+  if (__builtin_expect(flusher_wanted, 0) && __atomic_exchange_n(&flusher_wanted, 0, __ATOMIC_ACQ_REL))
+    start_flusher();
+}
+
+static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack) {
+  uint32_t tid = current_thread();
+  uint32_t stack_id = lh_stack_id(stack);
+  uint8_t payload[64], *p = put_time(payload, now());
+  if (tag == TAG_REALLOC) p = lh_put_varint(p, (uintptr_t)old);
+  p = lh_put_varint(p, (uintptr_t)ptr);
+  p = lh_put_varint(p, size);
+  p = lh_put_varint(p, stack_id);
+  p = lh_put_varint(p, tid);
+  lh_emit(tag, payload, (size_t)(p - payload));
+}
+
+void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret) {
+  begin_event();
+  struct lh_stack stack;
+  lh_capture(&stack, frame, ret);
+  lock();
+  if (state == ON) emit_allocation(TAG_ALLOC, NULL, ptr, size, &stack);
+  unlock();
+  lh_busy = 0;
+}
+
+void lh_record_free(void *ptr) {
+  begin_event();
+  lock();
+  if (state == ON) {
+    uint8_t payload[24], *p = put_time(payload, now());
+    p = lh_put_varint(p, (uintptr_t)ptr);
+    lh_emit(TAG_FREE, payload, (size_t)(p - payload));
+  }
+  unlock();
+  lh_busy = 0;
+}
+
+/*
+ * realloc runs under the lock: once it has released the old block, another thread
+ * may be handed that address, and its alloc record must follow this one.
+ */
+void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
+  begin_event();
+  struct lh_stack stack;
+  lh_capture(&stack, frame, ret);
+  lock();
+  void *ptr = __libc_realloc(old, size);
+  if (state == ON) {
+    if (ptr) emit_allocation(TAG_REALLOC, old, ptr, size, &stack);
+    else if (old && size == 0) emit_timed(TAG_FREE, 1, (uintptr_t)old, 0); /* realloc(p, 0) frees p */
+  }
+  unlock();
+  lh_busy = 0;
+  return ptr;
+}
+
+void lh_finish(void) {
+  lh_busy = 1;
+  lock();
+  if (state == ON) {
+    emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());
+    emit_timed(TAG_END, 0, 0, 0);
+    flush_locked();
+    state = DONE;
+  }
+  unlock();
+}
+
+/* ---- start-up ---- */
+
+static pid_t env_pid(const char *name) {
+  const char *v = getenv(name);
+  return v ? (pid_t)atoi(v) : 0;
+}
+
+__attribute__((constructor)) static void lh_init(void) {
+  const char *out = getenv("LEAKHOUND_OUTPUT");
+  if (!out || !*out || strlen(out) >= sizeof out_path) return;
+  lh_busy = 1;
+  snprintf(out_path, sizeof out_path, "%s", out);
+  const char *unwind = getenv("LEAKHOUND_UNWIND");
+  lh_unwind_mode = unwind && !strcmp(unwind, "fp") ? LH_UNWIND_FP : unwind && !strcmp(unwind, "dwarf") ? LH_UNWIND_DWARF : LH_UNWIND_AUTO;
+  const char *no_follow = getenv("LEAKHOUND_NO_FOLLOW");
+  follow = !(no_follow && *no_follow == '1');
+
+  /*
+   * The process `record` started writes the -o file. When it execs (a wrapper
+   * script, env, nice…), the new image takes the -o file over and the old image's
+   * stream moves to a numbered name. Any other process writes a numbered file.
+   */
+  pid_t root = env_pid("LEAKHOUND_ROOT_PID");
+  int numbered = 0;
+  if (!root) {
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    setenv("LEAKHOUND_ROOT_PID", pid, 1);
+  } else if (root == getpid()) {
+    int taken = open_numbered();
+    if (taken >= 0) {
+      close(taken);
+      rename(out_path, stream_path);
+    }
+  } else if (!follow) {
+    lh_busy = 0;
+    return;
+  } else {
+    numbered = 1;
+  }
+  lh_set_stack_top();
+  lh_modules_scan();
+  if (!start_stream(numbered)) {
+    lh_busy = 0;
+    return;
+  }
+  lh_modules_scan();
+  install_handlers();
+  pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+  start_flusher();
+  lh_busy = 0;
+}
+
+__attribute__((destructor)) static void lh_fini(void) { lh_finish(); }
