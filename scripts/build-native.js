@@ -22,7 +22,7 @@ if (spawnSync('sh', ['-c', `command -v ${cc}`], { stdio: 'ignore' }).status !== 
 }
 const files = fs.readdirSync(source).filter((f) => f.endsWith('.c')).map((f) => path.join(source, f));
 fs.mkdirSync(outDir, { recursive: true });
-const flags = ['-shared', '-fPIC', '-O2', '-g', '-fno-omit-frame-pointer', '-fvisibility=hidden', '-pthread', '-Wall', '-Wextra'];
+const flags = ['-shared', '-fPIC', '-O2', '-flto', '-g', '-fno-omit-frame-pointer', '-fvisibility=hidden', '-pthread', '-Wall', '-Wextra'];
 const r = spawnSync(cc, [...flags, '-o', output, ...files, '-ldl'], { stdio: 'inherit' });
 if (r.status !== 0) {
   console.error(`leakhound: building the native recorder with ${cc} failed (see above)`);

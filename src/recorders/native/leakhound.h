@@ -6,7 +6,8 @@
  *   hooks.c     the interposed malloc family, C++ new/delete, strdup, _exit
  *   recorder.c  state, the .lhp stream (header, records, buffer, file), clock,
  *               the flusher thread, signals, fork
- *   stacks.c    unwinding (frame pointers or DWARF) and the stack/frame tables
+ *   stacks.c    stack capture (frame-pointer walk) and the stack/frame tables
+ *   unwind.c    unwinding code without frame pointers: DWARF, with learnt rules
  *   modules.c   the loaded ELF modules, and which of them keep frame pointers
  * Symbols are resolved after the run, in TypeScript (src/recorders/native/symbolize.ts).
  */
@@ -50,6 +51,10 @@ void lh_capture(struct lh_stack *stack, void *frame, void *ret);
 uint32_t lh_stack_id(const struct lh_stack *stack); /* lock held; writes new frames/stacks */
 void lh_stacks_reset(void);
 void lh_set_stack_top(void);
+
+/* unwind.c */
+void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp);
+void lh_unwind_reset(void);
 
 /* modules.c */
 void lh_modules_scan(void);       /* lock held: writes module records for new modules */

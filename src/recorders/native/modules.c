@@ -39,6 +39,15 @@ int lh_in_fp_module(uintptr_t address) {
   return 0;
 }
 
+/* The C runtime's start-up code linked into every executable, built as libc is. */
+static int is_startup_code(const char *name) {
+  static const char *const names[] = {"_start", "_init", "_fini", "deregister_tm_clones", "register_tm_clones",
+                                      "__do_global_dtors_aux", "frame_dummy", "__libc_csu_init", "__libc_csu_fini"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (!strcmp(name, names[i])) return 1;
+  return 0;
+}
+
 /*
  * Whether the module's functions set up a frame pointer: most function symbols
  * (.symtab, else .dynsym) start with `push %rbp; mov %rsp,%rbp`, after an
@@ -65,11 +74,14 @@ static int keeps_frame_pointers(const char *path, uintptr_t bias) {
     const Elf64_Shdr *symtab = NULL;
     for (int i = 0; i < eh->e_shnum; i++)
       if (sections[i].sh_type == SHT_SYMTAB || (!symtab && sections[i].sh_type == SHT_DYNSYM)) symtab = &sections[i];
-    if (symtab && symtab->sh_offset + symtab->sh_size <= size) {
+    const Elf64_Shdr *strtab = symtab && symtab->sh_link < eh->e_shnum ? &sections[symtab->sh_link] : NULL;
+    if (symtab && strtab && symtab->sh_offset + symtab->sh_size <= size && strtab->sh_offset + strtab->sh_size <= size) {
       const Elf64_Sym *syms = (const Elf64_Sym *)(file + symtab->sh_offset);
+      const char *names = (const char *)(file + strtab->sh_offset);
       size_t n = symtab->sh_size / sizeof(Elf64_Sym);
       for (size_t i = 0; i < n && total < 4000; i++) {
         if (ELF64_ST_TYPE(syms[i].st_info) != STT_FUNC || syms[i].st_shndx == SHN_UNDEF || syms[i].st_size < 16) continue;
+        if (syms[i].st_name >= strtab->sh_size || is_startup_code(names + syms[i].st_name)) continue;
         const uint8_t *code = (const uint8_t *)(bias + syms[i].st_value);
         if (code[0] == 0xf3 && code[1] == 0x0f && code[2] == 0x1e && code[3] == 0xfa) code += 4;
         total++;
@@ -78,7 +90,7 @@ static int keeps_frame_pointers(const char *path, uintptr_t bias) {
     }
   }
   munmap(map, size);
-  return total >= 4 && with * 10 >= total * 7;
+  return total > 0 && with * 10 >= total * 7;
 #else
   (void)path;
   (void)bias;

@@ -66,6 +66,9 @@ int lh_recording(void) { return state == ON; }
 /* ---- clock: nanoseconds since the stream's start, read with the lock held ---- */
 
 static uint64_t start_ns;
+static uint32_t events_since_clock, seen_tick;
+static volatile uint32_t clock_tick; /* advanced by the flusher every 10 ms */
+static uint64_t event_clock;
 static uint64_t anchor_tsc, cal_tsc, cal_ns, cal_mult; /* ns = cal_ns + (tsc - cal_tsc) * mult / 2^32 */
 
 static uint64_t monotonic_ns(void) {
@@ -102,7 +105,7 @@ static void clock_start(void) { start_ns = monotonic_ns(); }
 
 /* ---- encoding ---- */
 
-uint8_t *lh_put_varint(uint8_t *p, uint64_t v) {
+inline uint8_t *lh_put_varint(uint8_t *p, uint64_t v) {
   while (v >= 0x80) {
     *p++ = (uint8_t)(v | 0x80);
     v >>= 7;
@@ -370,9 +373,11 @@ static void *flusher(void *unused) {
   sigdelset(&all, SIGUSR2); /* a dump request interrupts the sleep */
   pthread_sigmask(SIG_SETMASK, &all, NULL);
   prctl(PR_SET_NAME, "leakhound");
-  while (state == ON) {
-    struct timespec tick = {0, 100000000};
+  for (unsigned ticks = 1; state == ON; ticks++) {
+    struct timespec tick = {0, 10000000};
     nanosleep(&tick, NULL);
+    clock_tick++;
+    if (ticks % 10 && !dump_requested) continue;
     lh_modules_scan();
     lock();
     if (state == ON) {
@@ -461,16 +466,44 @@ static void begin_event(void) {
     start_flusher();
 }
 
+/*
+ * The time of an event. Reading the TSC costs about as much as the rest of a free's
+ * record, so it is read every 8th event, or sooner when the flusher's 10 ms tick
+ * has passed: an event's time is then late by at most 7 events or 10 ms.
+ */
+
+static inline uint64_t event_time(void) {
+  if (++events_since_clock >= 8 || seen_tick != clock_tick) {
+    events_since_clock = 0;
+    seen_tick = clock_tick;
+    uint64_t t = now();
+    event_clock = t > last_time ? t : last_time;
+  }
+  return event_clock;
+}
+
+/* Hot-path records are encoded in place: their payload is under 128 bytes, so its length takes one. */
+static inline uint8_t *begin_record(uint8_t tag) {
+  if (__builtin_expect(buffered + 64 > BUFFER_SIZE, 0)) flush_locked();
+  uint8_t *p = buffer + buffered;
+  p[0] = tag;
+  return p + 2;
+}
+static inline void end_record(uint8_t *payload, uint8_t *end) {
+  payload[-1] = (uint8_t)(end - payload);
+  buffered = (size_t)(end - buffer);
+}
+
 static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack) {
   uint32_t tid = current_thread();
   uint32_t stack_id = lh_stack_id(stack);
-  uint8_t payload[64], *p = put_time(payload, now());
+  uint8_t *payload = begin_record(tag), *p = put_time(payload, event_time());
   if (tag == TAG_REALLOC) p = lh_put_varint(p, (uintptr_t)old);
   p = lh_put_varint(p, (uintptr_t)ptr);
   p = lh_put_varint(p, size);
   p = lh_put_varint(p, stack_id);
   p = lh_put_varint(p, tid);
-  lh_emit(tag, payload, (size_t)(p - payload));
+  end_record(payload, p);
 }
 
 void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret) {
@@ -487,9 +520,8 @@ void lh_record_free(void *ptr) {
   begin_event();
   lock();
   if (state == ON) {
-    uint8_t payload[24], *p = put_time(payload, now());
-    p = lh_put_varint(p, (uintptr_t)ptr);
-    lh_emit(TAG_FREE, payload, (size_t)(p - payload));
+    uint8_t *payload = begin_record(TAG_FREE), *p = put_time(payload, event_time());
+    end_record(payload, lh_put_varint(p, (uintptr_t)ptr));
   }
   unlock();
   lh_busy = 0;
