@@ -38,6 +38,7 @@ function readEvents(p: string): { events: Event[]; result: ReadResult } {
     process: (pid, ppid, command) => events.push(['process', pid, ppid, command]),
     module: (start, end, p2) => events.push(['module', start, end, p2]),
     end: (time) => events.push(['end', time]),
+    symbol: (frame, module, sources) => events.push(['symbol', frame, module, Array.from(sources)]),
   };
   return { events, result: readLhp(p, visitor) };
 }
@@ -203,7 +204,7 @@ test('every record type round-trips through LhpWriter and readLhp, values at the
   assert.deepEqual(result.header.command, ['prog', '--flag']);
   assert.equal(result.header.pid, 4242);
   assert.deepEqual(result.header.options, { seed: 7 });
-  assert.deepEqual(result.version, { major: 1, minor: 0 });
+  assert.deepEqual(result.version, { major: 1, minor: 1 });
   assert.equal(result.records, events.length);
   assert.equal(result.clean, true);
   assert.equal(result.truncated, false);
@@ -238,7 +239,7 @@ test('the bytes on disk: magic, version, header length and JSON, then tag, lengt
   const b = fs.readFileSync(p);
   assert.deepEqual([...b.subarray(0, 8)], MAGIC);
   assert.equal(b.readUInt16LE(8), 1, 'major');
-  assert.equal(b.readUInt16LE(10), 0, 'minor');
+  assert.equal(b.readUInt16LE(10), 1, 'minor');
   const n = b.readUInt32LE(12);
   const header = JSON.parse(b.subarray(16, 16 + n).toString('utf8'));
   assert.equal(header.recorder, 'x');
@@ -371,14 +372,14 @@ test('a newer minor version may add record types and fields: the reader skips th
 
 test('a newer major version is refused with an upgrade hint; version 0 does not exist', () => {
   const p = writeRaw('major-2.lhp', [...BASE, END], { major: 2, minor: 5 });
-  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.0\): upgrade leakhound$/);
+  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.1\): upgrade leakhound$/);
   // patching the version bytes of a real recording does the same
   const real = file('major-patched.lhp');
   simulate({ output: real, allocations: 1000, seed: 1 });
   const bytes = fs.readFileSync(real);
   bytes.writeUInt16LE(7, 8);
   fs.writeFileSync(real, bytes);
-  refused(real, /uses format 7\.0, newer than/);
+  refused(real, /uses format 7\.1, newer than/);
   refused(writeRaw('major-0.lhp', [...BASE, END], { major: 0 }), /corrupt: its header says format version 0\.0/);
 });
 
@@ -710,4 +711,48 @@ test('compactness: bytes per allocation of a 100k-allocation recording (frees in
   assert.ok(perAlloc < 26, `${perAlloc.toFixed(2)} B/allocation`);
   assert.ok(perEvent < 13.5, `${perEvent.toFixed(2)} B/event`);
   assert.ok(zstdPerAlloc < 8, `${zstdPerAlloc.toFixed(2)} B/allocation compressed`);
+});
+
+// ---------------------------------------------------------------- symbols (1.1)
+
+test('symbol records appended after the end resolve native frames, inlined calls becoming frames of their own', () => {
+  const p = file('symbols.lhp');
+  const w = LhpWriter.create(p, { recorder: 'native' });
+  const leaf = w.frame({ function: '', address: 0x401234 });
+  const caller = w.frame({ function: '', address: 0x401500 });
+  const stack = w.stack([leaf, caller]);
+  w.alloc(10, 0x1000, 64, stack, 1);
+  w.finish(20);
+  w.close();
+  const strings = readEvents(p).events.filter((e) => e[0] === 'string').length;
+
+  const a = LhpWriter.appendTo(p, strings + 1);
+  a.symbol(leaf, '/bin/app', [
+    { function: 'make_entry', file: 'entry.h', line: 12 },
+    { function: 'add_entry', file: 'table.c', line: 40 },
+  ]);
+  a.symbol(caller, '/bin/app', [{ function: 'main', file: 'main.c', line: 7 }]);
+  a.close();
+
+  const { events, result } = readEvents(p);
+  assert.ok(result.clean && !result.truncated);
+  assert.deepEqual(
+    events.filter((e) => e[0] === 'symbol').map((e) => [e[1], (e[3] as number[]).length / 3]),
+    [[leaf, 2], [caller, 1]],
+  );
+  const profile = loadSync(p);
+  const frames = profile.backtrace(stack).frames.map((f) => `${f.function} ${f.file}:${f.line} ${f.module}`);
+  assert.deepEqual(frames, ['make_entry entry.h:12 /bin/app', 'add_entry table.c:40 /bin/app', 'main main.c:7 /bin/app']);
+  assert.deepEqual(profile.info.warnings, []);
+});
+
+test('a symbol record for a frame never defined is refused', () => {
+  const p = file('symbols-bad.lhp');
+  const w = LhpWriter.create(p, { recorder: 'native' });
+  w.finish(1);
+  w.close();
+  const a = LhpWriter.appendTo(p, 1);
+  a.symbol(7, '/bin/app', [{ function: 'f', file: '', line: 0 }]);
+  a.close();
+  refused(p, /corrupt: a symbol record refers to frame 7, never defined/);
 });

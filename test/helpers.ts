@@ -20,7 +20,36 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (npm test builds it first) as a user would. */
-export function runCli(args: string[], options: { cwd?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: options.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const env = options.env && { ...process.env, ...options.env };
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: options.cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface SourceFrameJson {
+  function: string;
+  file: string;
+  line: number;
+}
+export interface GroupJson {
+  verdict: string;
+  leakedBytes: number;
+  frames: SourceFrameJson[];
+  explanation?: string;
+}
+export interface AnalysisJson {
+  verdict: 'leak' | 'no-leak';
+  groups: GroupJson[];
+}
+
+/** `leakhound record -o <output> [flags] -- <command…>`, stdio captured. */
+export function recordCommand(output: string, command: string[], flags: string[] = []): CliResult {
+  return runCli(['record', '-o', output, ...flags, '--', ...command]);
+}
+
+/** `leakhound analyze <file> --json`, parsed; fails the test when analyze fails. */
+export function analyzeJson(file: string): AnalysisJson {
+  const r = runCli(['analyze', file, '--json']);
+  if (r.code !== 0) throw new Error(`analyze ${file} failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as AnalysisJson;
 }

@@ -1,0 +1,120 @@
+/**
+ * `leakhound record` and `dump` around the program: how stacks are captured through
+ * code without frame pointers, exec, signals, bad targets, and the records the
+ * recorder adds beside allocations (RSS samples, symbols).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadSync } from '../src/profile/loader';
+import { analyzeJson, CLI, recordCommand, runCli, tmpDir } from './helpers';
+import { buildFixture } from './native-fixtures';
+
+const dir = tmpDir('leakhound-process-test-');
+const LINUX_ONLY = process.platform !== 'linux' && 'the native recorder is Linux-only';
+
+function functions(frames: { function: string }[]): string[] {
+  return frames.map((f) => f.function);
+}
+
+describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
+  it('a leak inside a callback from libc (qsort): --unwind auto walks through libc to the caller and main', () => {
+    const output = path.join(dir, 'callback.lhp');
+    const r = recordCommand(output, [buildFixture('callback')]);
+    assert.equal(r.code, 0, r.stderr);
+    const leak = analyzeJson(output).groups.find((g) => g.verdict === 'leak');
+    assert.ok(leak, 'a leak group');
+    const names = functions(leak.frames);
+    assert.equal(names[0], 'compare_and_log');
+    assert.ok(names.includes('sort_batch') && names.includes('main'), `the walk crossed qsort: ${names.join(' < ')}`);
+    assert.ok(names.some((n) => /qsort/.test(n)), `libc's own frames are named: ${names.join(' < ')}`);
+  });
+
+  it('--unwind fp stops where frame pointers end (inside libc), which is why auto exists', () => {
+    const output = path.join(dir, 'callback-fp.lhp');
+    assert.equal(recordCommand(output, [buildFixture('callback')], ['--unwind', 'fp']).code, 0);
+    const leak = analyzeJson(output).groups.find((g) => g.verdict === 'leak');
+    assert.ok(leak);
+    assert.equal(leak.frames[0].function, 'compare_and_log');
+    assert.ok(!functions(leak.frames).includes('sort_batch'));
+  });
+
+  it('--unwind dwarf on a program with frame pointers gives the same stacks as auto', () => {
+    const binary = buildFixture('callback');
+    const stacks = (mode: string) => {
+      const output = path.join(dir, `callback-${mode}-same.lhp`);
+      assert.equal(recordCommand(output, [binary], ['--unwind', mode]).code, 0);
+      return analyzeJson(output)
+        .groups.filter((g) => g.verdict === 'leak')
+        .map((g) => functions(g.frames).join(' < '))
+        .sort();
+    };
+    assert.deepEqual(stacks('dwarf'), stacks('auto'));
+  });
+
+  it('a program that execs another (a wrapper): the last image takes over the -o file', () => {
+    const output = path.join(dir, 'exec.lhp');
+    const r = recordCommand(output, ['sh', '-c', `exec ${buildFixture('callback')}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /comparisons logged/);
+    const profile = loadSync(output);
+    assert.ok(profile.header.command.some((arg) => arg.endsWith('callback') || arg.includes('callback-')), `the -o file is the exec'd program's: ${profile.header.command}`);
+    assert.equal(analyzeJson(output).verdict, 'leak');
+    const renamed = fs.readdirSync(dir).filter((f) => /^exec\.\d+\.lhp$/.test(f));
+    assert.equal(renamed.length, 1, `the shell's own profile moved aside: ${fs.readdirSync(dir)}`);
+    assert.match(loadSync(path.join(dir, renamed[0])).header.command.join(' '), /\bsh\b/);
+  });
+
+  it('records the RSS of the program as a series, and a profile whose symbols were appended loads without addr2line', () => {
+    const output = path.join(dir, 'rss.lhp');
+    assert.equal(recordCommand(output, [buildFixture('callback')]).code, 0);
+    const withoutTools = runCli(['analyze', output, '--json'], { env: { PATH: '/nonexistent' } });
+    assert.equal(withoutTools.code, 0, withoutTools.stderr);
+    const first = JSON.parse(withoutTools.stdout).groups[0];
+    assert.equal(first.frames[0].function, 'compare_and_log');
+    assert.match(first.frames[0].file, /callback\.c$/);
+    const rss = loadSync(output).series.get('rss');
+    assert.ok(rss && rss.value.length >= 1 && rss.value[rss.value.length - 1] > 1 << 20, 'an RSS sample of over 1 MiB');
+  });
+
+  it('forwards SIGTERM to the program and exits as it did (143)', async () => {
+    const output = path.join(dir, 'term.lhp');
+    const child = spawn(process.execPath, [CLI, 'record', '-o', output, '--', 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `sleep` is recorded once its profile has a header: then the signal reaches it
+    for (let i = 0; i < 200 && !(fs.existsSync(output) && fs.statSync(output).size > 0); i++) await sleep(25);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 143);
+    assert.ok(loadSync(output).info.records > 0);
+  });
+
+  it('refuses a statically linked program with one line', () => {
+    const binary = buildFixture('callback', ['-static']);
+    const r = recordCommand(path.join(dir, 'static.lhp'), [binary]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^leakhound: .*statically linked.*\n$/);
+  });
+
+  it('refuses an output it cannot write, before running anything', () => {
+    const r = recordCommand('/nonexistent/dir/run.lhp', ['true']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^leakhound: cannot write \/nonexistent\/dir\/run\.lhp: ENOENT\n$/);
+  });
+});
+
+describe('leakhound dump', { skip: LINUX_ONLY }, () => {
+  it('refuses a process that is not being recorded (SIGUSR2 would kill it)', () => {
+    const r = runCli(['dump', String(process.pid)]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^leakhound: process \d+ is not being recorded by leakhound/);
+  });
+
+  it('says when there is no such process', () => {
+    const r = runCli(['dump', '999999999']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'leakhound: no process 999999999\n');
+  });
+});
