@@ -377,7 +377,7 @@ static void *flusher(void *unused) {
     struct timespec tick = {0, 10000000};
     nanosleep(&tick, NULL);
     clock_tick++;
-    if (ticks % 10 && !dump_requested) continue;
+    if (ticks % 10 != 1 && !dump_requested) continue;
     lh_modules_scan();
     lock();
     if (state == ON) {
@@ -410,12 +410,12 @@ static void on_dump_signal(int sig) {
 
 /* A crash: write out what is buffered (unless the crash is inside the recorder), then die as before. */
 static void on_crash(int sig) {
-  (void)sig;
   if (!__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
     flush_locked();
     state = DONE;
     unlock();
   }
+  raise(sig); /* the default action now: a raised or sent signal would otherwise be lost */
 }
 
 static void install_handlers(void) {
@@ -548,6 +548,7 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
 
 void lh_finish(void) {
   lh_busy = 1;
+  if (state == ON) lh_modules_scan(); /* a short-lived process may end before the flusher's first scan */
   lock();
   if (state == ON) {
     emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());

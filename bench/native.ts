@@ -1,0 +1,138 @@
+/**
+ * The native recorder's overhead: 5 M malloc(64)/free pairs made five calls deep
+ * (bench/native/alloc.c, -O2 -g -fno-omit-frame-pointer), on one thread and on four
+ * threads × 1.25 M, run plain, under `leakhound record` (default unwinding and
+ * --unwind dwarf), heaptrack and valgrind memcheck when installed. Prints the median
+ * wall time of 3 runs of the whole command (for leakhound: node's start-up, the run
+ * and the symbolization after it), its ratio over the plain run, and the profile's
+ * size. Prints figures; asserts nothing.
+ *
+ *   node --import tsx bench/native.ts          # npm run build first: it runs dist/cli/main.js
+ *   node --import tsx bench/native.ts 1000000  # other pair counts
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const SOURCE = path.join(__dirname, 'native', 'alloc.c');
+const RUNS = 3;
+const PAIRS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 5_000_000;
+/** memcheck is ~100× slower: it runs this fraction of the pairs and its time is scaled up. */
+const VALGRIND_FRACTION = 0.1;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakhound-bench-native-'));
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+interface Tool {
+  name: string;
+  /** Why it cannot run here, if it cannot. */
+  missing?: string;
+  /** The command for one run writing its profile at `out` (a prefix for heaptrack, which adds its extension). */
+  command: (program: string[], out: string) => string[];
+  /** Share of the pairs it runs (its time is divided by it). */
+  fraction?: number;
+}
+
+const TOOLS: Tool[] = [
+  { name: 'plain', command: (program) => program },
+  {
+    name: 'leakhound record',
+    missing: fs.existsSync(CLI) ? undefined : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`,
+    command: (program, out) => [process.execPath, CLI, 'record', '-o', `${out}.lhp`, '--', ...program],
+  },
+  {
+    name: 'leakhound --unwind dwarf',
+    missing: fs.existsSync(CLI) ? undefined : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`,
+    command: (program, out) => [process.execPath, CLI, 'record', '-o', `${out}.lhp`, '--unwind', 'dwarf', '--', ...program],
+  },
+  {
+    name: 'heaptrack',
+    missing: has('heaptrack') ? undefined : 'not installed (apt-get install heaptrack)',
+    command: (program, out) => ['heaptrack', '-o', out, ...program],
+  },
+  {
+    name: 'valgrind memcheck',
+    missing: has('valgrind') ? undefined : 'not installed (apt-get install valgrind)',
+    command: (program) => ['valgrind', '--tool=memcheck', '-q', '--leak-check=no', ...program],
+    fraction: VALGRIND_FRACTION,
+  },
+];
+
+function build(): string {
+  const binary = path.join(dir, 'alloc');
+  const cc = process.env.CC || 'cc';
+  const r = spawnSync(cc, ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', binary, SOURCE], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`${cc} failed to build ${SOURCE}: ${r.error?.message ?? r.stderr}`);
+  return binary;
+}
+
+/** Every file a run wrote for the profile `out` (heaptrack adds .zst or .gz; leakhound may write <base>.<pid>.lhp). */
+function profileFiles(out: string): string[] {
+  const base = path.basename(out);
+  return fs.readdirSync(dir).filter((f) => f.startsWith(`${base}.`)).map((f) => path.join(dir, f));
+}
+
+/** The median run: seconds (scaled to all the pairs) and the profile's bytes. */
+function measure(tool: Tool, program: string[], label: string): { seconds: number; bytes: number | undefined } {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const out = path.join(dir, `${label}-${i}`);
+    const command = tool.command(program, out);
+    const start = process.hrtime.bigint();
+    const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9 / (tool.fraction ?? 1);
+    if (r.error || r.status !== 0) throw new Error(`${tool.name} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const files = profileFiles(out);
+    const bytes = files.length ? files.reduce((sum, f) => sum + fs.statSync(f).size, 0) : undefined;
+    for (const f of files) fs.rmSync(f);
+    runs.push({ seconds, bytes });
+  }
+  runs.sort((a, b) => a.seconds - b.seconds);
+  return runs[Math.floor(RUNS / 2)];
+}
+
+const VARIANTS = [
+  { name: '1 thread', threads: 1 },
+  { name: '4 threads', threads: 4 },
+];
+
+try {
+  const binary = build();
+  const cpus = os.cpus().length;
+  console.log(`${PAIRS.toLocaleString('en-US')} malloc(64)/free pairs, 5 calls deep; median of ${RUNS} runs, wall time of the whole command; ${cpus} CPUs, not pinned`);
+  console.log(`valgrind (memcheck, --leak-check=no) runs ${VALGRIND_FRACTION * 100}% of the pairs and its time is scaled ×${1 / VALGRIND_FRACTION}; it writes no profile`);
+  console.log("leakhound's time includes node's start-up and the symbolization after the run; its profile is uncompressed, heaptrack's is zstd-compressed");
+  console.log('');
+  console.log('variant     tool                         seconds   × plain   profile MB   B/alloc');
+  for (const v of VARIANTS) {
+    let plain: number | undefined;
+    for (const tool of TOOLS) {
+      const cells = [v.name.padEnd(11), tool.name.padEnd(26)];
+      if (tool.missing) {
+        console.log(`${cells.join(' ')}  ${tool.missing}`);
+        continue;
+      }
+      const pairs = Math.max(v.threads, Math.round(PAIRS * (tool.fraction ?? 1)));
+      try {
+        const m = measure(tool, [binary, String(v.threads), String(pairs)], `${v.threads}t-${tool.name.replace(/\W+/g, '_')}`);
+        if (tool.name === 'plain') plain = m.seconds;
+        console.log(
+          [
+            ...cells,
+            m.seconds.toFixed(3).padStart(9),
+            (plain ? `${(m.seconds / plain).toFixed(1)}×` : '-').padStart(9),
+            (m.bytes === undefined ? '-' : (m.bytes / 1e6).toFixed(1)).padStart(12),
+            (m.bytes === undefined ? '-' : (m.bytes / pairs).toFixed(1)).padStart(9),
+          ].join(' '),
+        );
+      } catch (err) {
+        console.log(`${cells.join(' ')}  ${(err as Error).message}`);
+      }
+    }
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

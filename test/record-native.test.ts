@@ -1,0 +1,262 @@
+/**
+ * The native recorder end to end: real C and C++ programs (test/fixtures/native/),
+ * each with one allocation pattern, recorded with `leakhound record` and analyzed
+ * with `leakhound analyze --json`, as a user would. Each fixture does fixed work;
+ * no test asserts a time.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadSync } from '../src/profile/loader';
+import { analyzeJson, AnalysisJson, CLI, GroupJson, runCli, tmpDir } from './helpers';
+import { buildFixture, fixtureSource } from './native-fixtures';
+
+const dir = tmpDir('leakhound-native-test-');
+const LINUX_ONLY = process.platform !== 'linux' && 'the native recorder is Linux-only';
+
+type Group = GroupJson;
+type Analysis = AnalysisJson;
+interface Recorded {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The profile of the started process. */
+  output: string;
+}
+
+/** `leakhound record -o <dir>/<name>.lhp [options] -- <binary> [args]`, stdio captured. */
+function record(name: string, binary: string, options: { args?: string[]; flags?: string[] } = {}): Recorded {
+  const output = path.join(dir, `${name}.lhp`);
+  const r = spawnSync(process.execPath, [CLI, 'record', '-o', output, ...(options.flags ?? []), '--', binary, ...(options.args ?? [])], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, output };
+}
+
+const analyze = analyzeJson;
+
+/** The groups, one line each, for failure messages. */
+function summary(a: Analysis): string {
+  const lines = a.groups.map((g) => {
+    const frames = g.frames.slice(0, 4).map((f) => `${f.function || '?'} (${path.basename(f.file) || '?'}:${f.line})`);
+    return `  ${g.verdict} ${g.leakedBytes} B leaked: ${frames.join(' < ')}${g.explanation ? ` — ${g.explanation}` : ''}`;
+  });
+  return `verdict ${a.verdict}, ${a.groups.length} groups:\n${lines.join('\n')}`;
+}
+
+const matches = (fn: string, culprit: string | RegExp): boolean => (typeof culprit === 'string' ? fn === culprit : culprit.test(fn));
+
+/**
+ * The first group with `verdict` has the culprit among its first `depth` frames;
+ * for a leak, that frame points into the fixture's source at a real line.
+ */
+function assertCulprit(a: Analysis, verdict: string, culprit: string | RegExp, source: string, depth = 3): Group {
+  const group = a.groups.find((g) => g.verdict === verdict);
+  assert.ok(group, `no ${verdict} group; ${summary(a)}`);
+  const frame = group.frames.slice(0, depth).find((f) => matches(f.function, culprit));
+  assert.ok(frame, `${culprit} is not among the first ${depth} frames of the first ${verdict} group; ${summary(a)}`);
+  if (verdict === 'leak' || verdict === 'leak-freed-at-exit') {
+    assert.equal(path.basename(frame.file), source, `the culprit's file; ${summary(a)}`);
+    assert.ok(frame.line > 0, `the culprit's line; ${summary(a)}`);
+    assert.ok(group.leakedBytes > 0 || verdict === 'leak-freed-at-exit', `leakedBytes of the leak; ${summary(a)}`);
+  }
+  return group;
+}
+
+/** Profiles `<base>.<pid>.lhp` the processes forked by the recorded program wrote beside `output`. */
+function childProfiles(output: string): string[] {
+  const base = path.basename(output, '.lhp');
+  const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.lhp$`);
+  return fs.readdirSync(path.dirname(output)).filter((f) => pattern.test(f)).map((f) => path.join(path.dirname(output), f));
+}
+
+interface PatternCase {
+  fixture: string;
+  overall: 'leak' | 'no-leak';
+  verdict: 'leak' | 'leak-freed-at-exit' | 'bounded';
+  culprit: string | RegExp;
+  what: string;
+  depth?: number;
+}
+
+const PATTERNS: PatternCase[] = [
+  { fixture: 'linear', overall: 'leak', verdict: 'leak', culprit: 'session_new', what: 'a session per request, never freed' },
+  { fixture: 'rare', overall: 'leak', verdict: 'leak', culprit: 'request_context_new', what: 'one context in 1,000 kept, from the same call site as the 399,600 freed' },
+  { fixture: 'exit', overall: 'leak', verdict: 'leak-freed-at-exit', culprit: 'connection_remember', what: 'connections kept all run, freed by a shutdown hook' },
+  { fixture: 'realloc', overall: 'leak', verdict: 'leak', culprit: 'log_append', what: 'a log buffer grown by realloc, never freed' },
+  { fixture: 'cache', overall: 'no-leak', verdict: 'bounded', culprit: 'cache_insert', what: 'a full cache evicting its oldest entry' },
+  { fixture: 'pool', overall: 'no-leak', verdict: 'bounded', culprit: 'pool_grow', what: 'a pool at its high-water mark after the first 10 %' },
+  { fixture: 'threads', overall: 'leak', verdict: 'leak', culprit: 'worker_leak', what: 'one of four threads keeps a record per request' },
+  { fixture: 'cpp', overall: 'leak', verdict: 'leak', culprit: /^Registry::add\b/, what: 'C++ operator new in a member function, demangled' },
+  { fixture: 'strdup', overall: 'leak', verdict: 'leak', culprit: 'name_copy', what: 'strings from strdup() kept' },
+  // malloc called inside libc (no frame pointers): libc's frames come first, then the caller
+  { fixture: 'asprintf', overall: 'leak', verdict: 'leak', culprit: 'label_format', what: 'strings from asprintf() kept, unwound through libc' },
+];
+
+describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
+  describe('verdicts and culprits, one allocation pattern per program', () => {
+    for (const c of PATTERNS) {
+      it(`${c.fixture}: ${c.what} → ${c.verdict} in ${typeof c.culprit === 'string' ? c.culprit : c.culprit.source}`, () => {
+        const r = record(c.fixture, buildFixture(c.fixture));
+        assert.equal(r.code, 0, `record's exit code; stderr: ${r.stderr}`);
+        const a = analyze(r.output);
+        assert.equal(a.verdict, c.overall, summary(a));
+        assertCulprit(a, c.verdict, c.culprit, path.basename(fixtureSource(c.fixture)), c.depth);
+      });
+    }
+
+    it('churn: only short-lived allocations (malloc, calloc, realloc, strdup) → no-leak, each site temporary', () => {
+      const r = record('churn', buildFixture('churn'));
+      assert.equal(r.code, 0, r.stderr);
+      const a = analyze(r.output);
+      assert.equal(a.verdict, 'no-leak', summary(a));
+      assert.ok(!a.groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit'), summary(a));
+      for (const fn of ['format_header', 'json_encode', 'token_clone']) {
+        const groups = a.groups.filter((g) => g.frames[0]?.function === fn);
+        assert.ok(groups.length > 0, `no group allocated in ${fn}; ${summary(a)}`);
+        for (const g of groups) assert.equal(g.verdict, 'temporary', `${fn}; ${summary(a)}`);
+      }
+    });
+  });
+
+  describe('stack capture', () => {
+    it('a program built without frame pointers (-O2 -fomit-frame-pointer): --unwind auto falls back to DWARF and finds the culprit', () => {
+      const r = record('nofp', buildFixture('linear', ['-O2', '-fomit-frame-pointer']));
+      assert.equal(r.code, 0, r.stderr);
+      const a = analyze(r.output);
+      assert.equal(a.verdict, 'leak', summary(a));
+      assertCulprit(a, 'leak', 'session_new', 'linear.c');
+    });
+
+    for (const mode of ['fp', 'dwarf']) {
+      it(`--unwind ${mode} on a program with frame pointers finds the same culprit`, () => {
+        const r = record(`linear-${mode}`, buildFixture('linear'), { flags: ['--unwind', mode] });
+        assert.equal(r.code, 0, r.stderr);
+        const a = analyze(r.output);
+        assert.equal(a.verdict, 'leak', summary(a));
+        assertCulprit(a, 'leak', 'session_new', 'linear.c');
+      });
+    }
+  });
+
+  describe('processes', () => {
+    it('fork: the parent (churn only) is no-leak; the child writes <base>.<pid>.lhp, where child_leak is the leak', () => {
+      const r = record('fork', buildFixture('fork'));
+      assert.equal(r.code, 0, r.stderr);
+      const parent = analyze(r.output);
+      assert.equal(parent.verdict, 'no-leak', `parent: ${summary(parent)}`);
+
+      const children = childProfiles(r.output);
+      assert.equal(children.length, 1, `one child profile beside ${r.output}, found: ${children.join(', ')}`);
+      const pid = Number(/\.(\d+)\.lhp$/.exec(children[0])![1]);
+      const profile = loadSync(children[0]);
+      assert.ok(profile.processes.some((p) => p.pid === pid), `the child profile's process is ${pid}: ${JSON.stringify(profile.processes)}`);
+      const child = analyze(children[0]);
+      assert.equal(child.verdict, 'leak', `child: ${summary(child)}`);
+      assertCulprit(child, 'leak', 'child_leak', 'fork.c');
+    });
+
+    it('fork with --no-follow: no child profile', () => {
+      const r = record('fork-nofollow', buildFixture('fork'), { flags: ['--no-follow'] });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(childProfiles(r.output), []);
+      assert.equal(analyze(r.output).verdict, 'no-leak');
+    });
+
+    it('killed by SIGKILL mid-run: record exits 137, and what was written loads and shows the leak', () => {
+      const r = record('killed', buildFixture('killed'));
+      assert.equal(r.code, 128 + 9, r.stderr);
+      const profile = loadSync(r.output);
+      assert.equal(profile.info.clean, false, 'a killed process writes no end record');
+      assert.ok(profile.columns.count > 0, 'allocations were written before the kill');
+      const a = analyze(r.output);
+      assert.equal(a.verdict, 'leak', summary(a));
+      assertCulprit(a, 'leak', 'orphan_new', 'killed.c');
+    });
+
+    it('a crash (SIGSEGV): record exits 139 and the profile loads with the allocations made before it', () => {
+      const r = record('crash', buildFixture('crash'));
+      assert.equal(r.code, 128 + 11, `record's exit code; stderr: ${r.stderr}`);
+      const profile = loadSync(r.output);
+      assert.ok(profile.columns.count > 0, 'allocations were written before the crash');
+      assert.equal(runCli(['analyze', r.output, '--json']).code, 0);
+    });
+
+    it('dump <pid> (SIGUSR2) makes a running program write a mark; it runs on and exits 0 with the leak', async () => {
+      const output = path.join(dir, 'usr2.lhp');
+      const pidFile = path.join(dir, 'usr2.pid');
+      const child = spawn(process.execPath, [CLI, 'record', '-o', output, '--', buildFixture('usr2'), pidFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.resume();
+      let exit: number | null | undefined;
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exit = code))));
+      try {
+        /** Polls until `ready` holds; the limit only guards against a hang (no time is asserted). */
+        const waitFor = async (ready: () => boolean, what: string): Promise<void> => {
+          for (let i = 0; !ready(); i++) {
+            assert.equal(exit, undefined, `the program ended while waiting for ${what}; stderr: ${stderr}`);
+            if (i > 600) assert.fail(`gave up waiting for ${what}; stderr: ${stderr}`);
+            await sleep(25);
+          }
+        };
+        await waitFor(() => fs.existsSync(pidFile), 'the pid file');
+        const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+        assert.ok(pid > 0);
+        const hasAllocations = (): boolean => {
+          try {
+            return loadSync(output).columns.count > 0;
+          } catch {
+            return false; // not created yet, or its header not written yet
+          }
+        };
+        await waitFor(hasAllocations, 'the profile to hold allocations');
+
+        const dump = runCli(['dump', String(pid)]);
+        assert.equal(dump.code, 0, dump.stderr);
+        assert.equal(path.resolve(dump.stdout.trim()), path.resolve(output), 'dump prints the profile it made write');
+        let midRun = loadSync(output);
+        await waitFor(() => (midRun = loadSync(output)).marks.some((m) => m.label === 'SIGUSR2 dump'), 'the dump mark');
+        assert.equal(exit, undefined, 'the program still runs after the dump');
+        assert.equal(midRun.info.clean, false, 'loaded mid-run: no end record yet');
+        assert.ok(midRun.columns.count > 0);
+      } finally {
+        await exited; // the program finishes its fixed work either way
+      }
+      assert.equal(await exited, 0, stderr);
+      const final = loadSync(output);
+      const marks = final.marks.filter((m) => m.label === 'SIGUSR2 dump');
+      assert.equal(marks.length, 1, `one dump mark: ${JSON.stringify(final.marks)}`);
+      assert.ok(marks[0].time < final.runtimeNs, 'the mark is before the end of the run');
+      const a = analyze(output);
+      assert.equal(a.verdict, 'leak', summary(a));
+      assertCulprit(a, 'leak', 'subscriber_new', 'usr2.c');
+    });
+  });
+
+  describe('the command line', () => {
+    it('passes the exit code and stdout of the program through', () => {
+      const r = record('exitcode', buildFixture('exitcode'));
+      assert.equal(r.code, 7, r.stderr);
+      assert.match(r.stdout, /^exitcode fixture: exiting with status 7$/m);
+      assert.ok(loadSync(r.output).columns.count > 0);
+    });
+
+    it('a command that does not exist: exit 1, one line on stderr, no stack trace', () => {
+      const missing = path.join(dir, 'no-such-program');
+      const r = record('missing', missing);
+      assert.equal(r.code, 1, `exit code; stderr: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.ok(!/^\s+at /m.test(r.stderr), `a stack trace on stderr:\n${r.stderr}`);
+      const lines = r.stderr.split('\n');
+      assert.equal(lines.length, 2, `one line on stderr, got:\n${r.stderr}`);
+      assert.match(lines[0], /^leakhound: /);
+      assert.match(lines[0], /no-such-program/);
+      assert.doesNotMatch(lines[0], /internal error/);
+    });
+  });
+});
