@@ -756,3 +756,17 @@ test('a symbol record for a frame never defined is refused', () => {
   a.close();
   refused(p, /corrupt: a symbol record refers to frame 7, never defined/);
 });
+
+test('definitionsOnly skips the event records undecoded, counting the allocations', () => {
+  const p = file('definitions-only.lhp');
+  simulate({ output: p, allocations: 5000, seed: 2 });
+  const all = readEvents(p).events;
+  const events: string[] = [];
+  const kinds = ['string', 'frame', 'stack', 'alloc', 'free', 'realloc', 'sample', 'mark', 'thread', 'process', 'module', 'end', 'symbol'];
+  const visitor = Object.fromEntries(kinds.map((k) => [k, () => events.push(k)])) as unknown as LhpVisitor;
+  const result = readLhp(p, visitor, { definitionsOnly: true });
+  const skipped = new Set(['alloc', 'free', 'realloc', 'sample', 'mark']);
+  assert.deepEqual(events, all.map((e) => e[0]).filter((k) => !skipped.has(k as string)));
+  assert.equal(result.skippedAllocations, all.filter((e) => e[0] === 'alloc' || e[0] === 'realloc').length);
+  assert.ok(result.skippedAllocations >= 5000);
+});

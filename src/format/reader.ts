@@ -26,6 +26,8 @@ export interface ReadResult {
   version: { major: number; minor: number };
   compressed: boolean;
   records: number;
+  /** Alloc and realloc records, when read with `definitionsOnly`. */
+  skippedAllocations: number;
   /** The stream stops inside a record (the recorder was killed mid-write). */
   truncated: boolean;
   /** Byte offset (in the uncompressed stream) after the last complete record. */
@@ -37,6 +39,12 @@ export interface ReadResult {
 export interface ReadOptions {
   /** Called now and then with the fraction of the file read. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Skip the event records (alloc, free, realloc, sample, mark) without decoding
+   * them: the visitor gets only definitions, threads, processes, modules, symbols and
+   * end (whose time is then meaningless). Alloc and realloc records are still counted.
+   */
+  definitionsOnly?: boolean;
 }
 
 /** Reads an .lhp file (plain or zstd) record by record into `visitor`. Throws LhpError on bad input. */
@@ -79,6 +87,8 @@ class StreamParser {
   private time = 0;
   private records = 0;
   private clean = false;
+  private skippedAllocations = 0;
+  private readonly skipEvents: boolean;
   private readonly frameScratch = new Uint32Array(1024);
   private fileMinor = 0;
   /** The record being parsed: its start in `buf` and the end of its payload, for error messages. */
@@ -92,7 +102,9 @@ class StreamParser {
     private readonly source: ChunkSource,
     private readonly visitor: LhpVisitor,
     private readonly options: ReadOptions,
-  ) {}
+  ) {
+    this.skipEvents = options.definitionsOnly === true;
+  }
 
   run(): ReadResult {
     if (this.source.fileSize === 0) throw new LhpError(`${this.path} is empty: no profile was recorded`);
@@ -115,6 +127,7 @@ class StreamParser {
       version: { major, minor },
       compressed: this.source.compressed,
       records: this.records,
+      skippedAllocations: this.skippedAllocations,
       truncated: leftover > 0 || this.source.cutShort || this.zeroTail >= 0,
       completeBytes: this.zeroTail >= 0 ? this.zeroTail : this.base + this.pos,
       clean: this.clean,
@@ -214,6 +227,12 @@ class StreamParser {
       this.pos = p;
       this.recordStart = start;
       this.limit = end;
+      if (this.skipEvents && tag >= Tag.Alloc && tag <= Tag.Mark) {
+        if (tag === Tag.Alloc || tag === Tag.Realloc) this.skippedAllocations++;
+        this.pos = end;
+        this.records++;
+        continue;
+      }
       switch (tag) {
         case Tag.Alloc: {
           const time = this.readTime();

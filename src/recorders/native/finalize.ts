@@ -12,10 +12,9 @@ export interface FinalizeResult {
   warnings: string[];
 }
 
-/** Collects what symbolization needs; every other record is only counted. */
+/** Collects what symbolization needs. */
 class FrameCollector implements LhpVisitor {
   strings = 1;
-  allocations = 0;
   readonly frames = new Map<number, number>();
   readonly modules: ModuleRange[] = [];
   private readonly paths: string[] = [''];
@@ -32,12 +31,8 @@ class FrameCollector implements LhpVisitor {
   module(start: number, end: number, path: number): void {
     this.modules.push({ start, end, path: this.paths[path] ?? '' });
   }
-  alloc(): void {
-    this.allocations++;
-  }
-  realloc(): void {
-    this.allocations++;
-  }
+  alloc(): void {}
+  realloc(): void {}
   stack(): void {}
   free(): void {}
   sample(): void {}
@@ -55,7 +50,7 @@ class FrameCollector implements LhpVisitor {
  */
 export function finalizeRecording(path: string): FinalizeResult {
   const collector = new FrameCollector();
-  const read = readLhp(path, collector);
+  const read = readLhp(path, collector, { definitionsOnly: true });
   const warnings: string[] = [];
   let symbolized = 0;
   if (collector.frames.size > 0 && !read.compressed) {
@@ -71,5 +66,5 @@ export function finalizeRecording(path: string): FinalizeResult {
     }
     symbolized = resolved.size;
   }
-  return { allocations: collector.allocations, symbolized, pid: read.header.pid, warnings };
+  return { allocations: read.skippedAllocations, symbolized, pid: read.header.pid, warnings };
 }
