@@ -726,7 +726,7 @@ test('symbol records appended after the end resolve native frames, inlined calls
   w.close();
   const strings = readEvents(p).events.filter((e) => e[0] === 'string').length;
 
-  const a = LhpWriter.appendTo(p, strings + 1);
+  const a = LhpWriter.appendTo(p, strings + 1, { compressed: false });
   a.symbol(leaf, '/bin/app', [
     { function: 'make_entry', file: 'entry.h', line: 12 },
     { function: 'add_entry', file: 'table.c', line: 40 },
@@ -751,7 +751,7 @@ test('a symbol record for a frame never defined is refused', () => {
   const w = LhpWriter.create(p, { recorder: 'native' });
   w.finish(1);
   w.close();
-  const a = LhpWriter.appendTo(p, 1);
+  const a = LhpWriter.appendTo(p, 1, { compressed: false });
   a.symbol(7, '/bin/app', [{ function: 'f', file: '', line: 0 }]);
   a.close();
   refused(p, /corrupt: a symbol record refers to frame 7, never defined/);
@@ -769,4 +769,23 @@ test('definitionsOnly skips the event records undecoded, counting the allocation
   assert.deepEqual(events, all.map((e) => e[0]).filter((k) => !skipped.has(k as string)));
   assert.equal(result.skippedAllocations, all.filter((e) => e[0] === 'alloc' || e[0] === 'realloc').length);
   assert.ok(result.skippedAllocations >= 5000);
+});
+
+test('records appended to a compressed stream go in a stored zstd frame that any zstd reads', () => {
+  const p = file('symbols-zstd.lhp');
+  const w = LhpWriter.create(p, { recorder: 'native' }, { compress: true });
+  const frame = w.frame({ function: '', address: 0x401234 });
+  w.alloc(10, 0x1000, 64, w.stack([frame]), 1);
+  w.finish(20);
+  w.close();
+  const strings = readEvents(p).events.filter((e) => e[0] === 'string').length;
+  const a = LhpWriter.appendTo(p, strings + 1, { compressed: true });
+  a.symbol(frame, '/bin/app', [{ function: 'make_entry', file: 'entry.c', line: 3 }]);
+  a.close();
+
+  const profile = loadSync(p);
+  assert.ok(profile.info.compressed);
+  assert.equal(profile.backtrace(0).frames[0].function, 'make_entry');
+  const z = spawnSync('zstd', ['-t', '-q', p], { encoding: 'utf8' });
+  assert.equal(z.status, 0, `zstd -t: ${z.stderr}`);
 });

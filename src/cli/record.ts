@@ -10,6 +10,7 @@ import { CliError, EXIT } from './errors';
 interface RecordOptions {
   output: string;
   follow: boolean;
+  compress: boolean;
   unwind: UnwindMode;
   failOnLeak?: boolean;
 }
@@ -22,6 +23,7 @@ export function recordCommand(): Command {
     .argument('[args...]', 'its arguments')
     .option('-o, --output <file>', 'the profile to write', 'run.lhp')
     .option('--no-follow', 'do not record the processes the program forks or execs')
+    .option('--no-compress', 'write the profile uncompressed (compressed with zstd when libzstd is installed)')
     .addOption(
       new Option('--unwind <mode>', 'stack capture: frame pointers where the code keeps them, else DWARF (auto); or always one')
         .choices(['auto', 'fp', 'dwarf'])
@@ -41,7 +43,7 @@ export function recordCommand(): Command {
       }
       let result;
       try {
-        result = await recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, unwind: opts.unwind });
+        result = await recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, compress: opts.compress, unwind: opts.unwind });
       } catch (err) {
         throw new CliError((err as Error).message);
       }

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { ByteWriter } from './byte-writer';
 import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, Tag } from './constants';
 import { describeFsError, LhpError } from './errors';
+import { zstdStoredFrame } from './zstd-stored';
 
 export interface FrameInfo {
   function: string;
@@ -37,6 +38,8 @@ export class LhpWriter {
   private closed = false;
   /** The id of the first string this writer defines (past those of an appended-to file). */
   private firstStringId = 1;
+  /** Appending to a compressed stream: each flush is written as a stored zstd frame. */
+  private storedFrames = false;
   /** Bytes in the file: every one of them belongs to a complete record (or the header). */
   private written = 0;
 
@@ -63,11 +66,12 @@ export class LhpWriter {
   }
 
   /**
-   * Opens a complete, uncompressed stream to append records after its end (the
-   * symbols `record` adds after the run). New strings are numbered from
-   * `nextStringId`, past every string the file defines.
+   * Opens a complete stream to append records after its end (the symbols `record`
+   * adds after the run). New strings are numbered from `nextStringId`, past every
+   * string the file defines. To a compressed stream the records go as a zstd frame
+   * of their own, stored uncompressed.
    */
-  static appendTo(path: string, nextStringId: number): LhpWriter {
+  static appendTo(path: string, nextStringId: number, options: { compressed: boolean }): LhpWriter {
     let fd: number;
     try {
       fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND);
@@ -76,6 +80,7 @@ export class LhpWriter {
     }
     const writer = new LhpWriter(path, fd, {});
     writer.written = fs.fstatSync(fd).size;
+    writer.storedFrames = options.compressed;
     writer.firstStringId = nextStringId;
     return writer;
   }
@@ -253,7 +258,7 @@ export class LhpWriter {
   /** Writes buffered records to the file. */
   flush(): void {
     if (this.out.length === 0) return;
-    const data = this.out.view();
+    const data = this.storedFrames ? zstdStoredFrame(this.out.view()) : this.out.view();
     let done = 0;
     try {
       while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done);

@@ -53,12 +53,13 @@ export function finalizeRecording(path: string): FinalizeResult {
   const read = readLhp(path, collector, { definitionsOnly: true });
   const warnings: string[] = [];
   let symbolized = 0;
-  if (collector.frames.size > 0 && !read.compressed) {
-    // A record cut by a kill is lost anyway; the symbols must follow a complete one.
+  // A record cut by a kill is lost anyway: the symbols must follow a complete one. A
+  // compressed stream cannot be cut there; its frames are symbolized when loaded.
+  if (collector.frames.size > 0 && !(read.truncated && read.compressed)) {
     if (read.truncated) fs.truncateSync(path, read.completeBytes);
     const { resolved, unreadable } = symbolize(collector.frames, collector.modules);
     if (unreadable.length) warnings.push(`no symbols from ${unreadable.join(', ')}: their frames show as addresses`);
-    const writer = LhpWriter.appendTo(path, collector.strings);
+    const writer = LhpWriter.appendTo(path, collector.strings, { compressed: read.compressed });
     try {
       for (const [frame, r] of resolved) writer.symbol(frame, r.module, r.frames);
     } finally {

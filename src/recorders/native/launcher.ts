@@ -11,6 +11,8 @@ export interface NativeRecordOptions {
   output: string;
   /** Record processes the program forks or execs (default true). */
   follow: boolean;
+  /** zstd-compress the stream (when libzstd.so.1 is on the system). */
+  compress: boolean;
   unwind: UnwindMode;
 }
 
@@ -51,6 +53,7 @@ export async function recordNative(executable: string, args: string[], argv0: st
   env.LEAKHOUND_OUTPUT = output;
   env.LEAKHOUND_UNWIND = options.unwind;
   if (!options.follow) env.LEAKHOUND_NO_FOLLOW = '1';
+  env.LEAKHOUND_COMPRESS = options.compress ? '1' : '0';
 
   const child = spawn(executable, args, { stdio: 'inherit', env, argv0 });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);

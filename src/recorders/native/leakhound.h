@@ -4,8 +4,9 @@
  * Split like heaptrack's "track" half — the hot path only captures return
  * addresses, deduplicates the stack and appends a few varints to a buffer:
  *   hooks.c     the interposed malloc family, C++ new/delete, strdup, _exit
- *   recorder.c  state, the .lhp stream (header, records, buffer, file), clock,
- *               the flusher thread, signals, fork
+ *   recorder.c  state, the .lhp stream (header, records), clock, the flusher
+ *               thread, signals, fork
+ *   output.c    the buffer ring, zstd compression, writes
  *   stacks.c    stack capture (frame-pointer walk) and the stack/frame tables
  *   unwind.c    unwinding code without frame pointers: DWARF, with learnt rules
  *   modules.c   the loaded ELF modules, and which of them keep frame pointers
@@ -40,6 +41,20 @@ int lh_recording(void);           /* a stream is open */
 void lh_emit(uint8_t tag, const uint8_t *payload, size_t length);
 uint32_t lh_emit_string(const char *text, size_t length);
 uint8_t *lh_put_varint(uint8_t *p, uint64_t v);
+
+/* output.c: the buffer ring between the recorder and the file */
+#define LH_BUFFER_SIZE (1 << 20)
+extern uint8_t *lh_buffer;        /* the current buffer, appended to under the lock */
+extern size_t lh_buffered;
+void lh_output_open(int fd);
+int lh_output_compression(void);  /* use zstd if libzstd is there; 1 if so */
+void lh_output_seal(void);        /* lock held: the current buffer is full or due */
+void lh_output_drain(void);       /* writes every sealed buffer */
+void lh_output_close(void);       /* drains and ends the compressed frame */
+void lh_output_write_for(long ns);
+void lh_output_writer_stopped(void);
+void lh_output_rescue(void);      /* from a crash handler */
+void lh_output_failed(void);      /* recorder.c: the file cannot be written */
 
 /* stacks.c */
 struct lh_stack {

@@ -1,12 +1,13 @@
 /*
  * The recorder's state and its .lhp stream (docs/FORMAT.md).
  *
- * One buffer behind a spin lock holds the encoded records of every thread. The lock
+ * One stream behind a spin lock holds the encoded records of every thread. The lock
  * is held only to look the stack up and append a few varints, and it keeps the
  * file in the order the events happened, which is what the format needs: an
  * allocation's record before its free, across threads. A flusher thread writes the
- * buffer out every 100 ms (so a SIGKILL loses at most that much), samples the
- * resident set size, records SIGUSR2 dump marks and picks up newly loaded modules.
+ * full buffers (output.c) and every 100 ms the current one too (so a SIGKILL loses
+ * at most that much), samples the resident set size, records SIGUSR2 dump marks and
+ * picks up newly loaded modules.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,9 +40,6 @@ static int follow = 1;
 static char out_path[4096];
 static char stream_path[4200];
 
-#define BUFFER_SIZE (256 * 1024)
-static uint8_t buffer[BUFFER_SIZE];
-static size_t buffered;
 static uint64_t last_time;
 static uint32_t next_string = 1;
 static uint32_t rss_series;
@@ -120,31 +118,12 @@ static uint8_t *put_time(uint8_t *p, uint64_t t) {
   return lh_put_varint(p, d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1);
 }
 
-static void write_all(const uint8_t *data, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, data, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      /* A partial record would make the rest unreadable: stop, keep what is written. */
-      static const char msg[] = "leakhound: cannot write the profile (disk full?): recording stopped\n";
-      if (write(2, msg, sizeof msg - 1) < 0) { /* nothing more to do */ }
-      state = DONE;
-      return;
-    }
-    data += w;
-    n -= (size_t)w;
-  }
-}
-
-static void flush_locked(void) {
-  if (buffered && fd >= 0 && state == ON) write_all(buffer, buffered);
-  buffered = 0;
-}
+void lh_output_failed(void) { state = DONE; }
 
 /* Room for n more bytes, flushing first if needed (n is always far below the buffer). */
 static uint8_t *reserve(size_t n) {
-  if (buffered + n > BUFFER_SIZE) flush_locked();
-  return buffer + buffered;
+  if (lh_buffered + n > LH_BUFFER_SIZE) lh_output_seal();
+  return lh_buffer + lh_buffered;
 }
 
 void lh_emit(uint8_t tag, const uint8_t *payload, size_t length) {
@@ -152,7 +131,7 @@ void lh_emit(uint8_t tag, const uint8_t *payload, size_t length) {
   *p++ = tag;
   p = lh_put_varint(p, length);
   memcpy(p, payload, length);
-  buffered = (size_t)(p + length - buffer);
+  lh_buffered = (size_t)(p + length - lh_buffer);
 }
 
 uint32_t lh_emit_string(const char *text, size_t length) {
@@ -165,7 +144,7 @@ uint32_t lh_emit_string(const char *text, size_t length) {
   p = lh_put_varint(p, head_length + length);
   memcpy(p, head, head_length);
   memcpy(p + head_length, text, length);
-  buffered = (size_t)(p + head_length + length - buffer);
+  lh_buffered = (size_t)(p + head_length + length - lh_buffer);
   return id;
 }
 
@@ -299,12 +278,12 @@ static void write_header(void) {
 
   /* magic, format 1.1 (1.1 adds symbol records, which the launcher appends) */
   static const uint8_t magic[12] = {0x89, 'L', 'H', 'P', '\r', '\n', 0x1a, '\n', 1, 0, 1, 0};
-  memcpy(buffer, magic, sizeof magic);
+  memcpy(lh_buffer, magic, sizeof magic);
   uint32_t n = (uint32_t)json_length;
   uint8_t length[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
-  memcpy(buffer + 12, length, 4);
-  memcpy(buffer + 16, json, json_length);
-  buffered = 16 + json_length;
+  memcpy(lh_buffer + 12, length, 4);
+  memcpy(lh_buffer + 16, json, json_length);
+  lh_buffered = 16 + json_length;
 }
 
 static void write_process(void) {
@@ -349,6 +328,7 @@ static int start_stream(int numbered) {
     if (write(2, msg, (size_t)n) < 0) { /* stderr closed */ }
     return 0;
   }
+  lh_output_open(fd);
   clock_start();
   last_time = 0;
   next_string = 1;
@@ -359,7 +339,7 @@ static int start_stream(int numbered) {
   lh_modules_reset();
   write_process();
   rss_series = lh_emit_string("rss", 3);
-  flush_locked();
+  lh_output_seal();
   return 1;
 }
 
@@ -373,11 +353,17 @@ static void *flusher(void *unused) {
   sigdelset(&all, SIGUSR2); /* a dump request interrupts the sleep */
   pthread_sigmask(SIG_SETMASK, &all, NULL);
   prctl(PR_SET_NAME, "leakhound");
-  for (unsigned ticks = 1; state == ON; ticks++) {
-    struct timespec tick = {0, 10000000};
-    nanosleep(&tick, NULL);
+  const uint64_t period = 10000000; /* 10 ms: the clock tick; every 10th, the rest */
+  uint64_t next_tick = monotonic_ns() + period;
+  for (unsigned ticks = 0; state == ON;) {
+    uint64_t t = monotonic_ns();
+    if (t < next_tick && !dump_requested) {
+      lh_output_write_for((long)(next_tick - t)); /* full buffers meanwhile */
+      continue;
+    }
+    next_tick = t + period;
     clock_tick++;
-    if (ticks % 10 != 1 && !dump_requested) continue;
+    if (ticks++ % 10 != 0 && !dump_requested) continue;
     lh_modules_scan();
     lock();
     if (state == ON) {
@@ -387,10 +373,12 @@ static void *flusher(void *unused) {
         dump_requested = 0;
         emit_timed(TAG_MARK, 1, lh_emit_string("SIGUSR2 dump", 12), 0);
       }
-      flush_locked();
+      lh_output_seal();
     }
     unlock();
+    lh_output_drain();
   }
+  lh_output_writer_stopped();
   return NULL;
 }
 
@@ -411,7 +399,7 @@ static void on_dump_signal(int sig) {
 /* A crash: write out what is buffered (unless the crash is inside the recorder), then die as before. */
 static void on_crash(int sig) {
   if (!__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
-    flush_locked();
+    lh_output_rescue();
     state = DONE;
     unlock();
   }
@@ -447,7 +435,6 @@ static void after_fork_parent(void) {
 static void after_fork_child(void) {
   thread_id = 0;
   lh_set_stack_top();
-  buffered = 0;
   if (fd >= 0) close(fd);
   fd = -1;
   state = DONE;
@@ -472,11 +459,13 @@ static void begin_event(void) {
  * has passed: an event's time is then late by at most 7 events or 10 ms.
  */
 
+/* Event times are multiples of 131 µs: fine enough for lifetimes, and zeros compress. */
+#define TIME_QUANTUM 131072
 static inline uint64_t event_time(void) {
   if (++events_since_clock >= 8 || seen_tick != clock_tick) {
     events_since_clock = 0;
     seen_tick = clock_tick;
-    uint64_t t = now();
+    uint64_t t = now() & ~(uint64_t)(TIME_QUANTUM - 1);
     event_clock = t > last_time ? t : last_time;
   }
   return event_clock;
@@ -484,14 +473,14 @@ static inline uint64_t event_time(void) {
 
 /* Hot-path records are encoded in place: their payload is under 128 bytes, so its length takes one. */
 static inline uint8_t *begin_record(uint8_t tag) {
-  if (__builtin_expect(buffered + 64 > BUFFER_SIZE, 0)) flush_locked();
-  uint8_t *p = buffer + buffered;
+  if (__builtin_expect(lh_buffered + 64 > LH_BUFFER_SIZE, 0)) lh_output_seal();
+  uint8_t *p = lh_buffer + lh_buffered;
   p[0] = tag;
   return p + 2;
 }
 static inline void end_record(uint8_t *payload, uint8_t *end) {
   payload[-1] = (uint8_t)(end - payload);
-  buffered = (size_t)(end - buffer);
+  lh_buffered = (size_t)(end - lh_buffer);
 }
 
 static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack) {
@@ -553,10 +542,11 @@ void lh_finish(void) {
   if (state == ON) {
     emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());
     emit_timed(TAG_END, 0, 0, 0);
-    flush_locked();
+    lh_output_seal();
     state = DONE;
   }
   unlock();
+  lh_output_close();
 }
 
 /* ---- start-up ---- */
@@ -573,6 +563,8 @@ __attribute__((constructor)) static void lh_init(void) {
   snprintf(out_path, sizeof out_path, "%s", out);
   const char *unwind = getenv("LEAKHOUND_UNWIND");
   lh_unwind_mode = unwind && !strcmp(unwind, "fp") ? LH_UNWIND_FP : unwind && !strcmp(unwind, "dwarf") ? LH_UNWIND_DWARF : LH_UNWIND_AUTO;
+  const char *compress = getenv("LEAKHOUND_COMPRESS");
+  if (!(compress && *compress == '0')) lh_output_compression();
   const char *no_follow = getenv("LEAKHOUND_NO_FOLLOW");
   follow = !(no_follow && *no_follow == '1');
 
