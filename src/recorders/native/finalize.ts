@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import { LhpVisitor, readLhp } from '../../format/reader';
 import { LhpWriter } from '../../format/writer';
 import { ModuleRange, symbolize } from '../../symbolize/symbolize';
+import { ZSTD_MAGIC } from '../../format/constants';
 
 export interface FinalizeResult {
   /** Allocation records in the file. */
   allocations: number;
-  /** Frames resolved and appended as symbol records. */
-  symbolized: number;
+  /** The recorded process. */
   pid: number;
   warnings: string[];
 }
@@ -42,6 +42,18 @@ class FrameCollector implements LhpVisitor {
   end(): void {}
 }
 
+/** What symbolizing a recording needs. */
+interface FrameTable {
+  allocations: number;
+  nextStringId: number;
+  frames: Map<number, number>;
+  modules: ModuleRange[];
+  compressed: boolean;
+  pid: number;
+  /** False for a compressed stream cut short: nothing can follow it; it is symbolized when loaded. */
+  appendable: boolean;
+}
+
 /**
  * Symbolizes a native recording once its process has ended (heaptrack's "interpret"
  * step, done after the run instead of beside it): each unique frame address is
@@ -49,23 +61,77 @@ class FrameCollector implements LhpVisitor {
  * the file is readable on another machine and loads without running addr2line again.
  */
 export function finalizeRecording(path: string): FinalizeResult {
-  const collector = new FrameCollector();
-  const read = readLhp(path, collector, { definitionsOnly: true });
+  const table = readFramesFile(path) ?? readStream(path);
   const warnings: string[] = [];
-  let symbolized = 0;
-  // A record cut by a kill is lost anyway: the symbols must follow a complete one. A
-  // compressed stream cannot be cut there; its frames are symbolized when loaded.
-  if (collector.frames.size > 0 && !(read.truncated && read.compressed)) {
-    if (read.truncated) fs.truncateSync(path, read.completeBytes);
-    const { resolved, unreadable } = symbolize(collector.frames, collector.modules);
+  if (table.appendable && table.frames.size > 0) {
+    const { resolved, unreadable } = symbolize(table.frames, table.modules);
     if (unreadable.length) warnings.push(`no symbols from ${unreadable.join(', ')}: their frames show as addresses`);
-    const writer = LhpWriter.appendTo(path, collector.strings, { compressed: read.compressed });
+    const writer = LhpWriter.appendTo(path, table.nextStringId, { compressed: table.compressed });
     try {
       for (const [frame, r] of resolved) writer.symbol(frame, r.module, r.frames);
     } finally {
       writer.close();
     }
-    symbolized = resolved.size;
   }
-  return { allocations: read.skippedAllocations, symbolized, pid: read.header.pid, warnings };
+  return { allocations: table.allocations, pid: table.pid, warnings };
+}
+
+/** The frame table from the whole stream (when the recorder could not write `.frames`). */
+function readStream(path: string): FrameTable {
+  const collector = new FrameCollector();
+  const read = readLhp(path, collector, { definitionsOnly: true });
+  // A record cut by a kill is lost anyway: the symbols must follow a complete one. A
+  // compressed stream cannot be cut there.
+  const appendable = !(read.truncated && read.compressed);
+  if (read.truncated && appendable) fs.truncateSync(path, read.completeBytes);
+  const { frames, modules, strings: nextStringId } = collector;
+  return { allocations: read.skippedAllocations, nextStringId, frames, modules, compressed: read.compressed, pid: read.header.pid, appendable };
+}
+
+/**
+ * The frame table the recorder writes beside a cleanly finished stream
+ * (`<stream>.frames`, format in src/recorders/native/recorder.c), read and removed.
+ */
+function readFramesFile(path: string): FrameTable | undefined {
+  const sidecar = `${path}.frames`;
+  let b: Buffer;
+  try {
+    b = fs.readFileSync(sidecar);
+    fs.rmSync(sidecar);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (b.toString('latin1', 0, 8) !== 'LHFRAMES') return undefined;
+    const allocations = Number(b.readBigUInt64LE(8));
+    const pid = b.readUInt32LE(16);
+    const nextStringId = b.readUInt32LE(20);
+    const count = b.readUInt32LE(24);
+    const frames = new Map<number, number>();
+    let at = 28;
+    for (let id = 0; id < count; id++, at += 8) {
+      const address = Number(b.readBigUInt64LE(at));
+      if (address) frames.set(id, address);
+    }
+    const modules: ModuleRange[] = [];
+    const moduleCount = b.readUInt32LE(at);
+    at += 4;
+    for (let i = 0; i < moduleCount; i++) {
+      const start = Number(b.readBigUInt64LE(at));
+      const end = Number(b.readBigUInt64LE(at + 8));
+      const length = b.readUInt32LE(at + 16);
+      modules.push({ start, end, path: b.toString('utf8', at + 20, at + 20 + length) });
+      at += 20 + length;
+    }
+    const head = Buffer.alloc(4);
+    const fd = fs.openSync(path, 'r');
+    try {
+      fs.readSync(fd, head, 0, 4, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return { allocations, nextStringId, frames, modules, compressed: head.equals(ZSTD_MAGIC), pid, appendable: true };
+  } catch {
+    return undefined; // cut short: read the stream instead
+  }
 }

@@ -66,6 +66,7 @@ void lh_capture(struct lh_stack *stack, void *frame, void *ret);
 uint32_t lh_stack_id(const struct lh_stack *stack); /* lock held; writes new frames/stacks */
 void lh_stacks_reset(void);
 void lh_set_stack_top(void);
+const uintptr_t *lh_frame_addresses(uint32_t *count);
 
 /* unwind.c */
 void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp);
@@ -75,6 +76,7 @@ void lh_unwind_reset(void);
 void lh_modules_scan(void);       /* lock held: writes module records for new modules */
 void lh_modules_reset(void);
 int lh_in_fp_module(uintptr_t address);
+void lh_modules_write(int fd);
 extern int lh_unwind_mode;        /* LH_UNWIND_* */
 enum { LH_UNWIND_AUTO, LH_UNWIND_FP, LH_UNWIND_DWARF };
 

@@ -161,3 +161,15 @@ void lh_modules_scan(void) {
   }
   lh_unlock();
 }
+
+/* Each module: start, end (8 bytes each), path length (4), path. */
+void lh_modules_write(int fd) {
+  uint32_t n = (uint32_t)module_count;
+  if (write(fd, &n, 4) != 4) return;
+  for (uint32_t i = 0; i < n; i++) {
+    struct module *m = &modules[i];
+    uint64_t range[2] = {m->start, m->end};
+    uint32_t length = (uint32_t)strlen(m->path);
+    if (write(fd, range, 16) != 16 || write(fd, &length, 4) != 4 || write(fd, m->path, length) != (ssize_t)length) return;
+  }
+}

@@ -43,6 +43,7 @@ static char stream_path[4200];
 static uint64_t last_time;
 static uint32_t next_string = 1;
 static uint32_t rss_series;
+static uint64_t allocation_count;
 
 static volatile sig_atomic_t dump_requested;
 static volatile int flusher_wanted;
@@ -332,6 +333,7 @@ static int start_stream(int numbered) {
   clock_start();
   last_time = 0;
   next_string = 1;
+  allocation_count = 0;
   read_cmdline();
   write_header();
   state = ON;
@@ -484,6 +486,7 @@ static inline void end_record(uint8_t *payload, uint8_t *end) {
 }
 
 static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack) {
+  allocation_count++;
   uint32_t tid = current_thread();
   uint32_t stack_id = lh_stack_id(stack);
   uint8_t *payload = begin_record(tag), *p = put_time(payload, event_time());
@@ -535,11 +538,36 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   return ptr;
 }
 
+/*
+ * Beside a cleanly finished stream, `<stream>.frames`: what the launcher needs to
+ * symbolize it (the next string id, every frame address by id, the modules), so it
+ * need not decompress and read the whole stream. Little-endian:
+ *   "LHFRAMES", u64 allocations, u32 pid, u32 next string id, u32 frame count, u64 × frames,
+ *   u32 module count, then per module u64 start, u64 end, u32 length, path.
+ * The launcher deletes it; without it, the launcher reads the stream instead.
+ */
+static void write_frames_file(void) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s.frames", stream_path);
+  int f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (f < 0) return;
+  uint32_t count;
+  const uintptr_t *addresses = lh_frame_addresses(&count);
+  uint64_t allocations = allocation_count;
+  uint32_t head[3] = {(uint32_t)getpid(), next_string, count};
+  int ok = write(f, "LHFRAMES", 8) == 8 && write(f, &allocations, 8) == 8 && write(f, head, 12) == 12 &&
+           write(f, addresses, count * sizeof *addresses) == (ssize_t)(count * sizeof *addresses);
+  if (ok) lh_modules_write(f);
+  close(f);
+  if (!ok) unlink(path);
+}
+
 void lh_finish(void) {
   lh_busy = 1;
   if (state == ON) lh_modules_scan(); /* a short-lived process may end before the flusher's first scan */
   lock();
-  if (state == ON) {
+  int finished = state == ON;
+  if (finished) {
     emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());
     emit_timed(TAG_END, 0, 0, 0);
     lh_output_seal();
@@ -547,6 +575,7 @@ void lh_finish(void) {
   }
   unlock();
   lh_output_close();
+  if (finished) write_frames_file();
 }
 
 /* ---- start-up ---- */

@@ -87,6 +87,7 @@ struct frame_slot {
 
 static struct stack_slot *stacks;
 static struct frame_slot *frames;
+static uintptr_t *addresses; /* by frame id */
 static uint32_t stack_count, frame_count;
 
 static void *fresh(void *old, size_t bytes) {
@@ -99,6 +100,7 @@ static void *fresh(void *old, size_t bytes) {
 void lh_stacks_reset(void) {
   stacks = fresh(stacks, STACK_SLOTS * sizeof *stacks);
   frames = fresh(frames, FRAME_SLOTS * sizeof *frames);
+  addresses = fresh(addresses, FRAME_SLOTS * sizeof *addresses);
   lh_unwind_reset();
   stack_count = 1;
   frame_count = 1;
@@ -117,6 +119,7 @@ static uint32_t frame_id(uintptr_t address) {
   if (frame_count >= FRAME_SLOTS / 4 * 3) return 0;
   frames[i].address = address;
   frames[i].id = frame_count++;
+  addresses[frames[i].id] = address;
   /* id, address, function, file, line, module: symbols come after the run */
   uint8_t payload[32], *p = lh_put_varint(payload, frames[i].id);
   p = lh_put_varint(p, address);
@@ -148,4 +151,10 @@ uint32_t lh_stack_id(const struct lh_stack *stack) {
     /* 64-bit hashes: a collision among a million stacks has odds of about 2^-25. */
     if (slot->hash == stack->hash && slot->depth == stack->depth) return slot->id;
   }
+}
+
+/* The frame table for the launcher's symbolizer (see lh_write_frames_file). */
+const uintptr_t *lh_frame_addresses(uint32_t *count) {
+  *count = addresses ? frame_count : 0;
+  return addresses;
 }
