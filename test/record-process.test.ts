@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
-import { analyzeJson, CLI, recordCommand, runCli, tmpDir } from './helpers';
+import { AnalysisJson, analyzeJson, CLI, recordCommand, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';
 
 const dir = tmpDir('leakhound-process-test-');
@@ -78,6 +78,27 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.match(first.frames[0].file, /callback\.c$/);
     const rss = loadSync(output).series.get('rss');
     assert.ok(rss && rss.value.length >= 1 && rss.value[rss.value.length - 1] > 1 << 20, 'an RSS sample of over 1 MiB');
+  });
+
+  it('--no-compress writes a plain stream; killed, it is cut back to its last whole record and still gets its symbols', () => {
+    const output = path.join(dir, 'killed-plain.lhp');
+    const r = recordCommand(output, [buildFixture('killed')], ['--no-compress']);
+    assert.equal(r.code, 137, r.stderr);
+    assert.deepEqual([...fs.readFileSync(output).subarray(0, 4)], [0x89, 0x4c, 0x48, 0x50], 'the .lhp magic, not zstd');
+    const profile = loadSync(output);
+    assert.equal(profile.info.truncated, false, 'cut back to a whole record');
+    assert.equal(profile.info.clean, false, 'no end record: the program was killed');
+    const a = runCli(['analyze', output, '--json'], { env: { PATH: '/nonexistent' } });
+    const leak = (JSON.parse(a.stdout) as AnalysisJson).groups.find((g) => g.verdict === 'leak');
+    assert.ok(leak && functions(leak.frames).includes('orphan_new'), 'symbols were appended: no addr2line needed to name the culprit');
+  });
+
+  it('leaves only profiles behind (the frame table the recorder hands over is consumed)', () => {
+    const sub = fs.mkdtempSync(path.join(dir, 'clean-'));
+    assert.equal(recordCommand(path.join(sub, 'run.lhp'), [buildFixture('fork')]).code, 0);
+    const files = fs.readdirSync(sub).sort();
+    assert.equal(files.length, 2, `${files}`);
+    assert.ok(files.every((f) => /^run(\.\d+)?\.lhp$/.test(f)), `${files}`);
   });
 
   it('forwards SIGTERM to the program and exits as it did (143)', async () => {
