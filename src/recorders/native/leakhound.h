@@ -66,6 +66,7 @@ void lh_capture(struct lh_stack *stack, void *frame, void *ret);
 uint32_t lh_stack_id(const struct lh_stack *stack); /* lock held; writes new frames/stacks */
 void lh_stacks_reset(void);
 void lh_set_stack_top(void);
+uintptr_t lh_stack_top_near(uintptr_t near);
 const uintptr_t *lh_frame_addresses(uint32_t *count);
 
 /* unwind.c */

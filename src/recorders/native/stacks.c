@@ -42,9 +42,14 @@ void lh_set_stack_top(void) {
  * from that frame: its stack pointer is just above the frame below, its %rbp the
  * one that frame saved.
  */
-static void walk_frame_pointers(struct lh_stack *stack, uintptr_t *frame) {
+/* This thread's stack top, or failing that, 1 MiB above `near`. */
+uintptr_t lh_stack_top_near(uintptr_t near) {
   if (!stack_top) lh_set_stack_top();
-  uintptr_t top = stack_top ? stack_top : (uintptr_t)frame + (1u << 20);
+  return stack_top ? stack_top : near + (1u << 20);
+}
+
+static void walk_frame_pointers(struct lh_stack *stack, uintptr_t *frame) {
+  uintptr_t top = lh_stack_top_near((uintptr_t)frame);
   uintptr_t origin = frame[1];
   stack->depth = 0;
   while (stack->depth < LH_MAX_FRAMES) {

@@ -17,6 +17,36 @@
 #include <unwind.h>
 #include "leakhound.h"
 
+/* ---- libgcc's walk: for what the rules cannot express, and where there are none ---- */
+
+struct slow_walk {
+  struct lh_stack *stack;
+  uintptr_t caller;
+  int started;
+};
+
+static _Unwind_Reason_Code slow_step(struct _Unwind_Context *context, void *arg) {
+  struct slow_walk *walk = arg;
+  uintptr_t ip = _Unwind_GetIP(context);
+  if (!walk->started) {
+    if (ip != walk->caller) return _URC_NO_REASON; /* the recorder's own frames */
+    walk->started = 1;
+  }
+  if (!ip || walk->stack->depth >= LH_MAX_FRAMES) return _URC_END_OF_STACK;
+  walk->stack->frames[walk->stack->depth++] = ip;
+  return _URC_NO_REASON;
+}
+
+static void slow_unwind(struct lh_stack *stack, uintptr_t ret) {
+  struct slow_walk walk = {stack, ret, 0};
+  stack->depth = 0;
+  _Unwind_Backtrace(slow_step, &walk);
+  if (stack->depth == 0) {
+    stack->frames[0] = ret; /* the walk never found the caller: keep it alone */
+    stack->depth = 1;
+  }
+}
+
 #if defined(__x86_64__)
 
 enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
@@ -245,49 +275,20 @@ static uint64_t lookup(uintptr_t ip) {
   return rule_for(ip); /* table crowded: work it out again */
 }
 
-/* ---- libgcc's walk, for what the rules cannot express ---- */
-
-struct slow_walk {
-  struct lh_stack *stack;
-  uintptr_t caller;
-  int started;
-};
-
-static _Unwind_Reason_Code slow_step(struct _Unwind_Context *context, void *arg) {
-  struct slow_walk *walk = arg;
-  uintptr_t ip = _Unwind_GetIP(context);
-  if (!walk->started) {
-    if (ip != walk->caller) return _URC_NO_REASON; /* the recorder's own frames */
-    walk->started = 1;
-  }
-  if (!ip || walk->stack->depth >= LH_MAX_FRAMES) return _URC_END_OF_STACK;
-  walk->stack->frames[walk->stack->depth++] = ip;
-  return _URC_NO_REASON;
-}
-
-static void slow_unwind(struct lh_stack *stack, uintptr_t ret) {
-  struct slow_walk walk = {stack, ret, 0};
-  stack->depth = 0;
-  _Unwind_Backtrace(slow_step, &walk);
-  if (stack->depth == 0) {
-    stack->frames[0] = ret; /* the walk never found the caller: keep it alone */
-    stack->depth = 1;
-  }
-}
-
 /*
  * Appends the frames from return address `ip`, whose frame had stack pointer `sp`
  * and %rbp `bp` at its call. A frame the rules cannot describe restarts the whole
  * walk, from `origin` (the allocator's caller), with libgcc.
  */
 void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp) {
+  uintptr_t top = lh_stack_top_near(sp);
   while (stack->depth < LH_MAX_FRAMES) {
     uint64_t rule = lookup(ip);
     if (KIND(rule) == UNSUPPORTED) return slow_unwind(stack, origin);
     stack->frames[stack->depth++] = ip;
     if (KIND(rule) == OUTERMOST) return;
     uintptr_t cfa = (KIND(rule) == CFA_FROM_SP ? sp : bp) + (uintptr_t)(intptr_t)CFA_OFFSET(rule);
-    if (cfa <= sp) return; /* a CFA must be above the frame below it */
+    if (cfa <= sp || cfa > top) return; /* a CFA is above the frame below it, inside the stack */
     if (BP_SLOT(rule)) bp = *(const uintptr_t *)(cfa - BP_SLOT(rule));
     ip = *(const uintptr_t *)(cfa - 8);
     sp = cfa;
@@ -303,34 +304,10 @@ void lh_unwind_reset(void) {
 
 #else
 
-/* Elsewhere: libgcc's unwinder on every call. */
-struct plain_walk {
-  struct lh_stack *stack;
-  uintptr_t caller;
-  int started;
-};
-
-static _Unwind_Reason_Code plain_step(struct _Unwind_Context *context, void *arg) {
-  struct plain_walk *walk = arg;
-  uintptr_t ip = _Unwind_GetIP(context);
-  if (!walk->started) {
-    if (ip != walk->caller) return _URC_NO_REASON;
-    walk->started = 1;
-  }
-  if (!ip || walk->stack->depth >= LH_MAX_FRAMES) return _URC_END_OF_STACK;
-  walk->stack->frames[walk->stack->depth++] = ip;
-  return _URC_NO_REASON;
-}
-
+/* Elsewhere: libgcc's walk every time. */
 void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp) {
   (void)ip, (void)sp, (void)bp;
-  struct plain_walk walk = {stack, origin, 0};
-  stack->depth = 0;
-  _Unwind_Backtrace(plain_step, &walk);
-  if (stack->depth == 0) {
-    stack->frames[0] = origin;
-    stack->depth = 1;
-  }
+  slow_unwind(stack, origin);
 }
 
 void lh_unwind_reset(void) {}
