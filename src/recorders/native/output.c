@@ -123,18 +123,16 @@ void lh_output_drain(void) { drain_once(1); }
 
 /*
  * With the recorder's lock held: hands the current buffer to the writer and starts
- * the next one. When all buffers await writing, the program waits for the writer
- * (or writes itself, when there is no flusher thread).
+ * the next one. When all buffers await writing, the caller writes them itself
+ * (or waits for the thread that is writing).
  */
 void lh_output_seal(void) {
   if (!lh_buffered) return;
   uint32_t n = sealed;
   lengths[n % BUFFERS] = lh_buffered;
   __atomic_store_n(&sealed, n + 1, __ATOMIC_RELEASE);
-  while (n + 2 - __atomic_load_n(&written, __ATOMIC_ACQUIRE) > BUFFERS) {
-    if (!writer_running) drain_once(1);
-    else sched_yield();
-  }
+  while (n + 2 - __atomic_load_n(&written, __ATOMIC_ACQUIRE) > BUFFERS)
+    if (!drain_once(0)) sched_yield();
   lh_buffer = ring[(n + 1) % BUFFERS];
   lh_buffered = 0;
   if (writer_running) syscall(SYS_futex, &sealed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
