@@ -2,7 +2,8 @@
  * The native recorder's overhead: 5 M malloc(64)/free pairs made five calls deep
  * (bench/native/alloc.c, -O2 -g -fno-omit-frame-pointer), on one thread and on four
  * threads × 1.25 M, run plain, under `leakhound record` (default unwinding and
- * --unwind dwarf), heaptrack and valgrind memcheck when installed. Prints the median
+ * --unwind dwarf), with the recorder preloaded directly (no launcher), heaptrack
+ * and valgrind memcheck when installed. Prints the median
  * wall time of 3 runs of the whole command (for leakhound: node's start-up, the run
  * and the symbolization after it), its ratio over the plain run, and the profile's
  * size. Prints figures; asserts nothing.
@@ -18,6 +19,7 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const SOURCE = path.join(__dirname, 'native', 'alloc.c');
+const LIBRARY = path.join(ROOT, 'dist', 'recorders', 'native', 'libleakhound.so');
 const RUNS = 3;
 const PAIRS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 5_000_000;
 /** memcheck is ~100× slower: it runs this fraction of the pairs and its time is scaled up. */
@@ -42,6 +44,12 @@ const TOOLS: Tool[] = [
     name: 'leakhound record',
     missing: fs.existsSync(CLI) ? undefined : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`,
     command: (program, out) => [process.execPath, CLI, 'record', '-o', `${out}.lhp`, '--', ...program],
+  },
+  {
+    // the recorder alone, without the launcher: node's start-up and the symbolization are fixed costs
+    name: 'leakhound (preload only)',
+    missing: fs.existsSync(LIBRARY) ? undefined : `not built (${path.relative(ROOT, LIBRARY)} missing: npm install)`,
+    command: (program, out) => ['env', `LD_PRELOAD=${LIBRARY}`, `LEAKHOUND_OUTPUT=${out}.lhp`, ...program],
   },
   {
     name: 'leakhound --unwind dwarf',
@@ -72,7 +80,7 @@ function build(): string {
 /** Every file a run wrote for the profile `out` (heaptrack adds .zst or .gz; leakhound may write <base>.<pid>.lhp). */
 function profileFiles(out: string): string[] {
   const base = path.basename(out);
-  return fs.readdirSync(dir).filter((f) => f.startsWith(`${base}.`)).map((f) => path.join(dir, f));
+  return fs.readdirSync(dir).filter((f) => f.startsWith(`${base}.`) && !f.endsWith('.frames')).map((f) => path.join(dir, f));
 }
 
 /** The median run: seconds (scaled to all the pairs) and the profile's bytes. */
@@ -104,9 +112,9 @@ try {
   const cpus = os.cpus().length;
   console.log(`${PAIRS.toLocaleString('en-US')} malloc(64)/free pairs, 5 calls deep; median of ${RUNS} runs, wall time of the whole command; ${cpus} CPUs, not pinned`);
   console.log(`valgrind (memcheck, --leak-check=no) runs ${VALGRIND_FRACTION * 100}% of the pairs and its time is scaled ×${1 / VALGRIND_FRACTION}; it writes no profile`);
-  console.log("leakhound's time includes node's start-up and the symbolization after the run; its profile is uncompressed, heaptrack's is zstd-compressed");
+  console.log("leakhound record's time includes node's start-up and the symbolization after the run; both profiles are zstd-compressed");
   console.log('');
-  console.log('variant     tool                         seconds   × plain   profile MB   B/alloc');
+  console.log('variant     tool                         seconds   × plain   profile KB   B/alloc');
   for (const v of VARIANTS) {
     let plain: number | undefined;
     for (const tool of TOOLS) {
@@ -124,7 +132,7 @@ try {
             ...cells,
             m.seconds.toFixed(3).padStart(9),
             (plain ? `${(m.seconds / plain).toFixed(1)}×` : '-').padStart(9),
-            (m.bytes === undefined ? '-' : (m.bytes / 1e6).toFixed(1)).padStart(12),
+            (m.bytes === undefined ? '-' : (m.bytes / 1e3).toFixed(1)).padStart(12),
             (m.bytes === undefined ? '-' : (m.bytes / pairs).toFixed(1)).padStart(9),
           ].join(' '),
         );
