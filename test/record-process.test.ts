@@ -55,6 +55,17 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.deepEqual(stacks('dwarf'), stacks('auto'));
   });
 
+  it('a program built without debug info still gets function names, from its symbol table', () => {
+    const output = path.join(dir, 'nodebug.lhp');
+    const r = recordCommand(output, [buildFixture('callback', ['-O1', '-fno-omit-frame-pointer'], { replace: true })]);
+    assert.equal(r.code, 0, r.stderr);
+    const leak = analyzeJson(output).groups.find((g) => g.verdict === 'leak');
+    assert.ok(leak);
+    assert.equal(leak.frames[0].function, 'compare_and_log');
+    assert.equal(leak.frames[0].line, 0, 'no line without debug info');
+    assert.ok(functions(leak.frames).includes('main'));
+  });
+
   it('a program that execs another (a wrapper): the last image takes over the -o file', () => {
     const output = path.join(dir, 'exec.lhp');
     const r = recordCommand(output, ['sh', '-c', `exec ${buildFixture('callback')}`]);

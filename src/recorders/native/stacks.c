@@ -70,9 +70,15 @@ void lh_capture(struct lh_stack *stack, void *frame, void *ret) {
   stack->depth = 0;
   if (lh_unwind_mode == LH_UNWIND_DWARF) lh_unwind_dwarf(stack, (uintptr_t)ret, (uintptr_t)ret, (uintptr_t)f + 16, f[0]);
   else walk_frame_pointers(stack, f);
-  uint64_t h = 0x9e3779b97f4a7c15u;
-  for (uint32_t i = 0; i < stack->depth; i++) h = (h ^ stack->frames[i]) * 0xff51afd7ed558ccdu, h ^= h >> 32;
-  stack->hash = h;
+  /*
+   * A sum of products, one odd multiplier per position: the multiplications do not
+   * wait on each other (a chained hash costs a multiply's latency per frame).
+   */
+  uint64_t h = stack->depth;
+  for (uint32_t i = 0; i < stack->depth; i++) h += (stack->frames[i] ^ (i * 0x5851f42d4c957f2du)) * (0x9e3779b97f4a7c15u + 2u * i);
+  h ^= h >> 31;
+  h *= 0xff51afd7ed558ccdu;
+  stack->hash = h ^ (h >> 29);
 }
 
 /* ---- tables (touched only with the lock held) ---- */

@@ -276,24 +276,54 @@ static uint64_t lookup(uintptr_t ip) {
 }
 
 /*
+ * This thread's last walk: where it began and the frames and CFAs it found. A walk
+ * that begins at the same frame (a loop allocating from one place; the start-up
+ * frames above main, reached from every frame-pointer walk) finds the same frames
+ * as long as each return address is still where it was: checking that is a load a
+ * frame, against a table lookup a frame.
+ */
+struct last_walk {
+  uintptr_t ip, sp, bp;
+  uint32_t depth;
+  uintptr_t frames[LH_MAX_FRAMES], cfa[LH_MAX_FRAMES];
+};
+static LH_TLS struct last_walk last;
+
+static int repeat_last(struct lh_stack *stack, uintptr_t ip, uintptr_t sp, uintptr_t bp) {
+  if (!last.depth || ip != last.ip || sp != last.sp || bp != last.bp || stack->depth + last.depth > LH_MAX_FRAMES) return 0;
+  for (uint32_t k = 0; k + 1 < last.depth; k++)
+    if (*(const uintptr_t *)(last.cfa[k] - 8) != last.frames[k + 1]) return 0;
+  memcpy(stack->frames + stack->depth, last.frames, last.depth * sizeof *last.frames);
+  stack->depth += last.depth;
+  return 1;
+}
+
+/*
  * Appends the frames from return address `ip`, whose frame had stack pointer `sp`
  * and %rbp `bp` at its call. A frame the rules cannot describe restarts the whole
  * walk, from `origin` (the allocator's caller), with libgcc.
  */
 void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp) {
+  if (repeat_last(stack, ip, sp, bp)) return;
+  last.ip = ip, last.sp = sp, last.bp = bp, last.depth = 0;
   uintptr_t top = lh_stack_top_near(sp);
+  uint32_t first = stack->depth;
   while (stack->depth < LH_MAX_FRAMES) {
     uint64_t rule = lookup(ip);
     if (KIND(rule) == UNSUPPORTED) return slow_unwind(stack, origin);
+    last.frames[stack->depth - first] = ip;
+    last.cfa[stack->depth - first] = 0;
     stack->frames[stack->depth++] = ip;
-    if (KIND(rule) == OUTERMOST) return;
+    if (KIND(rule) == OUTERMOST) break;
     uintptr_t cfa = (KIND(rule) == CFA_FROM_SP ? sp : bp) + (uintptr_t)(intptr_t)CFA_OFFSET(rule);
-    if (cfa <= sp || cfa > top) return; /* a CFA is above the frame below it, inside the stack */
+    if (cfa <= sp || cfa > top) break; /* a CFA is above the frame below it, inside the stack */
     if (BP_SLOT(rule)) bp = *(const uintptr_t *)(cfa - BP_SLOT(rule));
     ip = *(const uintptr_t *)(cfa - 8);
+    last.cfa[stack->depth - 1 - first] = cfa;
     sp = cfa;
-    if (ip < 4096) return;
+    if (ip < 4096) break;
   }
+  last.depth = stack->depth - first;
 }
 
 void lh_unwind_reset(void) {
