@@ -130,6 +130,12 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.match(r.stderr, /^leakhound: .*statically linked.*\n$/);
   });
 
+  it('a Node.js program is not the native recorder\'s: one line, exit 1', () => {
+    const r = recordCommand(path.join(dir, 'node.lhp'), [process.execPath, '-e', '1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^leakhound: .* is a Node\.js program: the Node\.js recorder is not available yet\n$/);
+  });
+
   it('refuses an output it cannot write, before running anything', () => {
     const r = recordCommand('/nonexistent/dir/run.lhp', ['true']);
     assert.equal(r.code, 1);

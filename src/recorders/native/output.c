@@ -72,7 +72,7 @@ static void write_all(const uint8_t *data, size_t n) {
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       /* A partial record would make the rest unreadable: stop, keep what is written. */
-      static const char msg[] = "leakhound: cannot write the profile (disk full?): recording stopped\n";
+      static const char msg[] = "leakhound: cannot write the profile any more (disk full, or the program closed it): recording stopped\n";
       if (write(2, msg, sizeof msg - 1) < 0) { /* stderr closed too */ }
       lh_output_failed();
       fd = -1;

@@ -329,6 +329,15 @@ static int start_stream(int numbered) {
     if (write(2, msg, (size_t)n) < 0) { /* stderr closed */ }
     return 0;
   }
+  /*
+   * Out of the way of the program's own descriptors: a program that closes what it
+   * did not open and opens a file would otherwise get this number, and our records.
+   */
+  int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+  if (high >= 0) {
+    close(fd);
+    fd = high;
+  }
   lh_output_open(fd);
   clock_start();
   last_time = 0;
