@@ -130,6 +130,12 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.match(r.stderr, /^leakhound: .*statically linked.*\n$/);
   });
 
+  it('--fail-on-leak: exit 3 when the recorded program leaks, its own exit code otherwise', () => {
+    assert.equal(recordCommand(path.join(dir, 'fail-leak.lhp'), [buildFixture('callback')], ['--fail-on-leak']).code, 3);
+    assert.equal(recordCommand(path.join(dir, 'fail-churn.lhp'), [buildFixture('churn')], ['--fail-on-leak']).code, 0);
+    assert.equal(recordCommand(path.join(dir, 'fail-exit.lhp'), [buildFixture('exitcode')], ['--fail-on-leak']).code, 7);
+  });
+
   it('a Node.js program is not the native recorder\'s: one line, exit 1', () => {
     const r = recordCommand(path.join(dir, 'node.lhp'), [process.execPath, '-e', '1']);
     assert.equal(r.code, 1);
