@@ -112,6 +112,15 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.ok(files.every((f) => /^run(\.\d+)?\.lhp$/.test(f)), `${files}`);
   });
 
+  it('a program that starts more threads than a profile can name still records a readable profile', () => {
+    const output = path.join(dir, 'manythreads.lhp');
+    assert.equal(recordCommand(output, [buildFixture('manythreads')]).code, 0);
+    const profile = loadSync(output);
+    assert.ok(profile.columns.count >= 70_000, `every thread's allocation: ${profile.columns.count}`);
+    assert.ok(profile.threads.length <= 65_536);
+    assert.equal(profile.threads[profile.threads.length - 1].name, '(later threads)');
+  });
+
   it('forwards SIGTERM to the program and exits as it did (143)', async () => {
     const output = path.join(dir, 'term.lhp');
     const child = spawn(process.execPath, [CLI, 'record', '-o', output, '--', 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });

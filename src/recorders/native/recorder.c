@@ -169,11 +169,25 @@ static uint64_t resident_bytes(void) {
   return p ? strtoull(p + 1, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
+/*
+ * A stream names at most 65,536 threads (docs/FORMAT.md). A server starting a thread
+ * per request gets past that: its later threads share one id.
+ */
+#define MAX_THREADS 65000
+#define LATER_THREADS 0x7fffffffu
+static uint32_t threads_seen;
+
 static uint32_t current_thread(void) {
   if (thread_id) return thread_id;
   uint32_t tid = (uint32_t)syscall(SYS_gettid);
   char name[17] = {0};
   prctl(PR_GET_NAME, name);
+  if (++threads_seen > MAX_THREADS) {
+    thread_id = LATER_THREADS;
+    if (threads_seen > MAX_THREADS + 1) return thread_id;
+    tid = LATER_THREADS;
+    strcpy(name, "(later threads)");
+  }
   uint32_t name_id = lh_emit_string(name, strlen(name));
   uint8_t payload[16], *p = lh_put_varint(payload, tid);
   p = lh_put_varint(p, name_id);
@@ -343,6 +357,7 @@ static int start_stream(int numbered) {
   last_time = 0;
   next_string = 1;
   allocation_count = 0;
+  threads_seen = 0;
   read_cmdline();
   write_header();
   state = ON;
