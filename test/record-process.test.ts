@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +53,17 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
         .sort();
     };
     assert.deepEqual(stacks('dwarf'), stacks('auto'));
+  });
+
+  it('a program linked with its own allocator (jemalloc) keeps it: its malloc_usable_size knows every block', () => {
+    const jemalloc = /libjemalloc\.so\.2 \(.*\) => (\S+)/.exec(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout)?.[1];
+    assert.ok(jemalloc, 'libjemalloc.so.2 is installed (npm test installs it)');
+    const output = path.join(dir, 'jemalloc.lhp');
+    const r = recordCommand(output, [buildFixture('jemalloc', ['-Wl,--no-as-needed', jemalloc])]);
+    assert.equal(r.code, 0, `the program ran on jemalloc as without the recorder: ${r.stderr}`);
+    assert.match(r.stdout, /^jemalloc \d/);
+    const leak = analyzeJson(output).groups.find((g) => g.verdict === 'leak');
+    assert.equal(leak?.frames[0].function, 'record_keep');
   });
 
   it('a program built without debug info still gets function names, from its symbol table', () => {

@@ -1,9 +1,9 @@
 /*
- * The interposed allocation functions. Each calls glibc's allocator, then records
- * the event with its caller's frame and return address, so the stack starts at the
- * code that asked for memory. A free is recorded before the memory is released:
- * once released, another thread may get the same address, and its alloc must come
- * after this free in the file.
+ * The interposed allocation functions. Each calls the next allocator (allocator.c),
+ * then records the event with its caller's frame and return address, so the stack
+ * starts at the code that asked for memory. A free is recorded before the memory is
+ * released: once released, another thread may get the same address, and its alloc
+ * must come after this free in the file.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -21,19 +21,28 @@ static inline void *recorded(void *p, size_t size, void *frame, void *ret) {
   return p;
 }
 
-EXPORT void *malloc(size_t size) { return recorded(__libc_malloc(size), size, CALLER); }
+EXPORT void *malloc(size_t size) { return recorded(lh_next.malloc(size), size, CALLER); }
 
 EXPORT void free(void *p) {
+  if (lh_from_arena(p)) return;
   if (p && lh_active()) lh_record_free(p);
-  __libc_free(p);
+  lh_next.free(p);
 }
 
 EXPORT void *calloc(size_t n, size_t size) {
-  return recorded(__libc_calloc(n, size), n * size, CALLER);
+  return recorded(lh_next.calloc(n, size), n * size, CALLER);
+}
+
+/* Memory from the start-up arena moves to the real allocator. */
+static void *from_arena(void *old, size_t size) {
+  void *p = lh_next.malloc(size);
+  if (p) memcpy(p, old, lh_arena_size(old) < size ? lh_arena_size(old) : size);
+  return p;
 }
 
 EXPORT void *realloc(void *old, size_t size) {
-  if (!lh_active()) return __libc_realloc(old, size);
+  if (lh_from_arena(old)) return recorded(from_arena(old, size), size, CALLER);
+  if (!lh_active()) return lh_next.realloc(old, size);
   return lh_record_realloc(old, size, CALLER);
 }
 
@@ -43,29 +52,30 @@ EXPORT void *reallocarray(void *old, size_t n, size_t size) {
     errno = ENOMEM;
     return NULL;
   }
-  if (!lh_active()) return __libc_realloc(old, bytes);
+  if (lh_from_arena(old)) return recorded(from_arena(old, bytes), bytes, CALLER);
+  if (!lh_active()) return lh_next.realloc(old, bytes);
   return lh_record_realloc(old, bytes, CALLER);
 }
 
 EXPORT void *memalign(size_t alignment, size_t size) {
-  return recorded(__libc_memalign(alignment, size), size, CALLER);
+  return recorded(lh_next.memalign(alignment, size), size, CALLER);
 }
 
 EXPORT void *aligned_alloc(size_t alignment, size_t size) {
-  return recorded(__libc_memalign(alignment, size), size, CALLER);
+  return recorded(lh_next.memalign(alignment, size), size, CALLER);
 }
 
 EXPORT int posix_memalign(void **out, size_t alignment, size_t size) {
   if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0) return EINVAL;
-  void *p = __libc_memalign(alignment, size);
+  void *p = lh_next.memalign(alignment, size);
   if (!p) return ENOMEM;
   *out = recorded(p, size, CALLER);
   return 0;
 }
 
-EXPORT void *valloc(size_t size) { return recorded(__libc_valloc(size), size, CALLER); }
+EXPORT void *valloc(size_t size) { return recorded(lh_next.valloc(size), size, CALLER); }
 
-EXPORT void *pvalloc(size_t size) { return recorded(__libc_pvalloc(size), size, CALLER); }
+EXPORT void *pvalloc(size_t size) { return recorded(lh_next.pvalloc(size), size, CALLER); }
 
 /*
  * strdup and strndup are interposed too: libc is built without frame pointers, so
@@ -73,14 +83,14 @@ EXPORT void *pvalloc(size_t size) { return recorded(__libc_pvalloc(size), size, 
  */
 EXPORT char *strdup(const char *s) {
   size_t n = strlen(s) + 1;
-  char *p = __libc_malloc(n);
+  char *p = lh_next.malloc(n);
   if (p) memcpy(p, s, n);
   return recorded(p, n, CALLER);
 }
 
 EXPORT char *strndup(const char *s, size_t max) {
   size_t n = strnlen(s, max);
-  char *p = __libc_malloc(n + 1);
+  char *p = lh_next.malloc(n + 1);
   if (p) {
     memcpy(p, s, n);
     p[n] = 0;
@@ -101,7 +111,7 @@ static void *real_new(const char *name, size_t size) {
 }
 
 static inline void *new_of(size_t size, const char *name, void *frame, void *ret) {
-  void *p = __libc_malloc(size ? size : 1);
+  void *p = lh_next.malloc(size ? size : 1);
   if (!p) return real_new(name, size);
   return recorded(p, size, frame, ret);
 }

@@ -4,6 +4,7 @@
  * Split like heaptrack's "track" half — the hot path only captures return
  * addresses, deduplicates the stack and appends a few varints to a buffer:
  *   hooks.c     the interposed malloc family, C++ new/delete, strdup, _exit
+ *   allocator.c the allocator they hand the work to (dlsym RTLD_NEXT)
  *   recorder.c  state, the .lhp stream (header, records), clock, the flusher
  *               thread, signals, fork
  *   output.c    the buffer ring, zstd compression, writes
@@ -81,13 +82,19 @@ void lh_modules_write(int fd);
 extern int lh_unwind_mode;        /* LH_UNWIND_* */
 enum { LH_UNWIND_AUTO, LH_UNWIND_FP, LH_UNWIND_DWARF };
 
-/* The real allocator: glibc's own entry points, so no dlsym is needed at start-up. */
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
+/* allocator.c: the allocator after the recorder (glibc's, or the program's own) */
+struct lh_allocator {
+  void *(*malloc)(size_t);
+  void *(*calloc)(size_t, size_t);
+  void *(*realloc)(void *, size_t);
+  void (*free)(void *);
+  void *(*memalign)(size_t, size_t);
+  void *(*valloc)(size_t);
+  void *(*pvalloc)(size_t);
+};
+extern struct lh_allocator lh_next;
+void lh_allocator_resolve(void);
+int lh_from_arena(const void *p);  /* memory handed out while resolving: never freed */
+size_t lh_arena_size(const void *p);
 
 #endif

@@ -552,7 +552,7 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   struct lh_stack stack;
   lh_capture(&stack, frame, ret);
   lock();
-  void *ptr = __libc_realloc(old, size);
+  void *ptr = lh_next.realloc(old, size);
   if (state == ON) {
     if (ptr) emit_allocation(TAG_REALLOC, old, ptr, size, &stack);
     else if (old && size == 0) emit_timed(TAG_FREE, 1, (uintptr_t)old, 0); /* realloc(p, 0) frees p */
@@ -613,6 +613,7 @@ __attribute__((constructor)) static void lh_init(void) {
   const char *out = getenv("LEAKHOUND_OUTPUT");
   if (!out || !*out || strlen(out) >= sizeof out_path) return;
   lh_busy = 1;
+  lh_allocator_resolve();
   snprintf(out_path, sizeof out_path, "%s", out);
   const char *unwind = getenv("LEAKHOUND_UNWIND");
   lh_unwind_mode = unwind && !strcmp(unwind, "fp") ? LH_UNWIND_FP : unwind && !strcmp(unwind, "dwarf") ? LH_UNWIND_DWARF : LH_UNWIND_AUTO;
