@@ -64,6 +64,7 @@ struct lh_stack {
   uint64_t hash;
 };
 void lh_capture(struct lh_stack *stack, void *frame, void *ret);
+uint32_t lh_stack_find(const struct lh_stack *stack); /* no lock; 0 if not written yet */
 uint32_t lh_stack_id(const struct lh_stack *stack); /* lock held; writes new frames/stacks */
 void lh_stacks_reset(void);
 void lh_set_stack_top(void);

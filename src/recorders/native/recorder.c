@@ -50,11 +50,22 @@ static volatile int flusher_wanted;
 
 /* ---- lock ---- */
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ volatile("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* Test and test-and-set: waiters read the word, which keeps its cache line shared. */
 static inline void lock(void) {
   unsigned spins = 0;
   while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
-    if (++spins < 100) __builtin_ia32_pause();
-    else sched_yield();
+    while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED)) {
+      if (++spins < 100) cpu_relax();
+      else sched_yield();
+    }
   }
 }
 static inline void unlock(void) { __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE); }
@@ -509,10 +520,11 @@ static inline void end_record(uint8_t *payload, uint8_t *end) {
   lh_buffered = (size_t)(end - lh_buffer);
 }
 
-static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack) {
+/* `stack_id`: from lh_stack_find before the lock, 0 if the stack was not written yet. */
+static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack, uint32_t stack_id) {
   allocation_count++;
   uint32_t tid = current_thread();
-  uint32_t stack_id = lh_stack_id(stack);
+  if (!stack_id) stack_id = lh_stack_id(stack);
   uint8_t *payload = begin_record(tag), *p = put_time(payload, event_time());
   if (tag == TAG_REALLOC) p = lh_put_varint(p, (uintptr_t)old);
   p = lh_put_varint(p, (uintptr_t)ptr);
@@ -526,8 +538,9 @@ void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret) {
   begin_event();
   struct lh_stack stack;
   lh_capture(&stack, frame, ret);
+  uint32_t stack_id = lh_stack_find(&stack);
   lock();
-  if (state == ON) emit_allocation(TAG_ALLOC, NULL, ptr, size, &stack);
+  if (state == ON) emit_allocation(TAG_ALLOC, NULL, ptr, size, &stack, stack_id);
   unlock();
   lh_busy = 0;
 }
@@ -551,10 +564,11 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   begin_event();
   struct lh_stack stack;
   lh_capture(&stack, frame, ret);
+  uint32_t stack_id = lh_stack_find(&stack);
   lock();
   void *ptr = lh_next.realloc(old, size);
   if (state == ON) {
-    if (ptr) emit_allocation(TAG_REALLOC, old, ptr, size, &stack);
+    if (ptr) emit_allocation(TAG_REALLOC, old, ptr, size, &stack, stack_id);
     else if (old && size == 0) emit_timed(TAG_FREE, 1, (uintptr_t)old, 0); /* realloc(p, 0) frees p */
   }
   unlock();

@@ -139,27 +139,43 @@ static uint32_t frame_id(uintptr_t address) {
   return frames[i].id;
 }
 
+/* Writes the stack's new frames and the stack, then publishes it in `slot` for lock-free readers. */
 static uint32_t define_stack(struct stack_slot *slot, const struct lh_stack *stack) {
   if (!stacks || stack_count >= STACK_SLOTS / 4 * 3) return 0;
-  slot->hash = stack->hash;
-  slot->depth = stack->depth;
-  slot->id = stack_count++;
-  uint8_t payload[16 + LH_MAX_FRAMES * 5], *p = lh_put_varint(payload, slot->id);
+  uint32_t id = stack_count++;
+  uint8_t payload[16 + LH_MAX_FRAMES * 5], *p = lh_put_varint(payload, id);
   uint32_t ids[LH_MAX_FRAMES];
   for (uint32_t i = 0; i < stack->depth; i++) ids[i] = frame_id(stack->frames[i]);
   p = lh_put_varint(p, stack->depth);
   for (uint32_t i = 0; i < stack->depth; i++) p = lh_put_varint(p, ids[i]);
   lh_emit(TAG_STACK, payload, (size_t)(p - payload));
-  return slot->id;
+  slot->hash = stack->hash;
+  slot->depth = stack->depth;
+  __atomic_store_n(&slot->id, id, __ATOMIC_RELEASE);
+  return id;
 }
 
+/*
+ * The stack's id if it was written already, else 0; without the lock (the table only
+ * grows, and a slot's id is published last). A stack found here was written to the
+ * stream before the id became visible, so a record using it follows its definition.
+ */
+uint32_t lh_stack_find(const struct lh_stack *stack) {
+  if (!stacks) return 0;
+  for (uint32_t i = (uint32_t)stack->hash & (STACK_SLOTS - 1);; i = (i + 1) & (STACK_SLOTS - 1)) {
+    uint32_t id = __atomic_load_n(&stacks[i].id, __ATOMIC_ACQUIRE);
+    if (!id) return 0;
+    /* 64-bit hashes: a collision among a million stacks has odds of about 2^-25. */
+    if (stacks[i].hash == stack->hash && stacks[i].depth == stack->depth) return id;
+  }
+}
+
+/* The stack's id, writing the stack first if it is new (lock held). */
 uint32_t lh_stack_id(const struct lh_stack *stack) {
   if (!stacks) return 0;
-  uint32_t i = (uint32_t)stack->hash & (STACK_SLOTS - 1);
-  for (;; i = (i + 1) & (STACK_SLOTS - 1)) {
+  for (uint32_t i = (uint32_t)stack->hash & (STACK_SLOTS - 1);; i = (i + 1) & (STACK_SLOTS - 1)) {
     struct stack_slot *slot = &stacks[i];
     if (!slot->id) return define_stack(slot, stack);
-    /* 64-bit hashes: a collision among a million stacks has odds of about 2^-25. */
     if (slot->hash == stack->hash && slot->depth == stack->depth) return slot->id;
   }
 }
