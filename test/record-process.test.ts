@@ -55,6 +55,16 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.deepEqual(stacks('dwarf'), stacks('auto'));
   });
 
+  it('a vfork child that calls _exit (a failed exec) leaves the parent\'s recording running', () => {
+    const output = path.join(dir, 'vfork.lhp');
+    const r = recordCommand(output, [buildFixture('vfork')]);
+    assert.equal(r.code, 0, r.stderr);
+    const profile = loadSync(output);
+    assert.ok(profile.info.clean, 'the parent, not its vfork child, ended the stream');
+    const leak = analyzeJson(output).groups.find((g) => g.verdict === 'leak');
+    assert.equal(leak?.frames[0].function, 'kept_after_vfork');
+  });
+
   it('a program linked with its own allocator (jemalloc) keeps it: its malloc_usable_size knows every block', () => {
     const jemalloc = /libjemalloc\.so\.2 \(.*\) => (\S+)/.exec(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout)?.[1];
     assert.ok(jemalloc, 'libjemalloc.so.2 is installed (npm test installs it)');

@@ -43,6 +43,7 @@ static char stream_path[4200];
 static uint64_t last_time;
 static uint32_t next_string = 1;
 static uint32_t rss_series;
+static pid_t stream_pid; /* the process the stream records */
 static uint64_t allocation_count;
 
 static volatile sig_atomic_t dump_requested;
@@ -364,6 +365,7 @@ static int start_stream(int numbered) {
     fd = high;
   }
   lh_output_open(fd);
+  stream_pid = getpid();
   clock_start();
   last_time = 0;
   next_string = 1;
@@ -601,6 +603,8 @@ static void write_frames_file(void) {
 }
 
 void lh_finish(void) {
+  /* A vfork child calling _exit shares the parent's memory: the stream is not its own. */
+  if (getpid() != stream_pid) return;
   lh_busy = 1;
   if (state == ON) lh_modules_scan(); /* a short-lived process may end before the flusher's first scan */
   lock();
