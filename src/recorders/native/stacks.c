@@ -22,17 +22,16 @@ static LH_TLS uintptr_t stack_top;
 
 /* The highest address of this thread's stack: frame-pointer walks stay below it. */
 void lh_set_stack_top(void) {
-  stack_top = 0;
-  if (syscall(SYS_gettid) == getpid()) {
-    stack_top = (uintptr_t)__libc_stack_end;
-    return;
-  }
+  /* pthread's answer, right for any thread (after a fork from a thread too) */
   pthread_attr_t attr;
   void *low;
   size_t size;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
-  if (pthread_attr_getstack(&attr, &low, &size) == 0) stack_top = (uintptr_t)low + size;
-  pthread_attr_destroy(&attr);
+  stack_top = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    if (pthread_attr_getstack(&attr, &low, &size) == 0) stack_top = (uintptr_t)low + size;
+    pthread_attr_destroy(&attr);
+  }
+  if (!stack_top && syscall(SYS_gettid) == getpid()) stack_top = (uintptr_t)__libc_stack_end;
 }
 
 /*
