@@ -54,7 +54,7 @@ static int is_startup_code(const char *name) {
  * optional endbr64. Code built with -fomit-frame-pointer (gcc's -O default) and
  * glibc rarely do; code built with -fno-omit-frame-pointer always does.
  */
-static int keeps_frame_pointers(const char *path, uintptr_t bias) {
+static int keeps_frame_pointers(const char *path, uintptr_t bias, uintptr_t low, uintptr_t high) {
 #if defined(__x86_64__)
   int f = open(path, O_RDONLY | O_CLOEXEC);
   if (f < 0) return 0;
@@ -82,7 +82,9 @@ static int keeps_frame_pointers(const char *path, uintptr_t bias) {
       for (size_t i = 0; i < n && total < 4000; i++) {
         if (ELF64_ST_TYPE(syms[i].st_info) != STT_FUNC || syms[i].st_shndx == SHN_UNDEF || syms[i].st_size < 16) continue;
         if (syms[i].st_name >= strtab->sh_size || is_startup_code(names + syms[i].st_name)) continue;
-        const uint8_t *code = (const uint8_t *)(bias + syms[i].st_value);
+        uintptr_t at = bias + syms[i].st_value;
+        if (at < low || at + 8 > high) continue; /* not in the mapped segments: not to be read */
+        const uint8_t *code = (const uint8_t *)at;
         if (code[0] == 0xf3 && code[1] == 0x0f && code[2] == 0x1e && code[3] == 0xfa) code += 4;
         total++;
         if (code[0] == 0x55 && code[1] == 0x48 && code[2] == 0x89 && code[3] == 0xe5) with++;
@@ -94,6 +96,8 @@ static int keeps_frame_pointers(const char *path, uintptr_t bias) {
 #else
   (void)path;
   (void)bias;
+  (void)low;
+  (void)high;
   return 0;
 #endif
 }
@@ -129,7 +133,7 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *unused) {
   m->start = low & ~(uintptr_t)4095;
   m->end = high;
   m->written = 0;
-  m->frame_pointers = keeps_frame_pointers(m->path, info->dlpi_addr);
+  m->frame_pointers = keeps_frame_pointers(m->path, info->dlpi_addr, low, high);
   if (m->frame_pointers && fp_count < MAX_FP_RANGES) {
     fp_start[fp_count] = m->start;
     fp_end[fp_count] = m->end;
