@@ -88,6 +88,7 @@ function finalize(file: string): RecordedFile {
 function prepareOutput(output: string): void {
   try {
     fs.rmSync(output, { force: true });
+    fs.rmSync(`${output}.frames`, { force: true });
     fs.writeFileSync(output, '');
     fs.rmSync(output);
   } catch (err) {

@@ -341,6 +341,8 @@ static int open_numbered(void) {
   return -1;
 }
 
+static void frames_path(char *path, size_t size) { snprintf(path, size, "%s.frames", stream_path); }
+
 /* Starts a fresh stream for this process image: header, process, module map. */
 static int start_stream(int numbered) {
   if (numbered) {
@@ -366,6 +368,9 @@ static int start_stream(int numbered) {
   }
   lh_output_open(fd);
   stream_pid = getpid();
+  char stale[4300]; /* an earlier run's frame table must not pass for this stream's */
+  frames_path(stale, sizeof stale);
+  unlink(stale);
   clock_start();
   last_time = 0;
   next_string = 1;
@@ -588,7 +593,7 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
  */
 static void write_frames_file(void) {
   char path[4300];
-  snprintf(path, sizeof path, "%s.frames", stream_path);
+  frames_path(path, sizeof path);
   int f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (f < 0) return;
   uint32_t count;
