@@ -56,6 +56,7 @@ export function recordCommand(): Command {
         process.stderr.write(`leakhound: wrote ${f.path} (pid ${f.pid}, ${what})\n`);
         for (const w of f.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
       }
+      if (main && !opts.failOnLeak) process.stderr.write(`next: leakhound analyze ${opts.output}\n`);
       process.exitCode = result.exitCode;
       if (opts.failOnLeak && result.exitCode === 0 && main) {
         const verdict = diagnose(loadSync(main.path)).verdict;
