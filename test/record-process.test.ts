@@ -55,6 +55,14 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.deepEqual(stacks('dwarf'), stacks('auto'));
   });
 
+  it('allocations inside a signal handler (every millisecond, interrupting the recorder too) are recorded, and the program runs to its end', () => {
+    const output = path.join(dir, 'signals.lhp');
+    assert.equal(recordCommand(output, [buildFixture('signals')]).code, 0);
+    const groups = analyzeJson(output).groups;
+    assert.ok(groups.some((g) => g.frames[0]?.function === 'alarm_keep'), 'the handler\'s allocations');
+    assert.ok(groups.some((g) => g.frames[0]?.function === 'format_header'), 'the main loop\'s');
+  });
+
   it('a vfork child that calls _exit (a failed exec) leaves the parent\'s recording running', () => {
     const output = path.join(dir, 'vfork.lhp');
     const r = recordCommand(output, [buildFixture('vfork')]);
