@@ -133,10 +133,13 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.ok(leak && functions(leak.frames).includes('orphan_new'), 'symbols were appended: no addr2line needed to name the culprit');
   });
 
-  it('leaves only profiles behind (the frame table the recorder hands over is consumed)', () => {
+  it('leaves only profiles behind (the frame table the recorder hands over is consumed); recording again replaces them', () => {
     const sub = fs.mkdtempSync(path.join(dir, 'clean-'));
     assert.equal(recordCommand(path.join(sub, 'run.lhp'), [buildFixture('fork')]).code, 0);
+    const first = fs.readdirSync(sub).sort();
+    assert.equal(recordCommand(path.join(sub, 'run.lhp'), [buildFixture('fork')]).code, 0);
     const files = fs.readdirSync(sub).sort();
+    assert.notDeepEqual(files, first, 'the child has another pid: the earlier child profile is gone');
     assert.equal(files.length, 2, `${files}`);
     assert.ok(files.every((f) => /^run(\.\d+)?\.lhp$/.test(f)), `${files}`);
   });

@@ -46,7 +46,6 @@ export async function recordNative(executable: string, args: string[], argv0: st
   if (!fs.existsSync(LIBRARY)) throw new Error(`the native recorder is not built (${LIBRARY} is missing): run npm install, which needs a C compiler`);
   const output = path.resolve(options.output);
   prepareOutput(output);
-  const siblingsBefore = new Set(siblings(output));
   const env = { ...process.env };
   delete env.LEAKHOUND_ROOT_PID;
   env.LD_PRELOAD = [LIBRARY, env.LD_PRELOAD].filter(Boolean).join(' ');
@@ -71,24 +70,34 @@ export async function recordNative(executable: string, args: string[], argv0: st
     for (const s of IGNORED) process.off(s, ignore);
   }
 
-  const written = [output, ...siblings(output).filter((f) => !siblingsBefore.has(f))].filter((f) => fs.existsSync(f));
+  const written = [output, ...siblings(output)].filter((f) => fs.existsSync(f));
   const files = written.map((file) => finalize(file));
   const signalNumber = exit.signal ? os.constants.signals[exit.signal] : 0;
   return { exitCode: exit.code ?? 128 + signalNumber, signal: exit.signal ?? undefined, files };
 }
 
+/** Symbolizes one profile; what goes wrong is a warning: the profile stays as recorded. */
 function finalize(file: string): RecordedFile {
-  const pid = readPid(file);
+  const pid = readPid(file) ?? 0;
   if (pid && isRunning(pid)) return { path: file, pid, allocations: 0, running: true, warnings: [] };
-  const r = finalizeRecording(file);
-  return { path: file, pid: r.pid, allocations: r.allocations, running: false, warnings: r.warnings };
+  try {
+    const r = finalizeRecording(file);
+    return { path: file, pid: r.pid, allocations: r.allocations, running: false, warnings: r.warnings };
+  } catch (err) {
+    return { path: file, pid, allocations: 0, running: false, warnings: [`not symbolized: ${(err as Error).message}`] };
+  }
 }
 
-/** The output must be writable, and a profile from an earlier run must not pass for this one's. */
+/**
+ * The output must be writable, and the profiles of an earlier recording to the same
+ * output (it and its `<base>.<pid>.lhp` siblings) must not pass for this one's.
+ */
 function prepareOutput(output: string): void {
   try {
-    fs.rmSync(output, { force: true });
-    fs.rmSync(`${output}.frames`, { force: true });
+    for (const stale of [output, ...siblings(output)]) {
+      fs.rmSync(stale, { force: true });
+      fs.rmSync(`${stale}.frames`, { force: true });
+    }
     fs.writeFileSync(output, '');
     fs.rmSync(output);
   } catch (err) {
