@@ -84,6 +84,15 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.equal(leak?.frames[0].function, 'record_keep');
   });
 
+  it('a function inlined by the compiler keeps its own frame, file and line, before its caller\'s', () => {
+    const output = path.join(dir, 'inlined.lhp');
+    assert.equal(recordCommand(output, [buildFixture('inlined', ['-O2'])]).code, 0);
+    const leak = analyzeJson(output).groups.find((g) => g.verdict === 'leak');
+    assert.deepEqual(functions(leak?.frames ?? []).slice(0, 3), ['node_new', 'list_grow', 'main']);
+    assert.match(leak?.frames[0].file ?? '', /inlined\.c$/);
+    assert.ok((leak?.frames[0].line ?? 0) < (leak?.frames[1].line ?? 0), 'node_new is defined above list_grow');
+  });
+
   it('a program built without debug info still gets function names, from its symbol table', () => {
     const output = path.join(dir, 'nodebug.lhp');
     const r = recordCommand(output, [buildFixture('callback', ['-O1', '-fno-omit-frame-pointer'], { replace: true })]);
