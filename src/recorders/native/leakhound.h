@@ -5,8 +5,9 @@
  * addresses, deduplicates the stack and appends a few varints to a buffer:
  *   hooks.c     the interposed malloc family, C++ new/delete, strdup, _exit
  *   allocator.c the allocator they hand the work to (dlsym RTLD_NEXT)
- *   recorder.c  state, the .lhp stream (header, records), clock, the flusher
- *               thread, signals, fork
+ *   recorder.c  state, the .lhp records, the flusher thread, signals, fork
+ *   header.c    a stream's header and process record
+ *   clock.c     the clock (TSC, calibrated against CLOCK_MONOTONIC)
  *   output.c    the buffer ring, zstd compression, writes
  *   stacks.c    stack capture (frame-pointer walk) and the stack/frame tables
  *   unwind.c    unwinding code without frame pointers: DWARF, with learnt rules
@@ -42,6 +43,18 @@ int lh_recording(void);           /* a stream is open */
 void lh_emit(uint8_t tag, const uint8_t *payload, size_t length);
 uint32_t lh_emit_string(const char *text, size_t length);
 uint8_t *lh_put_varint(uint8_t *p, uint64_t v);
+
+/* clock.c: nanoseconds since the stream's start */
+extern uint64_t lh_start_ns;      /* CLOCK_MONOTONIC at the start */
+uint64_t lh_monotonic_ns(void);
+uint64_t lh_now(void);
+void lh_clock_start(void);
+void lh_clock_calibrate(uint64_t not_before);
+
+/* header.c: the fixed header and the process record */
+void lh_read_cmdline(void);
+void lh_write_header(int follow); /* into the (empty) current buffer */
+void lh_write_process(void);
 
 /* output.c: the buffer ring between the recorder and the file */
 #define LH_BUFFER_SIZE (1 << 20)

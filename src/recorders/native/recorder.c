@@ -23,11 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "leakhound.h"
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
-enum { TAG_STRING = 1, TAG_ALLOC = 4, TAG_FREE, TAG_REALLOC, TAG_SAMPLE, TAG_MARK, TAG_THREAD, TAG_PROCESS, TAG_END = 0x0c };
+enum { TAG_STRING = 1, TAG_ALLOC = 4, TAG_FREE, TAG_REALLOC, TAG_SAMPLE, TAG_MARK, TAG_THREAD, TAG_END = 0x0c };
 enum { OFF, ON, DONE };
 
 LH_TLS int lh_busy;
@@ -74,45 +71,11 @@ void lh_lock(void) { lock(); }
 void lh_unlock(void) { unlock(); }
 int lh_recording(void) { return state == ON; }
 
-/* ---- clock: nanoseconds since the stream's start, read with the lock held ---- */
+/* ---- event times ---- */
 
-static uint64_t start_ns;
 static uint32_t events_since_clock, seen_tick;
 static volatile uint32_t clock_tick; /* advanced by the flusher every 10 ms */
 static uint64_t event_clock;
-static uint64_t anchor_tsc, cal_tsc, cal_ns, cal_mult; /* ns = cal_ns + (tsc - cal_tsc) * mult / 2^32 */
-
-static uint64_t monotonic_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-#if defined(__x86_64__)
-/* The TSC costs a third of clock_gettime; it is calibrated against it every flush. */
-static uint64_t now(void) {
-  if (!cal_mult) return monotonic_ns() - start_ns;
-  uint64_t ticks = __rdtsc() - cal_tsc;
-  return cal_ns + (uint64_t)(((unsigned __int128)ticks * cal_mult) >> 32);
-}
-static void calibrate(void) {
-  uint64_t ns = monotonic_ns() - start_ns;
-  uint64_t tsc = __rdtsc();
-  if (ns < 20000000 || tsc <= anchor_tsc) return;
-  cal_mult = (uint64_t)(((unsigned __int128)ns << 32) / (tsc - anchor_tsc));
-  cal_tsc = tsc;
-  cal_ns = ns > last_time ? ns : last_time; /* never step back */
-}
-static void clock_start(void) {
-  start_ns = monotonic_ns();
-  anchor_tsc = __rdtsc();
-  cal_mult = 0;
-}
-#else
-static uint64_t now(void) { return monotonic_ns() - start_ns; }
-static void calibrate(void) {}
-static void clock_start(void) { start_ns = monotonic_ns(); }
-#endif
 
 /* ---- encoding ---- */
 
@@ -163,7 +126,7 @@ uint32_t lh_emit_string(const char *text, size_t length) {
 
 /* A record of a time and `count` (0–2) numbers. */
 static void emit_timed(uint8_t tag, int count, uint64_t a, uint64_t b) {
-  uint8_t payload[32], *p = put_time(payload, now());
+  uint8_t payload[32], *p = put_time(payload, lh_now());
   if (count > 0) p = lh_put_varint(p, a);
   if (count > 1) p = lh_put_varint(p, b);
   lh_emit(tag, payload, (size_t)(p - payload));
@@ -208,123 +171,7 @@ static uint32_t current_thread(void) {
   return tid;
 }
 
-/* ---- the stream's start: header, process, modules ---- */
-
-static char json[65536];
-static size_t json_length;
-
-static void json_raw(const char *s) {
-  size_t n = strlen(s);
-  if (json_length + n < sizeof json) {
-    memcpy(json + json_length, s, n);
-    json_length += n;
-  }
-}
-
-static void json_string(const char *s, size_t n) {
-  static const char hex[] = "0123456789abcdef";
-  json_raw("\"");
-  for (size_t i = 0; i < n && json_length + 8 < sizeof json; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') {
-      json[json_length++] = '\\';
-      json[json_length++] = (char)c;
-    } else if (c < 0x20) {
-      char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-      json_raw(esc);
-    } else {
-      json[json_length++] = (char)c;
-    }
-  }
-  json_raw("\"");
-}
-
-static void json_number(uint64_t v) {
-  char digits[24];
-  int i = sizeof digits;
-  digits[--i] = 0;
-  do digits[--i] = (char)('0' + v % 10); while ((v /= 10) && i > 0);
-  json_raw(digits + i);
-}
-
-static char cmdline[32768];
-static size_t cmdline_length;
-
-static void read_cmdline(void) {
-  int f = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-  cmdline_length = 0;
-  if (f < 0) return;
-  ssize_t n;
-  while (cmdline_length < sizeof cmdline - 1 &&
-         (n = read(f, cmdline + cmdline_length, sizeof cmdline - 1 - cmdline_length)) > 0)
-    cmdline_length += (size_t)n;
-  close(f);
-}
-
-static void write_header(void) {
-  struct timespec wall;
-  struct tm utc;
-  char when[40], host[256] = {0};
-  clock_gettime(CLOCK_REALTIME, &wall);
-  gmtime_r(&wall.tv_sec, &utc);
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &utc);
-  snprintf(when + strlen(when), 16, ".%03dZ", (int)(wall.tv_nsec / 1000000) % 1000);
-  gethostname(host, sizeof host - 1);
-
-  json_length = 0;
-  json_raw("{\"recorder\":\"native\",\"clock\":\"monotonic-ns\",\"startNs\":\"");
-  json_number(start_ns);
-  json_raw("\",\"startWallTime\":");
-  json_string(when, strlen(when));
-  json_raw(",\"command\":[");
-  for (size_t i = 0; i < cmdline_length;) {
-    size_t n = strlen(cmdline + i);
-    if (i) json_raw(",");
-    json_string(cmdline + i, n);
-    i += n + 1;
-  }
-  json_raw("],\"pid\":");
-  json_number((uint64_t)getpid());
-  json_raw(",\"host\":{\"hostname\":");
-  json_string(host, strlen(host));
-  json_raw(",\"platform\":\"linux\",\"arch\":");
-#if defined(__x86_64__)
-  json_raw("\"x64\"");
-#elif defined(__aarch64__)
-  json_raw("\"arm64\"");
-#else
-  json_raw("\"unknown\"");
-#endif
-  json_raw(",\"cpus\":");
-  json_number((uint64_t)sysconf(_SC_NPROCESSORS_ONLN));
-  json_raw("},\"options\":{\"unwind\":");
-  json_raw(lh_unwind_mode == LH_UNWIND_FP ? "\"fp\"" : lh_unwind_mode == LH_UNWIND_DWARF ? "\"dwarf\"" : "\"auto\"");
-  json_raw(",\"follow\":");
-  json_raw(follow ? "true" : "false");
-  json_raw("}}");
-
-  /* magic, format 1.1 (1.1 adds symbol records, which the launcher appends) */
-  static const uint8_t magic[12] = {0x89, 'L', 'H', 'P', '\r', '\n', 0x1a, '\n', 1, 0, 1, 0};
-  memcpy(lh_buffer, magic, sizeof magic);
-  uint32_t n = (uint32_t)json_length;
-  uint8_t length[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
-  memcpy(lh_buffer + 12, length, 4);
-  memcpy(lh_buffer + 16, json, json_length);
-  lh_buffered = 16 + json_length;
-}
-
-static void write_process(void) {
-  char command[4096];
-  size_t n = cmdline_length < sizeof command ? cmdline_length : sizeof command - 1;
-  memcpy(command, cmdline, n);
-  for (size_t i = 0; i + 1 < n; i++) if (!command[i]) command[i] = ' ';
-  if (n && !command[n - 1]) n--;
-  uint32_t command_id = lh_emit_string(command, n);
-  uint8_t payload[32], *p = lh_put_varint(payload, (uint64_t)getpid());
-  p = lh_put_varint(p, (uint64_t)getppid());
-  p = lh_put_varint(p, command_id);
-  lh_emit(TAG_PROCESS, payload, (size_t)(p - payload));
-}
+/* ---- the stream's start ---- */
 
 /* Opens `<base>.<pid>.lhp` (or `.<pid>.2.lhp`, … when taken) for a process other than the first. */
 static int open_numbered(void) {
@@ -371,17 +218,17 @@ static int start_stream(int numbered) {
   char stale[4300]; /* an earlier run's frame table must not pass for this stream's */
   frames_path(stale, sizeof stale);
   unlink(stale);
-  clock_start();
+  lh_clock_start();
   last_time = 0;
   next_string = 1;
   allocation_count = 0;
   threads_seen = 0;
-  read_cmdline();
-  write_header();
+  lh_read_cmdline();
+  lh_write_header(follow);
   state = ON;
   lh_stacks_reset();
   lh_modules_reset();
-  write_process();
+  lh_write_process();
   rss_series = lh_emit_string("rss", 3);
   lh_output_seal();
   return 1;
@@ -398,9 +245,9 @@ static void *flusher(void *unused) {
   pthread_sigmask(SIG_SETMASK, &all, NULL);
   prctl(PR_SET_NAME, "leakhound");
   const uint64_t period = 10000000; /* 10 ms: the clock tick; every 10th, the rest */
-  uint64_t next_tick = monotonic_ns() + period;
+  uint64_t next_tick = lh_monotonic_ns() + period;
   for (unsigned ticks = 0; state == ON;) {
-    uint64_t t = monotonic_ns();
+    uint64_t t = lh_monotonic_ns();
     if (t < next_tick && !dump_requested) {
       lh_output_write_for((long)(next_tick - t)); /* full buffers meanwhile */
       continue;
@@ -411,7 +258,7 @@ static void *flusher(void *unused) {
     lh_modules_scan();
     lock();
     if (state == ON) {
-      calibrate();
+      lh_clock_calibrate(last_time);
       emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());
       if (dump_requested) {
         dump_requested = 0;
@@ -509,7 +356,7 @@ static inline uint64_t event_time(void) {
   if (++events_since_clock >= 8 || seen_tick != clock_tick) {
     events_since_clock = 0;
     seen_tick = clock_tick;
-    uint64_t t = now() & ~(uint64_t)(TIME_QUANTUM - 1);
+    uint64_t t = lh_now() & ~(uint64_t)(TIME_QUANTUM - 1);
     event_clock = t > last_time ? t : last_time;
   }
   return event_clock;
