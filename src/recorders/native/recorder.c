@@ -71,11 +71,7 @@ void lh_lock(void) { lock(); }
 void lh_unlock(void) { unlock(); }
 int lh_recording(void) { return state == ON; }
 
-/* ---- event times ---- */
-
-static uint32_t events_since_clock, seen_tick;
 static volatile uint32_t clock_tick; /* advanced by the flusher every 10 ms */
-static uint64_t event_clock;
 
 /* ---- encoding ---- */
 
@@ -349,6 +345,9 @@ static void begin_event(void) {
  * record, so it is read every 8th event, or sooner when the flusher's 10 ms tick
  * has passed: an event's time is then late by at most 7 events or 10 ms.
  */
+
+static uint32_t events_since_clock, seen_tick;
+static uint64_t event_clock;
 
 /* Event times are multiples of 131 µs: fine enough for lifetimes, and zeros compress. */
 #define TIME_QUANTUM 131072
