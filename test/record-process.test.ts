@@ -93,6 +93,15 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.ok((leak?.frames[0].line ?? 0) < (leak?.frames[1].line ?? 0), 'node_new is defined above list_grow');
   });
 
+  it('without addr2line at record time, the profile says so and is symbolized when analyzed later', () => {
+    const output = path.join(dir, 'no-addr2line.lhp');
+    const r = runCli(['record', '-o', output, '--', buildFixture('callback')], { env: { PATH: '/nonexistent' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: no symbols from .*callback/);
+    const leak = analyzeJson(output).groups.find((g) => g.verdict === 'leak');
+    assert.equal(leak?.frames[0].function, 'compare_and_log');
+  });
+
   it('a program built without debug info still gets function names, from its symbol table', () => {
     const output = path.join(dir, 'nodebug.lhp');
     const r = recordCommand(output, [buildFixture('callback', ['-O1', '-fno-omit-frame-pointer'], { replace: true })]);

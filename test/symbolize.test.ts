@@ -61,7 +61,7 @@ describe('symbolize', { skip: LINUX_ONLY }, () => {
       [{ start: 0x1000_0000, end: 0x1001_0000, path: '/nonexistent/libgone.so' }],
     );
     assert.deepEqual(unreadable, ['/nonexistent/libgone.so']);
-    assert.equal(resolved.get(1)?.frames[0].function, '');
+    assert.equal(resolved.has(1), false, 'left for a later try');
     assert.equal(resolved.has(2), false);
   });
 

@@ -15,6 +15,7 @@ export interface Resolution {
 }
 
 export interface SymbolizeResult {
+  /** The frames of every module that could be read (unknown addresses there resolve to empty names). */
   resolved: Map<number, Resolution>;
   /** Modules that could not be read (gone, or addr2line missing), for a warning. */
   unreadable: string[];
@@ -71,9 +72,10 @@ export function symbolize(frames: ReadonlyMap<number, number>, modules: readonly
       if (found) wanted.forEach((a, i) => known.set(a, found[i]));
       else unreadable.push(module.path);
     }
+    // Unread addresses stay unresolved, for a later try (addr2line installed, the file back).
     group.ids.forEach((id, i) => {
-      const sources = known.get(group.addresses[i] - 1 - bias) ?? [];
-      resolved.set(id, { module: module.path, frames: sources.length ? sources : [{ function: '', file: '', line: 0 }] });
+      const sources = known.get(group.addresses[i] - 1 - bias);
+      if (sources) resolved.set(id, { module: module.path, frames: sources.length ? sources : [{ function: '', file: '', line: 0 }] });
     });
   }
   return { resolved, unreadable };

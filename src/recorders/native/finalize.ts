@@ -65,7 +65,7 @@ export function finalizeRecording(path: string): FinalizeResult {
   const warnings: string[] = [];
   if (table.appendable && table.frames.size > 0) {
     const { resolved, unreadable } = symbolize(table.frames, table.modules);
-    if (unreadable.length) warnings.push(`no symbols from ${unreadable.join(', ')}: their frames show as addresses`);
+    if (unreadable.length) warnings.push(`no symbols from ${unreadable.join(', ')} (addr2line missing, or the file unreadable): looked up again when the profile is loaded`);
     const writer = LhpWriter.appendTo(path, table.nextStringId, { compressed: table.compressed });
     try {
       for (const [frame, r] of resolved) writer.symbol(frame, r.module, r.frames);
