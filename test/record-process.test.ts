@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
-import { AnalysisJson, analyzeJson, CLI, recordCommand, runCli, tmpDir } from './helpers';
+import { AnalysisJson, analyzeJson, CLI, recordCommand, ROOT, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';
 
 const dir = tmpDir('leakhound-process-test-');
@@ -180,6 +180,19 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     assert.equal(code, 143);
     assert.ok(loadSync(output).info.records > 0);
+  });
+
+  it('works from an installation whose path has a space (LD_PRELOAD cannot quote one)', () => {
+    const install = path.join(dir, 'my tools');
+    fs.mkdirSync(install);
+    fs.cpSync(path.join(ROOT, 'dist'), path.join(install, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(install, 'package.json'));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(install, 'node_modules'));
+    const output = path.join(dir, 'spaced.lhp');
+    const r = spawnSync(process.execPath, [path.join(install, 'dist', 'cli', 'main.js'), 'record', '-o', output, '--', buildFixture('callback')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /cannot be preloaded/);
+    assert.equal(analyzeJson(output).verdict, 'leak');
   });
 
   it('refuses a statically linked program with one line', () => {

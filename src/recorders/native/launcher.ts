@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,7 +49,7 @@ export async function recordNative(executable: string, args: string[], argv0: st
   prepareOutput(output);
   const env = { ...process.env };
   delete env.LEAKHOUND_ROOT_PID;
-  env.LD_PRELOAD = [LIBRARY, env.LD_PRELOAD].filter(Boolean).join(' ');
+  env.LD_PRELOAD = [preloadable(LIBRARY), env.LD_PRELOAD].filter(Boolean).join(' ');
   env.LEAKHOUND_OUTPUT = output;
   env.LEAKHOUND_UNWIND = options.unwind;
   if (!options.follow) env.LEAKHOUND_NO_FOLLOW = '1';
@@ -74,6 +75,20 @@ export async function recordNative(executable: string, args: string[], argv0: st
   const files = written.map((file) => finalize(file));
   const signalNumber = exit.signal ? os.constants.signals[exit.signal] : 0;
   return { exitCode: exit.code ?? 128 + signalNumber, signal: exit.signal ?? undefined, files };
+}
+
+/**
+ * LD_PRELOAD separates libraries with spaces and colons, with no way to quote them:
+ * a library whose path has either is preloaded through a link in the temporary
+ * directory.
+ */
+function preloadable(library: string): string {
+  if (!/[ :]/.test(library)) return library;
+  const id = createHash('sha1').update(library).digest('hex').slice(0, 12);
+  const link = path.join(os.tmpdir(), `leakhound-${process.getuid?.() ?? 0}`, `libleakhound-${id}.so`);
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  if (!fs.existsSync(link)) fs.symlinkSync(library, link);
+  return link;
 }
 
 /** Symbolizes one profile; what goes wrong is a warning: the profile stays as recorded. */
