@@ -1,4 +1,5 @@
 import { LhpError } from '../format/errors';
+import { RecordError } from '../recorders/errors';
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, leak: 3 } as const;
@@ -8,7 +9,7 @@ export class CliError extends Error {}
 
 /** Prints an error as the one line the contract promises and returns the exit code. */
 export function reportError(err: unknown): number {
-  if (err instanceof LhpError || err instanceof CliError) {
+  if (err instanceof LhpError || err instanceof CliError || err instanceof RecordError) {
     process.stderr.write(`leakhound: ${err.message}\n`);
     return EXIT.failure;
   }

@@ -32,21 +32,11 @@ export function recordCommand(): Command {
     .option('--fail-on-leak', "exit 3 when the program exited 0 but its profile's verdict is leak")
     .passThroughOptions()
     .action(async (command: string, args: string[], opts: RecordOptions) => {
-      let detected;
-      try {
-        detected = detectRecorder(command);
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
+      const detected = detectRecorder(command);
       if (detected.recorder === 'node') {
         throw new CliError(`${command} is a Node.js program: the Node.js recorder is not available yet`);
       }
-      let result;
-      try {
-        result = await recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, compress: opts.compress, unwind: opts.unwind });
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
+      const result = await recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, compress: opts.compress, unwind: opts.unwind });
       const main = result.files.find((f) => f.path === path.resolve(opts.output));
       if (!main) {
         process.stderr.write(`leakhound: ${command} ended before the recorder started: no profile written\n`);

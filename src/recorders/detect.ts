@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDynamicElf } from '../util/elf';
+import { RecordError } from './errors';
 
 /** The recorder a command needs, and the resolved path of its executable. */
 export interface Detected {
@@ -31,11 +32,11 @@ const NODE_NAME = /^node(js)?(\d+)?$/;
  */
 export function detectRecorder(command: string): Detected {
   const executable = resolveCommand(command);
-  if (!executable) throw new Error(`cannot run ${command}: command not found`);
+  if (!executable) throw new RecordError(`cannot run ${command}: command not found`);
   if (NODE_NAME.test(path.basename(fs.realpathSync(executable)))) return { recorder: 'node', executable };
   const dynamic = isDynamicElf(executable);
   if (dynamic === false) {
-    throw new Error(`${command} is statically linked: its malloc cannot be interposed (LD_PRELOAD needs a dynamically linked program)`);
+    throw new RecordError(`${command} is statically linked: its malloc cannot be interposed (LD_PRELOAD needs a dynamically linked program)`);
   }
   if (dynamic === undefined && /^#!.*\bnode\b/.test(firstLine(executable))) return { recorder: 'node', executable };
   return { recorder: 'native', executable };

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RecordError } from '../errors';
 import { finalizeRecording } from './finalize';
 
 export type UnwindMode = 'auto' | 'fp' | 'dwarf';
@@ -44,7 +45,7 @@ const IGNORED: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
  * forwarded, then every profile the run wrote is symbolized.
  */
 export async function recordNative(executable: string, args: string[], argv0: string, options: NativeRecordOptions): Promise<NativeRecordResult> {
-  if (!fs.existsSync(LIBRARY)) throw new Error(`the native recorder is not built (${LIBRARY} is missing): run npm install, which needs a C compiler`);
+  if (!fs.existsSync(LIBRARY)) throw new RecordError(`the native recorder is not built (${LIBRARY} is missing): run npm install, which needs a C compiler`);
   const output = path.resolve(options.output);
   prepareOutput(output);
   const env = { ...process.env };
@@ -63,7 +64,7 @@ export async function recordNative(executable: string, args: string[], argv0: st
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
     exit = await new Promise((resolve, reject) => {
-      child.once('error', (err) => reject(new Error(`cannot run ${argv0}: ${err.message}`)));
+      child.once('error', (err) => reject(new RecordError(`cannot run ${argv0}: ${err.message}`)));
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
   } finally {
@@ -116,7 +117,7 @@ function prepareOutput(output: string): void {
     fs.writeFileSync(output, '');
     fs.rmSync(output);
   } catch (err) {
-    throw new Error(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new RecordError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
