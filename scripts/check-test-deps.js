@@ -9,7 +9,9 @@ const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils' 
 const LIBRARIES = { 'libjemalloc.so.2': 'libjemalloc2' };
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const hasLibrary = (lib) => (spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '').includes(`${lib} `);
+// ldconfig lives in /sbin, which a user's PATH may lack
+const libraryCache = () => ['ldconfig', '/sbin/ldconfig'].map((cmd) => spawnSync(cmd, ['-p'], { encoding: 'utf8' }).stdout ?? '').join('');
+const hasLibrary = (lib) => libraryCache().includes(`${lib} `);
 const missingNow = () => [
   ...Object.keys(COMMANDS).filter((cmd) => !has(cmd)).map((cmd) => [cmd, COMMANDS[cmd]]),
   ...Object.keys(LIBRARIES).filter((lib) => !hasLibrary(lib)).map((lib) => [lib, LIBRARIES[lib]]),

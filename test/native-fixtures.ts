@@ -62,3 +62,13 @@ export function buildFixture(name: string, extraFlags: string[] = [], options: {
   built.set(key, output);
   return output;
 }
+
+/** Where the dynamic loader finds a shared library (from `ldconfig -p`), if it does. */
+export function findLibrary(name: string): string | undefined {
+  for (const ldconfig of ['ldconfig', '/sbin/ldconfig']) {
+    const listing = spawnSync(ldconfig, ['-p'], { encoding: 'utf8' }).stdout ?? '';
+    const found = new RegExp(`${name.replace(/\./g, '\\.')} \\(.*\\) => (\\S+)`).exec(listing)?.[1];
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
 import { AnalysisJson, analyzeJson, CLI, recordCommand, ROOT, runCli, tmpDir } from './helpers';
-import { buildFixture } from './native-fixtures';
+import { buildFixture, findLibrary } from './native-fixtures';
 
 const dir = tmpDir('leakhound-process-test-');
 const LINUX_ONLY = process.platform !== 'linux' && 'the native recorder is Linux-only';
@@ -74,7 +74,7 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
   });
 
   it('a program linked with its own allocator (jemalloc) keeps it: its malloc_usable_size knows every block', () => {
-    const jemalloc = /libjemalloc\.so\.2 \(.*\) => (\S+)/.exec(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout)?.[1];
+    const jemalloc = findLibrary('libjemalloc.so.2');
     assert.ok(jemalloc, 'libjemalloc.so.2 is installed (npm test installs it)');
     const output = path.join(dir, 'jemalloc.lhp');
     const r = recordCommand(output, [buildFixture('jemalloc', ['-Wl,--no-as-needed', jemalloc])]);
