@@ -171,7 +171,7 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.equal(profile.threads[profile.threads.length - 1].name, '(later threads)');
   });
 
-  it('forwards SIGTERM to the program and exits as it did (143)', async () => {
+  it('forwards SIGTERM to the program and exits as it did (143); a program without its own handler still ends its profile cleanly', async () => {
     const output = path.join(dir, 'term.lhp');
     const child = spawn(process.execPath, [CLI, 'record', '-o', output, '--', 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
     // `sleep` is recorded once its profile has a header: then the signal reaches it
@@ -179,7 +179,9 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     assert.equal(code, 143);
-    assert.ok(loadSync(output).info.records > 0);
+    const profile = loadSync(output);
+    assert.ok(profile.info.clean, 'the end record, written before sleep died of SIGTERM');
+    assert.deepEqual(profile.info.warnings, []);
   });
 
   it('works from an installation whose path has a space (LD_PRELOAD cannot quote one)', () => {

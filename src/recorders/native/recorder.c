@@ -285,12 +285,24 @@ static void on_dump_signal(int sig) {
 
 /* A crash: write out what is buffered (unless the crash is inside the recorder), then die as before. */
 static void on_crash(int sig) {
-  if (!__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+  if (!lh_busy && !__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
     lh_output_rescue();
     state = DONE;
     unlock();
   }
   raise(sig); /* the default action now: a raised or sent signal would otherwise be lost */
+}
+
+static void end_stream(int scan_modules);
+
+/*
+ * SIGINT, SIGTERM, SIGHUP in a program that does not handle them (Ctrl-C on a
+ * server): end the stream as at exit, then die of the signal as before. Skipped if
+ * the signal came while this thread was inside the recorder.
+ */
+static void on_terminate(int sig) {
+  if (!lh_busy && getpid() == stream_pid) end_stream(0);
+  raise(sig);
 }
 
 static void install_handlers(void) {
@@ -299,13 +311,17 @@ static void install_handlers(void) {
   sa.sa_handler = on_dump_signal;
   sa.sa_flags = SA_RESTART;
   sigaction(SIGUSR2, &sa, NULL);
-  static const int crashes[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
-  for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++) {
+  static const struct {
+    int sig;
+    void (*handler)(int);
+  } fatal[] = {{SIGSEGV, on_crash}, {SIGBUS, on_crash},       {SIGABRT, on_crash},     {SIGFPE, on_crash},
+               {SIGILL, on_crash},  {SIGINT, on_terminate}, {SIGTERM, on_terminate}, {SIGHUP, on_terminate}};
+  for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++) {
     struct sigaction old;
-    if (sigaction(crashes[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue;
-    sa.sa_handler = on_crash;
+    if (sigaction(fatal[i].sig, NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue; /* the program's own, or ignored */
+    sa.sa_handler = fatal[i].handler;
     sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-    sigaction(crashes[i], &sa, NULL);
+    sigaction(fatal[i].sig, &sa, NULL);
   }
 }
 
@@ -456,8 +472,17 @@ static void write_frames_file(void) {
 void lh_finish(void) {
   /* A vfork child calling _exit shares the parent's memory: the stream is not its own. */
   if (getpid() != stream_pid) return;
+  end_stream(1);
+}
+
+/*
+ * A last RSS sample and the end record, everything written, the frame table beside
+ * the stream. `scan_modules`: look for modules loaded since the flusher's last scan
+ * (not from a signal handler: that takes the dynamic loader's lock).
+ */
+static void end_stream(int scan_modules) {
   lh_busy = 1;
-  if (state == ON) lh_modules_scan(); /* a short-lived process may end before the flusher's first scan */
+  if (scan_modules && state == ON) lh_modules_scan(); /* a short-lived process may end before the flusher's first scan */
   lock();
   int finished = state == ON;
   if (finished) {
