@@ -33,6 +33,7 @@ static volatile uint32_t sealed, written;
 static volatile int write_lock;
 static volatile int writer_running;
 static int fd = -1;
+static pid_t owner; /* the process whose stream this is */
 
 /* ---- zstd, through libzstd.so.1 if the system has it (its ABI is stable) ---- */
 
@@ -98,6 +99,12 @@ static int write_compressed(const uint8_t *data, size_t n, int end) {
 
 static void write_buffer(const uint8_t *data, size_t n) {
   if (fd < 0) return;
+  if (getpid() != owner) {
+    /* a child made by clone() without fork's handlers: the file is its parent's */
+    lh_output_failed();
+    fd = -1;
+    return;
+  }
   if (!cctx) write_all(data, n);
   else if (!write_compressed(data, n, ZSTD_E_FLUSH)) lh_output_failed(), fd = -1;
 }
@@ -174,6 +181,7 @@ void lh_output_close(void) {
 /* A new stream on `file` (start-up, or a forked child dropping its parent's buffers). */
 void lh_output_open(int file) {
   fd = file;
+  owner = getpid();
   if (cctx) zstd_reset(cctx, ZSTD_RESET_SESSION_ONLY);
   sealed = written = 0;
   write_lock = 0;
