@@ -19,10 +19,20 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A hung command fails its test instead of hanging the suite (a guard, not a time asserted). */
+const HANG_GUARD_MS = 120_000;
+
 /** Runs the built CLI (npm test builds it first) as a user would. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
   const env = options.env && { ...process.env, ...options.env };
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: options.cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: HANG_GUARD_MS,
+    killSignal: 'SIGKILL',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -6,12 +6,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
-import { analyzeJson, AnalysisJson, CLI, GroupJson, runCli, tmpDir } from './helpers';
+import { analyzeJson, AnalysisJson, CLI, GroupJson, recordCommand, runCli, tmpDir } from './helpers';
 import { buildFixture, fixtureSource } from './native-fixtures';
 
 const dir = tmpDir('leakhound-native-test-');
@@ -30,11 +30,7 @@ interface Recorded {
 /** `leakhound record -o <dir>/<name>.lhp [options] -- <binary> [args]`, stdio captured. */
 function record(name: string, binary: string, options: { args?: string[]; flags?: string[] } = {}): Recorded {
   const output = path.join(dir, `${name}.lhp`);
-  const r = spawnSync(process.execPath, [CLI, 'record', '-o', output, ...(options.flags ?? []), '--', binary, ...(options.args ?? [])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, output };
+  return { ...recordCommand(output, [binary, ...(options.args ?? [])], options.flags), output };
 }
 
 const analyze = analyzeJson;
