@@ -4,6 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..');
+
+// The symbol cache of the tests (and of the commands they run) is theirs, not the user's.
+process.env.LEAKHOUND_CACHE_DIR ??= tmpDir('leakhound-cache-');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 /** A fresh temporary directory, removed when the process exits. */

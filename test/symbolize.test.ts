@@ -7,8 +7,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { symbolize } from '../src/symbolize/symbolize';
 import { isDynamicElf, lowestLoadAddress } from '../src/util/elf';
+import { ROOT } from './helpers';
 import { buildFixture } from './native-fixtures';
 
 const LINUX_ONLY = process.platform !== 'linux' && 'ELF and addr2line are Linux tools here';
@@ -50,6 +52,23 @@ describe('symbolize', { skip: LINUX_ONLY }, () => {
     } finally {
       process.env.PATH = path;
     }
+  });
+
+  it('keeps what it resolved on disk: a later process, without addr2line, still names the frame', () => {
+    const start = 0x6000_0000_0000;
+    symbolize(new Map([[1, frameAt(start)]]), [{ start, end: start + size * 2, path: binary }]);
+    const script = `
+      const { symbolize } = require(${JSON.stringify(path.join(ROOT, 'src', 'symbolize', 'symbolize.ts'))});
+      const r = symbolize(new Map([[1, ${frameAt(start + 0x1000_0000)}]]), [{ start: ${start + 0x1000_0000}, end: ${start + 0x1000_0000 + size * 2}, path: ${JSON.stringify(binary)} }]);
+      process.stdout.write(JSON.stringify({ fn: r.resolved.get(1)?.frames[0].function, unreadable: r.unreadable }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: '/nonexistent' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { fn: 'compare_and_log', unreadable: [] });
+    assert.ok(fs.readdirSync(path.join(process.env.LEAKHOUND_CACHE_DIR!, 'symbols')).length > 0);
   });
 
   it('says which modules it could not read, and leaves addresses outside every module alone', () => {

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import { addr2line, SourceFrame } from './addr2line';
+import { saveSymbols, symbolsOf } from './symbol-cache';
 import { lowestLoadAddress } from '../util/elf';
 
 export interface ModuleRange {
@@ -22,30 +22,9 @@ export interface SymbolizeResult {
 }
 
 /**
- * What each file's addresses resolved to, for as long as this process runs: the
- * processes of one recording (a shell's children, a server's workers) share their
- * binaries, at other load addresses but the same file addresses. Keyed by the file's
- * path, size and modification time, so a rebuilt binary is read again.
- */
-const cache = new Map<string, Map<number, SourceFrame[]>>();
-
-function cacheOf(path: string): Map<number, SourceFrame[]> {
-  let key = path;
-  try {
-    const st = fs.statSync(path);
-    key = `${path}\0${st.size}\0${st.mtimeMs}`;
-  } catch {
-    // gone: addr2line will say so
-  }
-  let entries = cache.get(key);
-  if (!entries) cache.set(key, (entries = new Map()));
-  return entries;
-}
-
-/**
  * Symbolizes native frames (frame id → return address) against the process's module
  * map: one addr2line run per module for the unique addresses not already resolved
- * (see `cache`). Frame addresses are return addresses, so each is looked up one byte
+ * (symbol-cache.ts). Frame addresses are return addresses, so each is looked up one byte
  * back, inside the call instruction: that gives the line of the call, not of the
  * statement after it.
  */
@@ -65,12 +44,16 @@ export function symbolize(frames: ReadonlyMap<number, number>, modules: readonly
   for (const [module, group] of byModule) {
     const lowest = lowestLoadAddress(module.path);
     const bias = lowest === undefined ? 0 : module.start - lowest;
-    const known = cacheOf(module.path);
+    const known = symbolsOf(module.path);
     const wanted = [...new Set(group.addresses.map((a) => a - 1 - bias))].filter((a) => !known.has(a));
     if (wanted.length > 0) {
       const found = lowest === undefined ? undefined : addr2line(module.path, wanted);
-      if (found) wanted.forEach((a, i) => known.set(a, found[i]));
-      else unreadable.push(module.path);
+      if (found) {
+        wanted.forEach((a, i) => known.set(a, found[i]));
+        saveSymbols(module.path);
+      } else {
+        unreadable.push(module.path);
+      }
     }
     // Unread addresses stay unresolved, for a later try (addr2line installed, the file back).
     group.ids.forEach((id, i) => {
