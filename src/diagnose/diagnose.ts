@@ -19,7 +19,8 @@ export interface GroupDiagnosis {
   verdict: Verdict;
   stackId: number;
   /** The program's frames, innermost first (allocator and start-up frames stripped). */
-  frames: { function: string; file: string; line: number; module: string }[];
+  /** `address`: the return address, for native frames (what is left to go on when a frame has no symbol). */
+  frames: { function: string; file: string; line: number; module: string; address: number }[];
   /** Bytes never freed. */
   leakedBytes: number;
   leakedCount: number;
@@ -111,6 +112,7 @@ function describe(
     file: f.file,
     line: f.line,
     module: f.module,
+    address: f.address,
   }));
   return {
     verdict,

@@ -1,4 +1,4 @@
-import { Resolution, symbolize } from '../symbolize/symbolize';
+import { findModule, Resolution, symbolize } from '../symbolize/symbolize';
 import { Frame } from './frames';
 import { ModuleInfo } from './profile';
 
@@ -24,6 +24,11 @@ export function resolveNativeFrames(
     for (const [id, r] of resolved) symbols.set(id, r);
     if (unreadable.length) {
       warnings.push(`no symbols from ${unreadable.join(', ')} (gone, or addr2line missing: apt-get install binutils): their frames show as addresses`);
+      // an address and its module is still something to go on
+      const sorted = [...modules].sort((a, b) => a.start - b.start);
+      for (const [id, address] of pending) {
+        if (!resolved.has(id)) frames[id] = { ...frames[id], module: findModule(sorted, address)?.path ?? '' };
+      }
     }
   }
   if (symbols.size > 0) applySymbols(frames, stacks, symbols);

@@ -41,5 +41,5 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
 function where(f: GroupDiagnosis['frames'][number] | undefined): string {
   if (!f) return '(no frames)';
   const loc = f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : f.module ? ` [${f.module}]` : '';
-  return `${f.function || '??'}${loc}`;
+  return `${f.function || (f.address ? `0x${f.address.toString(16)}` : '??')}${loc}`;
 }

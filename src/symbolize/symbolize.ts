@@ -64,7 +64,8 @@ export function symbolize(frames: ReadonlyMap<number, number>, modules: readonly
   return { resolved, unreadable };
 }
 
-function findModule(sorted: readonly ModuleRange[], address: number): ModuleRange | undefined {
+/** The module an address falls in, by binary search of modules sorted by start. */
+export function findModule(sorted: readonly ModuleRange[], address: number): ModuleRange | undefined {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
