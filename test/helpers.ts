@@ -43,6 +43,8 @@ export interface SourceFrameJson {
   function: string;
   file: string;
   line: number;
+  module?: string;
+  address?: number;
 }
 export interface GroupJson {
   verdict: string;

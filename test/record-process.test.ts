@@ -101,6 +101,10 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     const r = runCli(['record', '-o', output, '--', binary], { env: { PATH: '/nonexistent' } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /warning: no symbols from .*callback/);
+    const still = runCli(['analyze', output, '--json'], { env: { PATH: '/nonexistent' } });
+    const unnamed = (JSON.parse(still.stdout) as AnalysisJson).groups.find((g) => g.verdict === 'leak');
+    assert.equal(unnamed?.frames[0].function, '', 'no addr2line yet: no name');
+    assert.ok((unnamed?.frames[0].address ?? 0) > 0 && unnamed?.frames[0].module === binary, 'but the address and the module');
     leakIn(analyzeJson(output), 'compare_and_log');
   });
 
