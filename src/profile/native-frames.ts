@@ -1,4 +1,4 @@
-import { findModule, Resolution, symbolize } from '../symbolize/symbolize';
+import { Resolution, symbolize } from '../symbolize/symbolize';
 import { Frame } from './frames';
 import { ModuleInfo } from './profile';
 
@@ -20,16 +20,13 @@ export function resolveNativeFrames(
     if (f && !f.function && f.address && !symbols.has(id)) pending.set(id, f.address);
   });
   if (pending.size > 0 && modules.length > 0) {
-    const { resolved, unreadable } = symbolize(pending, modules);
+    const { resolved, unreadable, unresolved } = symbolize(pending, modules);
     for (const [id, r] of resolved) symbols.set(id, r);
     if (unreadable.length) {
       warnings.push(`no symbols from ${unreadable.join(', ')} (gone, or addr2line missing: apt-get install binutils): their frames show as addresses`);
-      // an address and its module is still something to go on
-      const sorted = [...modules].sort((a, b) => a.start - b.start);
-      for (const [id, address] of pending) {
-        if (!resolved.has(id)) frames[id] = { ...frames[id], module: findModule(sorted, address)?.path ?? '' };
-      }
     }
+    // an address and its module is still something to go on
+    for (const [id, module] of unresolved) frames[id] = { ...frames[id], module };
   }
   if (symbols.size > 0) applySymbols(frames, stacks, symbols);
 }

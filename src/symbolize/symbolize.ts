@@ -19,6 +19,8 @@ export interface SymbolizeResult {
   resolved: Map<number, Resolution>;
   /** Modules that could not be read (gone, or addr2line missing), for a warning. */
   unreadable: string[];
+  /** Frames in those modules, left unresolved: frame id → module path. */
+  unresolved: Map<number, string>;
 }
 
 /**
@@ -41,6 +43,7 @@ export function symbolize(frames: ReadonlyMap<number, number>, modules: readonly
   }
   const resolved = new Map<number, Resolution>();
   const unreadable: string[] = [];
+  const unresolved = new Map<number, string>();
   for (const [module, group] of byModule) {
     const lowest = lowestLoadAddress(module.path);
     const bias = lowest === undefined ? 0 : module.start - lowest;
@@ -59,13 +62,14 @@ export function symbolize(frames: ReadonlyMap<number, number>, modules: readonly
     group.ids.forEach((id, i) => {
       const sources = known.get(group.addresses[i] - 1 - bias);
       if (sources) resolved.set(id, { module: module.path, frames: sources.length ? sources : [{ function: '', file: '', line: 0 }] });
+      else unresolved.set(id, module.path);
     });
   }
-  return { resolved, unreadable };
+  return { resolved, unreadable, unresolved };
 }
 
 /** The module an address falls in, by binary search of modules sorted by start. */
-export function findModule(sorted: readonly ModuleRange[], address: number): ModuleRange | undefined {
+function findModule(sorted: readonly ModuleRange[], address: number): ModuleRange | undefined {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {

@@ -1,12 +1,15 @@
 import * as fs from 'node:fs';
 
-/**
- * The lowest virtual address an ELF file's loadable segments ask for (page-aligned).
- * A module record's start is where that address was mapped, so
- * `start - lowestLoadAddress` is the load bias: what turns a run-time address into
- * the address the file's symbols and debug info use. undefined: not a readable ELF file.
- */
-export function lowestLoadAddress(path: string): number | undefined {
+const PT_LOAD = 1;
+const PT_INTERP = 3;
+
+interface ProgramHeader {
+  type: number;
+  vaddr: number;
+}
+
+/** An ELF file's program headers; undefined when the file is not a readable ELF file. */
+function programHeaders(path: string): ProgramHeader[] | undefined {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -21,15 +24,11 @@ export function lowestLoadAddress(path: string): number | undefined {
     const phentsize = head.readUInt16LE(is64 ? 54 : 42);
     const phnum = head.readUInt16LE(is64 ? 56 : 44);
     const table = Buffer.alloc(phentsize * phnum);
-    fs.readSync(fd, table, 0, table.length, phoff);
-    let lowest = Infinity;
-    for (let i = 0; i < phnum; i++) {
+    if (fs.readSync(fd, table, 0, table.length, phoff) < table.length) return undefined;
+    return Array.from({ length: phnum }, (_, i) => {
       const at = i * phentsize;
-      if (table.readUInt32LE(at) !== 1 /* PT_LOAD */) continue;
-      const vaddr = is64 ? Number(table.readBigUInt64LE(at + 16)) : table.readUInt32LE(at + 8);
-      lowest = Math.min(lowest, vaddr);
-    }
-    return Number.isFinite(lowest) ? lowest - (lowest % 4096) : undefined;
+      return { type: table.readUInt32LE(at), vaddr: is64 ? Number(table.readBigUInt64LE(at + 16)) : table.readUInt32LE(at + 8) };
+    });
   } catch {
     return undefined;
   } finally {
@@ -38,32 +37,23 @@ export function lowestLoadAddress(path: string): number | undefined {
 }
 
 /**
+ * The lowest virtual address an ELF file's loadable segments ask for (page-aligned).
+ * A module record's start is where that address was mapped, so
+ * `start - lowestLoadAddress` is the load bias: what turns a run-time address into
+ * the address the file's symbols and debug info use. undefined: not a readable ELF file.
+ */
+export function lowestLoadAddress(path: string): number | undefined {
+  const loads = programHeaders(path)?.filter((h) => h.type === PT_LOAD);
+  if (!loads?.length) return undefined;
+  const lowest = Math.min(...loads.map((h) => h.vaddr));
+  return lowest - (lowest % 4096);
+}
+
+/**
  * Whether an ELF executable is dynamically linked (has a PT_INTERP program header):
  * only then does the dynamic loader run, and with it LD_PRELOAD.
  * undefined: not an ELF file (a script, say).
  */
 export function isDynamicElf(path: string): boolean | undefined {
-  let data: Buffer;
-  try {
-    const fd = fs.openSync(path, 'r');
-    try {
-      data = Buffer.alloc(4096);
-      data = data.subarray(0, fs.readSync(fd, data, 0, data.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-  if (data.length < 64 || data.readUInt32BE(0) !== 0x7f454c46) return undefined;
-  const is64 = data[4] === 2;
-  const phoff = is64 ? Number(data.readBigUInt64LE(32)) : data.readUInt32LE(28);
-  const phentsize = data.readUInt16LE(is64 ? 54 : 42);
-  const phnum = data.readUInt16LE(is64 ? 56 : 44);
-  for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
-    if (at + 4 > data.length) return true; // headers beyond the first page: assume the common case
-    if (data.readUInt32LE(at) === 3 /* PT_INTERP */) return true;
-  }
-  return false;
+  return programHeaders(path)?.some((h) => h.type === PT_INTERP);
 }

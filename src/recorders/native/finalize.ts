@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { LhpVisitor, readLhp } from '../../format/reader';
 import { LhpWriter } from '../../format/writer';
 import { ModuleRange, symbolize } from '../../symbolize/symbolize';
-import { ZSTD_MAGIC } from '../../format/constants';
+import { sniffFile } from '../../format/chunk-source';
 
 export interface FinalizeResult {
   /** Allocation records in the file. */
@@ -123,14 +123,9 @@ function readFramesFile(path: string): FrameTable | undefined {
       modules.push({ start, end, path: b.toString('utf8', at + 20, at + 20 + length) });
       at += 20 + length;
     }
-    const head = Buffer.alloc(4);
-    const fd = fs.openSync(path, 'r');
-    try {
-      fs.readSync(fd, head, 0, 4, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return { allocations, nextStringId, frames, modules, compressed: head.equals(ZSTD_MAGIC), pid, appendable: true };
+    const stream = sniffFile(path);
+    if (!stream) return undefined;
+    return { allocations, nextStringId, frames, modules, compressed: stream.compressed, pid, appendable: true };
   } catch {
     return undefined; // cut short: read the stream instead
   }
