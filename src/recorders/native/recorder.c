@@ -93,7 +93,7 @@ static uint8_t *put_time(uint8_t *p, uint64_t t) {
 void lh_output_failed(void) { state = DONE; }
 
 /* Room for n more bytes, flushing first if needed (n is always far below the buffer). */
-static uint8_t *reserve(size_t n) {
+static inline uint8_t *reserve(size_t n) {
   if (lh_buffered + n > LH_BUFFER_SIZE) lh_output_seal();
   return lh_buffer + lh_buffered;
 }
@@ -120,12 +120,23 @@ uint32_t lh_emit_string(const char *text, size_t length) {
   return id;
 }
 
+/* Hot-path records are encoded in place: their payload is under 128 bytes, so its length takes one. */
+static inline uint8_t *begin_record(uint8_t tag) {
+  uint8_t *p = reserve(64);
+  p[0] = tag;
+  return p + 2;
+}
+static inline void end_record(uint8_t *payload, uint8_t *end) {
+  payload[-1] = (uint8_t)(end - payload);
+  lh_buffered = (size_t)(end - lh_buffer);
+}
+
 /* A record of a time and `count` (0–2) numbers. */
-static void emit_timed(uint8_t tag, int count, uint64_t a, uint64_t b) {
-  uint8_t payload[32], *p = put_time(payload, lh_now());
+static inline void emit_timed(uint8_t tag, uint64_t time, int count, uint64_t a, uint64_t b) {
+  uint8_t *payload = begin_record(tag), *p = put_time(payload, time);
   if (count > 0) p = lh_put_varint(p, a);
   if (count > 1) p = lh_put_varint(p, b);
-  lh_emit(tag, payload, (size_t)(p - payload));
+  end_record(payload, p);
 }
 
 static uint64_t resident_bytes(void) {
@@ -255,10 +266,10 @@ static void *flusher(void *unused) {
     lock();
     if (state == ON) {
       lh_clock_calibrate(last_time);
-      emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());
+      emit_timed(TAG_SAMPLE, lh_now(), 2, rss_series, resident_bytes());
       if (dump_requested) {
         dump_requested = 0;
-        emit_timed(TAG_MARK, 1, lh_emit_string("SIGUSR2 dump", 12), 0);
+        emit_timed(TAG_MARK, lh_now(), 1, lh_emit_string("SIGUSR2 dump", 12), 0);
       }
       lh_output_seal();
     }
@@ -377,18 +388,6 @@ static inline uint64_t event_time(void) {
   return event_clock;
 }
 
-/* Hot-path records are encoded in place: their payload is under 128 bytes, so its length takes one. */
-static inline uint8_t *begin_record(uint8_t tag) {
-  if (__builtin_expect(lh_buffered + 64 > LH_BUFFER_SIZE, 0)) lh_output_seal();
-  uint8_t *p = lh_buffer + lh_buffered;
-  p[0] = tag;
-  return p + 2;
-}
-static inline void end_record(uint8_t *payload, uint8_t *end) {
-  payload[-1] = (uint8_t)(end - payload);
-  lh_buffered = (size_t)(end - lh_buffer);
-}
-
 /* `stack_id`: from lh_stack_find before the lock, 0 if the stack was not written yet. */
 static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack, uint32_t stack_id) {
   allocation_count++;
@@ -418,8 +417,7 @@ void lh_record_free(void *ptr) {
   begin_event();
   lock();
   if (state == ON) {
-    uint8_t *payload = begin_record(TAG_FREE), *p = put_time(payload, event_time());
-    end_record(payload, lh_put_varint(p, (uintptr_t)ptr));
+    emit_timed(TAG_FREE, event_time(), 1, (uintptr_t)ptr, 0);
   }
   unlock();
   lh_busy = 0;
@@ -438,7 +436,7 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   void *ptr = lh_next.realloc(old, size);
   if (state == ON) {
     if (ptr) emit_allocation(TAG_REALLOC, old, ptr, size, &stack, stack_id);
-    else if (old && size == 0) emit_timed(TAG_FREE, 1, (uintptr_t)old, 0); /* realloc(p, 0) frees p */
+    else if (old && size == 0) emit_timed(TAG_FREE, event_time(), 1, (uintptr_t)old, 0); /* realloc(p, 0) frees p */
   }
   unlock();
   lh_busy = 0;
@@ -486,8 +484,8 @@ static void end_stream(int scan_modules) {
   lock();
   int finished = state == ON;
   if (finished) {
-    emit_timed(TAG_SAMPLE, 2, rss_series, resident_bytes());
-    emit_timed(TAG_END, 0, 0, 0);
+    emit_timed(TAG_SAMPLE, lh_now(), 2, rss_series, resident_bytes());
+    emit_timed(TAG_END, lh_now(), 0, 0, 0);
     lh_output_seal();
     state = DONE;
   }
