@@ -67,7 +67,6 @@ void lh_output_drain(void);       /* writes every sealed buffer */
 void lh_output_close(void);       /* drains and ends the compressed frame */
 void lh_output_write_for(long ns);
 void lh_output_writer_stopped(void);
-void lh_output_rescue(void);      /* from a crash handler */
 void lh_output_failed(void);      /* recorder.c: the file cannot be written */
 
 /* stacks.c */

@@ -159,16 +159,6 @@ void lh_output_write_for(long ns) {
 
 void lh_output_writer_stopped(void) { writer_running = 0; }
 
-/* A crash handler: seal and write if nobody holds what that needs. */
-void lh_output_rescue(void) {
-  if (lh_buffered && sealed + 1 - written < BUFFERS) {
-    lengths[sealed % BUFFERS] = lh_buffered;
-    sealed++;
-    lh_buffered = 0;
-  }
-  drain_once(0);
-}
-
 /* Writes what is sealed and ends the compressed frame: the stream is complete. */
 void lh_output_close(void) {
   lh_output_drain();

@@ -297,9 +297,10 @@ static void on_dump_signal(int sig) {
 /* A crash: write out what is buffered (unless the crash is inside the recorder), then die as before. */
 static void on_crash(int sig) {
   if (!lh_busy && !__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
-    lh_output_rescue();
+    lh_output_seal();
     state = DONE;
     unlock();
+    lh_output_drain();
   }
   raise(sig); /* the default action now: a raised or sent signal would otherwise be lost */
 }
