@@ -10,7 +10,7 @@ export interface Detected {
 }
 
 /** Finds a command like the shell does: a path as given, else the first match in PATH. */
-export function resolveCommand(command: string): string | undefined {
+function resolveCommand(command: string): string | undefined {
   const candidates = command.includes('/')
     ? [command]
     : (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, command));

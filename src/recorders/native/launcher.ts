@@ -30,11 +30,10 @@ export interface RecordedFile {
 export interface NativeRecordResult {
   /** The child's exit code, or 128 + the signal that killed it (as a shell reports it). */
   exitCode: number;
-  signal?: NodeJS.Signals;
   files: RecordedFile[];
 }
 
-export const LIBRARY = path.join(__dirname, 'libleakhound.so');
+const LIBRARY = path.join(__dirname, 'libleakhound.so');
 
 /** Signals sent to `record` meant for the program. SIGINT and SIGQUIT come from the terminal to both. */
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
@@ -75,7 +74,7 @@ export async function recordNative(executable: string, args: string[], argv0: st
   const written = [output, ...siblings(output)].filter((f) => fs.existsSync(f));
   const files = written.map((file) => finalize(file));
   const signalNumber = exit.signal ? os.constants.signals[exit.signal] : 0;
-  return { exitCode: exit.code ?? 128 + signalNumber, signal: exit.signal ?? undefined, files };
+  return { exitCode: exit.code ?? 128 + signalNumber, files };
 }
 
 /**
