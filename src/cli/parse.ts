@@ -20,3 +20,15 @@ export function count(value: string): number {
   if (n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
 }
+
+/** Bytes with an optional binary suffix: 65536, 64k, 1M. */
+export function bytes(value: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(value.trim());
+  if (!m || Number(m[1]) <= 0) throw new InvalidArgumentError('expected a size in bytes such as 65536, 64k or 1M');
+  return Number(m[1]) * (m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1024 : 1 << 20);
+}
+
+/** Milliseconds, or `auto`. */
+export function millisecondsOrAuto(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : positiveInt(value);
+}

@@ -3,9 +3,13 @@ import * as path from 'node:path';
 import { diagnose } from '../diagnose/diagnose';
 import { loadSync } from '../profile/loader';
 import { detectRecorder } from '../recorders/detect';
+import { RecordResult } from '../recorders/launch';
 import { recordNative, UnwindMode } from '../recorders/native/launcher';
+import { recordNode } from '../recorders/node/launcher';
+import { DEFAULT_SAMPLING_INTERVAL } from '../recorders/node/settings';
 import { formatCount } from '../util/units';
-import { CliError, EXIT } from './errors';
+import { EXIT } from './errors';
+import { bytes, millisecondsOrAuto } from './parse';
 
 interface RecordOptions {
   output: string;
@@ -13,11 +17,16 @@ interface RecordOptions {
   compress: boolean;
   unwind: UnwindMode;
   failOnLeak?: boolean;
+  recorder: 'auto' | 'native' | 'node';
+  samplingInterval: number;
+  pollInterval: number | 'auto';
+  keepInlining?: boolean;
+  heapSnapshotOnDump?: boolean;
 }
 
 export function recordCommand(): Command {
   return new Command('record')
-    .description('run a program and record its allocations (native programs: any that call malloc)')
+    .description('run a program and record its allocations (native programs: any that call malloc; Node.js programs: the JS heap)')
     .usage('[options] [--] <command> [args...]')
     .argument('<command>', 'the program to run')
     .argument('[args...]', 'its arguments')
@@ -29,20 +38,25 @@ export function recordCommand(): Command {
         .choices(['auto', 'fp', 'dwarf'])
         .default('auto'),
     )
+    .addOption(
+      new Option('--recorder <kind>', 'node for node, npm, npx and node scripts, native for the rest (auto); or force one (node: for a shell script that starts node)')
+        .choices(['auto', 'native', 'node'])
+        .default('auto'),
+    )
+    .addOption(new Option('--sampling-interval <bytes>', 'node: average bytes allocated between two heap samples').default(DEFAULT_SAMPLING_INTERVAL, '64k').argParser(bytes))
+    .addOption(new Option('--poll-interval <ms>', 'node: time between two polls of the live heap samples (auto: adaptive, each poll pauses the program)').default('auto').argParser(millisecondsOrAuto))
+    .option('--keep-inlining', 'node: let V8 inline functions (faster; an allocation in an inlined function is then charged to its caller)')
+    .option('--heap-snapshot-on-dump', 'node: also write <profile>.<n>.heapsnapshot at each SIGUSR2 dump')
     .option('--fail-on-leak', "exit 3 when the program exited 0 but its profile's verdict is leak")
     .passThroughOptions()
     .action(async (command: string, args: string[], opts: RecordOptions) => {
-      const detected = detectRecorder(command);
-      if (detected.recorder === 'node') {
-        throw new CliError(`${command} is a Node.js program: the Node.js recorder is not available yet`);
-      }
-      const result = await recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, compress: opts.compress, unwind: opts.unwind });
+      const result = await run(command, args, opts);
       const main = result.files.find((f) => f.path === path.resolve(opts.output));
       if (!main) {
         process.stderr.write(`leakhound: ${command} ended before the recorder started: no profile written\n`);
       }
       for (const f of result.files) {
-        const what = f.running ? 'still running: symbolized when analyzed' : `${formatCount(f.allocations)} allocations`;
+        const what = f.running ? 'still running' : `${formatCount(f.allocations)} allocations`;
         process.stderr.write(`leakhound: wrote ${f.path} (pid ${f.pid}, ${what})\n`);
         for (const w of f.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
       }
@@ -53,4 +67,20 @@ export function recordCommand(): Command {
         if (verdict === 'leak') process.exitCode = EXIT.leak;
       }
     });
+}
+
+function run(command: string, args: string[], opts: RecordOptions): Promise<RecordResult> {
+  const detected = detectRecorder(command);
+  const recorder = opts.recorder === 'auto' ? detected.recorder : opts.recorder;
+  if (recorder === 'node') {
+    return recordNode(detected.executable, args, command, {
+      output: opts.output,
+      samplingInterval: opts.samplingInterval,
+      poll: opts.pollInterval,
+      keepInlining: opts.keepInlining === true,
+      heapSnapshotOnDump: opts.heapSnapshotOnDump === true,
+      noFollow: !opts.follow,
+    });
+  }
+  return recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, compress: opts.compress, unwind: opts.unwind });
 }

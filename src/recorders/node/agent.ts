@@ -1,0 +1,51 @@
+/**
+ * The Node.js recorder's agent: `leakhound record` puts `--require <this file>`
+ * into NODE_OPTIONS, so it runs first in every node process of the command and
+ * in every worker thread. It must never break the program: anything that fails
+ * here turns the recording off with one line on stderr.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { NodeRecorder } from './node-recorder';
+import { NodeRecorderSettings, ROOT_PID_ENV, settingsFromEnv } from './settings';
+
+/** Package managers' own processes (`npm start` runs node twice before the program): not the program. */
+const LAUNCHER_SCRIPT = /^(npm-cli|npx-cli|npm|npx|yarn|pnpm|pnpx|corepack)(\.c?js)?$/;
+
+function start(): void {
+  const settings = settingsFromEnv(process.env);
+  if (!settings) return;
+  if (isMainThread && LAUNCHER_SCRIPT.test(path.basename(process.argv[1] ?? ''))) return;
+  const file = profilePath(settings);
+  if (!file) return;
+  // V8 charges an allocation in an inlined function to its caller: keep frames exact.
+  if (!settings.keepInlining) v8.setFlagsFromString('--no-turbo-inlining');
+  new NodeRecorder(file, settings).start();
+}
+
+/**
+ * The first process to start takes the output; the others write
+ * `<base>.<pid>.lhp` beside it, worker threads `<base>.<pid>.<thread>.lhp`.
+ */
+function profilePath(settings: NodeRecorderSettings): string | undefined {
+  const base = settings.output.replace(/\.lhp$/, '');
+  const root = process.env[ROOT_PID_ENV];
+  if (settings.noFollow && root && root !== String(process.pid)) return undefined;
+  if (!isMainThread) return `${base}.${process.pid}.${threadId}.lhp`;
+  try {
+    fs.closeSync(fs.openSync(settings.output, 'wx'));
+    process.env[ROOT_PID_ENV] = String(process.pid);
+    return settings.output;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return `${base}.${process.pid}.lhp`;
+  }
+}
+
+try {
+  start();
+} catch (err) {
+  process.stderr.write(`leakhound: not recording pid ${process.pid}: ${(err as Error).message}\n`);
+}

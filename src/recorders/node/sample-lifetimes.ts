@@ -1,0 +1,110 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LhpWriter } from '../../format/writer';
+
+/** The parts of `HeapProfiler.getSamplingProfile`'s answer the recorder reads. */
+export interface SamplingProfile {
+  head: ProfileNode;
+  samples: { size: number; nodeId: number; ordinal: number }[];
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children: ProfileNode[];
+}
+
+/**
+ * Turns successive snapshots of V8's live heap samples into lifetimes. A sample
+ * that appears is written as an alloc, one that disappears as a free at the poll
+ * that missed it. V8 gives samples no time, but their ordinals count samples
+ * taken, so an allocation is dated between the two polls around it in proportion
+ * to its ordinal: allocation progress, not just the poll's time.
+ */
+export class SampleLifetimes {
+  /** Profile node id → its frames, innermost first (node ids are stable while sampling runs). */
+  private readonly framesOf = new Map<number, number[]>();
+  /** Profile node id → stack id; none for nodes inside the recorder itself, whose samples are left out. */
+  private readonly stackOf = new Map<number, number>();
+  private live = new Set<number>();
+  private lastPollNs = 0;
+  private lastOrdinal = 0;
+
+  constructor(
+    private readonly writer: LhpWriter,
+    private readonly samplingInterval: number,
+    private readonly thread: number,
+  ) {}
+
+  /** Writes what changed since the last poll, taken at `nowNs`. */
+  record(profile: SamplingProfile, nowNs: number): { born: number; died: number } {
+    this.learnNodes(profile.head, []);
+    let maxOrdinal = this.lastOrdinal;
+    for (const s of profile.samples) if (s.ordinal > maxOrdinal) maxOrdinal = s.ordinal;
+    const span = Math.max(1, maxOrdinal - this.lastOrdinal);
+    const now = new Set<number>();
+    let born = 0;
+    for (const s of profile.samples) {
+      const stack = this.stackOf.get(s.nodeId);
+      if (stack === undefined) continue;
+      now.add(s.ordinal);
+      if (this.live.has(s.ordinal)) continue;
+      const progress = Math.min(1, Math.max(0, (s.ordinal - this.lastOrdinal) / span));
+      const time = Math.round(this.lastPollNs + progress * (nowNs - this.lastPollNs));
+      this.writer.alloc(time, s.ordinal + 1, s.size, stack, this.thread, this.weight(s.size));
+      born++;
+    }
+    let died = 0;
+    for (const ordinal of this.live) {
+      if (now.has(ordinal)) continue;
+      this.writer.free(nowNs, ordinal + 1);
+      died++;
+    }
+    this.live = now;
+    this.lastPollNs = nowNs;
+    this.lastOrdinal = maxOrdinal;
+    return { born, died };
+  }
+
+  /**
+   * The bytes a sample stands for: V8 samples an object of `size` bytes with
+   * probability 1 − e^(−size/interval), so each stands for size / that (as V8's
+   * own profile totals count it).
+   */
+  private weight(size: number): number {
+    return Math.max(size, Math.round(size / -Math.expm1(-size / this.samplingInterval)));
+  }
+
+  private learnNodes(node: ProfileNode, parentFrames: number[]): void {
+    let frames = this.framesOf.get(node.id);
+    if (!frames) {
+      // The head is V8's "(root)": not a frame of the program.
+      frames = parentFrames.length === 0 && node.callFrame.functionName === '(root)' ? [] : [this.frame(node), ...parentFrames];
+      this.framesOf.set(node.id, frames);
+      if (isRecorderCode(node.callFrame.url)) return; // nor the recorder's callees
+      if (frames.length > 0) this.stackOf.set(node.id, this.writer.stack(frames));
+    }
+    for (const child of node.children) this.learnNodes(child, frames);
+  }
+
+  private frame(node: ProfileNode): number {
+    const { functionName, url, lineNumber } = node.callFrame;
+    return this.writer.frame({
+      function: functionName || '(anonymous)',
+      file: url.startsWith('file://') ? fileURLToPath(url) : url,
+      line: lineNumber >= 0 ? lineNumber + 1 : 0,
+      // Functions with no script are V8's builtins (Array.prototype.push, String.prototype.repeat).
+      module: url === '' && !functionName.startsWith('(') ? V8_BUILTIN_MODULE : '',
+    });
+  }
+}
+
+/** The module of V8's builtin functions' frames: allocator noise, like malloc, to the analysis. */
+export const V8_BUILTIN_MODULE = 'v8:builtin';
+
+/** leakhound's own code (dist/): the recorder's allocations are not the program's. */
+const RECORDER_ROOT = path.resolve(__dirname, '../..');
+
+function isRecorderCode(url: string): boolean {
+  return url.startsWith('file://') && fileURLToPath(url).startsWith(RECORDER_ROOT + path.sep);
+}
