@@ -58,5 +58,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): NodeRecorderSettings | 
   };
 }
 
-/** The environment variable that marks a node process as recorded (for `leakhound dump`). */
+/** What `leakhound dump` reads in a process's environment: is it a node recording, does it write heap snapshots. */
 export const OUTPUT_ENV = ENV.output;
+export const HEAP_SNAPSHOT_ENV = ENV.heapSnapshotOnDump;
