@@ -11,13 +11,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
-import { analyzeJson, AnalysisJson, CLI, GroupJson, recordCommand, runCli, tmpDir } from './helpers';
+import { assertCulprit, summary } from './assert-culprit';
+import { analyzeJson, AnalysisJson, CLI, recordCommand, runCli, tmpDir } from './helpers';
 import { buildFixture, fixtureSource } from './native-fixtures';
 
 const dir = tmpDir('leakhound-native-test-');
 const LINUX_ONLY = process.platform !== 'linux' && 'the native recorder is Linux-only';
 
-type Group = GroupJson;
 type Analysis = AnalysisJson;
 interface Recorded {
   code: number | null;
@@ -34,34 +34,6 @@ function record(name: string, binary: string, options: { args?: string[]; flags?
 }
 
 const analyze = analyzeJson;
-
-/** The groups, one line each, for failure messages. */
-function summary(a: Analysis): string {
-  const lines = a.groups.map((g) => {
-    const frames = g.frames.slice(0, 4).map((f) => `${f.function || '?'} (${path.basename(f.file) || '?'}:${f.line})`);
-    return `  ${g.verdict} ${g.leakedBytes} B leaked: ${frames.join(' < ')}${g.explanation ? ` — ${g.explanation}` : ''}`;
-  });
-  return `verdict ${a.verdict}, ${a.groups.length} groups:\n${lines.join('\n')}`;
-}
-
-const matches = (fn: string, culprit: string | RegExp): boolean => (typeof culprit === 'string' ? fn === culprit : culprit.test(fn));
-
-/**
- * The first group with `verdict` has the culprit among its first `depth` frames;
- * for a leak, that frame points into the fixture's source at a real line.
- */
-function assertCulprit(a: Analysis, verdict: string, culprit: string | RegExp, source: string, depth = 3): Group {
-  const group = a.groups.find((g) => g.verdict === verdict);
-  assert.ok(group, `no ${verdict} group; ${summary(a)}`);
-  const frame = group.frames.slice(0, depth).find((f) => matches(f.function, culprit));
-  assert.ok(frame, `${culprit} is not among the first ${depth} frames of the first ${verdict} group; ${summary(a)}`);
-  if (verdict === 'leak' || verdict === 'leak-freed-at-exit') {
-    assert.equal(path.basename(frame.file), source, `the culprit's file; ${summary(a)}`);
-    assert.ok(frame.line > 0, `the culprit's line; ${summary(a)}`);
-    assert.ok(group.leakedBytes > 0 || verdict === 'leak-freed-at-exit', `leakedBytes of the leak; ${summary(a)}`);
-  }
-  return group;
-}
 
 /** Profiles `<base>.<pid>.lhp` the processes forked by the recorded program wrote beside `output`. */
 function childProfiles(output: string): string[] {
