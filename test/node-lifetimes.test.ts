@@ -23,7 +23,8 @@ function node(functionName: string, url: string, lineNumber: number, children: S
 // (root) > main (app.js:1) > remember (app.js:10) > push (builtin); main > poll (the recorder's own code)
 const push = node('push', '', -1);
 const remember = node('remember', pathToFileURL(APP).href, 9, [push]);
-const recorderPoll = node('poll', pathToFileURL(RECORDER_FILE).href, 100);
+const recorderCallee = node('stringify', '', -1);
+const recorderPoll = node('poll', pathToFileURL(RECORDER_FILE).href, 100, [recorderCallee]);
 const main = node('main', pathToFileURL(APP).href, 0, [remember, recorderPoll]);
 const head = node('(root)', '', -1, [main]);
 
@@ -70,8 +71,11 @@ describe('node recorder: sampled lifetimes', () => {
   });
 
   it("leaves the recorder's own allocations out, and marks V8 builtins", () => {
-    const { profile } = recordPolls([{ atNs: 1e9, samples: [sample(1, recorderPoll.id), sample(2, push.id)] }]);
-    assert.equal(profile.columns.count, 1, 'only the program sample');
+    const { profile } = recordPolls([
+      { atNs: 1e9, samples: [sample(1, recorderPoll.id), sample(2, push.id)] },
+      { atNs: 2e9, samples: [sample(2, push.id), sample(3, recorderCallee.id)] },
+    ]);
+    assert.equal(profile.columns.count, 1, 'only the program sample, at every poll, however deep in the recorder');
     const bt = profile.backtrace(profile.columns.stack[0]);
     assert.deepEqual(
       bt.frames.map((f) => `${f.function}:${f.line}:${f.module}`),

@@ -22,8 +22,8 @@ interface ProfileNode {
  * to its ordinal: allocation progress, not just the poll's time.
  */
 export class SampleLifetimes {
-  /** Profile node id → its frames, innermost first (node ids are stable while sampling runs). */
-  private readonly framesOf = new Map<number, number[]>();
+  /** Profile node id → its frames, innermost first, or null inside the recorder (node ids are stable while sampling runs). */
+  private readonly framesOf = new Map<number, number[] | null>();
   /** Profile node id → stack id; none for nodes inside the recorder itself, whose samples are left out. */
   private readonly stackOf = new Map<number, number>();
   private live = new Set<number>();
@@ -77,13 +77,14 @@ export class SampleLifetimes {
 
   private learnNodes(node: ProfileNode, parentFrames: number[]): void {
     let frames = this.framesOf.get(node.id);
-    if (!frames) {
+    if (frames === undefined) {
+      // The recorder's own code, and what it calls, is not the program's: null leaves it out.
       // The head is V8's "(root)": not a frame of the program.
-      frames = parentFrames.length === 0 && node.callFrame.functionName === '(root)' ? [] : [this.frame(node), ...parentFrames];
+      frames = isRecorderCode(node.callFrame.url) ? null : parentFrames.length === 0 && node.callFrame.functionName === '(root)' ? [] : [this.frame(node), ...parentFrames];
       this.framesOf.set(node.id, frames);
-      if (isRecorderCode(node.callFrame.url)) return; // nor the recorder's callees
-      if (frames.length > 0) this.stackOf.set(node.id, this.writer.stack(frames));
+      if (frames && frames.length > 0) this.stackOf.set(node.id, this.writer.stack(frames));
     }
+    if (frames === null) return;
     for (const child of node.children) this.learnNodes(child, frames);
   }
 
