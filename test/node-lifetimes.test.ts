@@ -24,7 +24,8 @@ function node(functionName: string, url: string, lineNumber: number, children: S
 const push = node('push', '', -1);
 const remember = node('remember', pathToFileURL(APP).href, 9, [push]);
 const recorderCallee = node('stringify', '', -1);
-const recorderPoll = node('poll', pathToFileURL(RECORDER_FILE).href, 100, [recorderCallee]);
+// CommonJS scripts are named by their path, ES modules by their URL: both kinds appear.
+const recorderPoll = node('poll', RECORDER_FILE, 100, [recorderCallee]);
 const main = node('main', pathToFileURL(APP).href, 0, [remember, recorderPoll]);
 const head = node('(root)', '', -1, [main]);
 

@@ -92,7 +92,7 @@ export class SampleLifetimes {
     const { functionName, url, lineNumber } = node.callFrame;
     return this.writer.frame({
       function: functionName || '(anonymous)',
-      file: url.startsWith('file://') ? fileURLToPath(url) : url,
+      file: scriptPath(url),
       line: lineNumber >= 0 ? lineNumber + 1 : 0,
       // Functions with no script are V8's builtins (Array.prototype.push, String.prototype.repeat).
       module: url === '' && !functionName.startsWith('(') ? V8_BUILTIN_MODULE : '',
@@ -107,5 +107,10 @@ export const V8_BUILTIN_MODULE = 'v8:builtin';
 const RECORDER_ROOT = path.resolve(__dirname, '../..');
 
 function isRecorderCode(url: string): boolean {
-  return url.startsWith('file://') && fileURLToPath(url).startsWith(RECORDER_ROOT + path.sep);
+  return scriptPath(url).startsWith(RECORDER_ROOT + path.sep);
+}
+
+/** CommonJS scripts are named by their path, ES modules by a file: URL. */
+function scriptPath(url: string): string {
+  return url.startsWith('file://') ? fileURLToPath(url) : url;
 }
