@@ -6,7 +6,8 @@ export class Backtrace {
 
   /**
    * The program's own frames: allocator and recorder frames removed from the inner
-   * end, process/thread start-up frames from the outer end.
+   * end, process/thread start-up frames from the outer end, and Node's and V8's own
+   * frames from both. Empty when the program has no frame of its own in it.
    */
   strip(): Backtrace {
     let from = 0;
