@@ -1,4 +1,4 @@
-import type { Evidence } from './evidence';
+import type { Evidence, Trend } from './evidence';
 
 export type Verdict = 'leak' | 'leak-freed-at-exit' | 'bounded' | 'temporary' | 'unclear';
 
@@ -30,6 +30,19 @@ export interface Classification {
   confidence: number;
 }
 
+/**
+ * Whether a series rises: significantly and by a share of its level over the later
+ * half of the work (`risingLate`), and steadily, from the end of warm-up on (`steady`).
+ * `time`: the series' instants, evenly spaced over [0, work end].
+ */
+export function rise(t: Trend, time: Float64Array): { risingLate: boolean; steady: boolean } {
+  const halfSpan = (time[time.length - 1] - time[0]) / 2;
+  const risingLate =
+    t.zLate >= RULES.zSignificant && t.slopeLate > 0 && (t.slopeLate * halfSpan) / Math.max(t.meanLate, 1) >= RULES.minRelativeGrowth;
+  const steady = risingLate && t.zAll >= RULES.zSignificant && t.slopeEarly >= RULES.minEarlyToLateSlope * t.slopeLate;
+  return { risingLate, steady };
+}
+
 /** The verdict rules (docs/DIAGNOSIS.md explains them). */
 export function classify(ev: Evidence): Classification {
   if (ev.survivorCount === 0) return { verdict: 'temporary', reason: 'no-survivors', rate: 0, confidence: 1 };
@@ -40,10 +53,7 @@ export function classify(ev: Evidence): Classification {
     ev.survivorsInThirds >= RULES.minSpreadSurvivors &&
     inThirds > 0 &&
     Math.min(...thirds) >= RULES.minThirdShare * inThirds;
-  const halfSpan = (ev.series.time[ev.series.time.length - 1] - ev.series.time[0]) / 2;
-  const risingLate =
-    ev.zLate >= RULES.zSignificant && ev.slopeLate > 0 && (ev.slopeLate * halfSpan) / Math.max(ev.meanLate, 1) >= RULES.minRelativeGrowth;
-  const steady = risingLate && ev.zAll >= RULES.zSignificant && ev.slopeEarly >= RULES.minEarlyToLateSlope * ev.slopeLate;
+  const { risingLate, steady } = rise(ev, ev.series.time);
 
   const leakBy = (reason: Classification['reason'], rate: number, confidence: number): Classification => {
     const verdict = ev.survivorsFreedBytes >= RULES.freedAtExitShare * ev.survivorBytes ? 'leak-freed-at-exit' : 'leak';

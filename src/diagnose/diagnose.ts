@@ -3,8 +3,10 @@ import type { Frame } from '../profile/frames';
 import { classify, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals, Windows } from './evidence';
 import { explain } from './explain';
+import { unattributedGrowth, UnattributedGrowth } from './unattributed';
 
 export { Verdict } from './classify';
+export { UnattributedGrowth } from './unattributed';
 
 export interface DiagnoseOptions {
   /** The last fraction of the run that counts as shutdown (default 0.02). */
@@ -50,12 +52,17 @@ export interface Diagnosis {
   groupCount: number;
   /** Most suspicious first. */
   groups: GroupDiagnosis[];
+  /** Memory series no allocation site accounts for (Node.js: `external`, `array-buffers`), when the profile has them. */
+  unattributed: UnattributedGrowth[];
   warnings: string[];
 }
 
 const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, unclear: 2, bounded: 3, temporary: 4 };
 
-/** A verdict for every backtrace group, ranked most suspicious first, and the overall verdict. */
+/**
+ * A verdict for every backtrace group, ranked most suspicious first, one for each
+ * memory series no group accounts for, and the overall verdict.
+ */
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
   const runtime = profile.runtimeNs;
   const windows: Windows = {
@@ -87,13 +94,15 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
       a.g.stackId - b.g.stackId,
   );
   const groups = scored.map((s) => s.g);
-  const leaking = groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
+  const unattributed = unattributedGrowth(profile, windows);
+  const leaking = groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit') || unattributed.some((u) => u.verdict === 'leak');
   return {
     verdict: leaking ? 'leak' : 'no-leak',
     runtimeSeconds: runtime / 1e9,
     allocations: profile.columns.count,
     groupCount: groups.length,
     groups,
+    unattributed,
     warnings: [...profile.info.warnings],
   };
 }

@@ -12,8 +12,41 @@ export interface Windows {
   points: number;
 }
 
-/** What the numbers say about one backtrace group; the verdict rules read only this. */
-export interface Evidence {
+/** Robust trends of a series sampled over [0, work end]: what tells growth from a plateau. */
+export interface Trend {
+  /** Theil–Sen slopes, per ns: over the later half of the work, over all of it after warm-up, and over its first half. */
+  slopeLate: number;
+  slopeAll: number;
+  slopeEarly: number;
+  /** Mann–Kendall Z, later half and after warm-up. */
+  zLate: number;
+  zAll: number;
+  /** Mean over the later half. */
+  meanLate: number;
+}
+
+/** Where warm-up ends and the later half of the work begins, as indices of a series' points. */
+function phaseStarts(time: Float64Array, windows: Windows): { warm: number; half: number } {
+  const from = (ns: number): number => time.findIndex((t) => t >= ns);
+  const { warmupEndNs, workEndNs } = windows;
+  return { warm: from(warmupEndNs), half: from(warmupEndNs + (workEndNs - warmupEndNs) / 2) };
+}
+
+/** The trends of `values`, sampled at `time` (evenly spaced over [0, work end]). */
+export function trendOf(time: Float64Array, values: Float64Array, windows: Windows): Trend {
+  const { warm, half } = phaseStarts(time, windows);
+  return {
+    slopeLate: theilSen(time.subarray(half), values.subarray(half)),
+    slopeAll: theilSen(time.subarray(warm), values.subarray(warm)),
+    slopeEarly: theilSen(time.subarray(warm, half + 1), values.subarray(warm, half + 1)),
+    zLate: mannKendall(values.subarray(half)),
+    zAll: mannKendall(values.subarray(warm)),
+    meanLate: mean(values.subarray(half)),
+  };
+}
+
+/** What the numbers say about one backtrace group; the verdict rules read only this. Its Trend is of live bytes (bytes/ns). */
+export interface Evidence extends Trend {
   count: number;
   bytes: number;
   /** Never freed. */
@@ -33,17 +66,9 @@ export interface Evidence {
   series: { time: Float64Array; bytes: Float64Array };
   peakLiveBytes: number;
   liveBytesAtWorkEnd: number;
-  /** Theil–Sen slopes, bytes/ns: live bytes over the later half of the work, over all of it after warm-up, and over its first half. */
-  slopeLate: number;
-  slopeAll: number;
-  slopeEarly: number;
-  /** Survivor accumulation rate over the later half, bytes/ns. */
+  /** Survivor accumulation rate over the later half and after warm-up, bytes/ns. */
   survivorSlopeLate: number;
   survivorSlopeAll: number;
-  /** Mann–Kendall Z of live bytes, later half and after warm-up. */
-  zLate: number;
-  zAll: number;
-  meanLate: number;
   /** Mean lifetime of freed allocations, ns. */
   meanLifetimeNs: number;
 }
@@ -175,19 +200,11 @@ export function gatherEvidence(
   ev.series = { time: live.time, bytes: live.bytes };
   ev.peakLiveBytes = Math.max(...live.bytes);
   ev.liveBytesAtWorkEnd = live.bytes[points - 1];
+  Object.assign(ev, trendOf(live.time, live.bytes, windows));
   const cumulative = survivorCurve(live.time, survivorBirths, survivorWeights);
-  const from = (ns: number): number => live.time.findIndex((t) => t >= ns);
-  const warm = from(warmupEndNs);
-  const half = from(warmupEndNs + (workEndNs - warmupEndNs) / 2);
-  const range = (a: Float64Array, lo: number, hi = points): Float64Array => a.subarray(lo, hi);
-  ev.slopeLate = theilSen(range(live.time, half), range(live.bytes, half));
-  ev.slopeAll = theilSen(range(live.time, warm), range(live.bytes, warm));
-  ev.slopeEarly = theilSen(range(live.time, warm, half + 1), range(live.bytes, warm, half + 1));
-  ev.survivorSlopeLate = theilSen(range(live.time, half), range(cumulative, half));
-  ev.survivorSlopeAll = theilSen(range(live.time, warm), range(cumulative, warm));
-  ev.zLate = mannKendall(range(live.bytes, half));
-  ev.zAll = mannKendall(range(live.bytes, warm));
-  ev.meanLate = mean(range(live.bytes, half));
+  const { warm, half } = phaseStarts(live.time, windows);
+  ev.survivorSlopeLate = theilSen(live.time.subarray(half), cumulative.subarray(half));
+  ev.survivorSlopeAll = theilSen(live.time.subarray(warm), cumulative.subarray(warm));
   return ev;
 }
 
