@@ -1,26 +1,50 @@
 import { Command, Option } from 'commander';
-import { diagnose } from '../diagnose/diagnose';
+import { diagnose, DiagnoseOptions } from '../diagnose/diagnose';
+import { ProcessSummary, summarizeProcess } from '../diagnose/process-summary';
 import { loadSync } from '../profile/loader';
+import { siblingProfiles } from '../profile/siblings';
 import { diagnosisJson } from '../render/json';
-import { diagnosisText } from '../render/text';
+import { diagnosisText, processesText } from '../render/text';
 import { EXIT } from './errors';
 import { fraction, positiveInt } from './parse';
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
-    .description('verdict and ranked allocation sites of a recording')
+    .description('verdict and ranked allocation sites of a recording, and a line for each of its other processes')
     .argument('<profile>', 'an .lhp recording')
     .option('--json', 'print one JSON object (the contract in docs/CLI.md)')
     .addOption(new Option('--top <n>', 'groups to show').argParser(positiveInt))
-    .option('--fail-on-leak', 'exit 3 when the verdict is leak')
+    .option('--fail-on-leak', 'exit 3 when the verdict of the recording or of any of its other processes is leak')
     .addOption(new Option('--exit-window <fraction>', 'last part of the run that counts as shutdown').default(0.02).argParser(fraction))
     .addOption(new Option('--warmup <fraction>', 'first part of the run that counts as warm-up').default(0.1).argParser(fraction))
     .action((path: string, opts: { json?: boolean; top?: number; failOnLeak?: boolean; exitWindow: number; warmup: number }) => {
+      const options: DiagnoseOptions = { exitWindow: opts.exitWindow, warmup: opts.warmup };
       const profile = loadSync(path);
-      const d = diagnose(profile, { exitWindow: opts.exitWindow, warmup: opts.warmup });
-      if (opts.json) process.stdout.write(`${JSON.stringify(diagnosisJson(d, path, opts.top ?? 100))}\n`);
-      else process.stdout.write(`${diagnosisText(d, path, opts.top ?? 10)}\n`);
+      const d = diagnose(profile, options);
+      const processes = siblingSummaries(path, options);
+      if (opts.json) process.stdout.write(`${JSON.stringify(diagnosisJson(d, path, opts.top ?? 100, processes))}\n`);
+      else {
+        process.stdout.write(`${diagnosisText(d, path, opts.top ?? 10)}\n`);
+        if (processes.length) process.stdout.write(`\n${processesText(processes)}\n`);
+      }
       if (!opts.json) for (const w of profile.info.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
-      process.exitCode = opts.failOnLeak && d.verdict === 'leak' ? EXIT.leak : EXIT.ok;
+      const leaking = d.verdict === 'leak' || processes.some((p) => p.verdict === 'leak');
+      process.exitCode = opts.failOnLeak && leaking ? EXIT.leak : EXIT.ok;
     });
+}
+
+/** The recording's other profiles, diagnosed alike; one that cannot be read is a warning, not a failure. */
+function siblingSummaries(path: string, options: DiagnoseOptions): ProcessSummary[] {
+  const summaries: ProcessSummary[] = [];
+  for (const file of siblingProfiles(path)) {
+    try {
+      const profile = loadSync(file);
+      summaries.push(summarizeProcess(file, profile, diagnose(profile, options)));
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      // LhpError messages name the file already
+      process.stderr.write(`leakhound: warning: ${message.includes(file) ? message : `${file}: ${message}`} (skipped)\n`);
+    }
+  }
+  return summaries;
 }

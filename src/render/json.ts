@@ -1,14 +1,20 @@
 import type { Diagnosis } from '../diagnose/diagnose';
+import type { ProcessSummary } from '../diagnose/process-summary';
 
-/** The `analyze --json` object (the contract in DESIGN.md): overall verdict, then groups most suspicious first. */
-export function diagnosisJson(d: Diagnosis, source: string, top: number): object {
+/**
+ * The `analyze --json` object (the contract in docs/CLI.md): overall verdict, then groups most
+ * suspicious first; `processes`: the recording's other profiles, which leave `verdict` alone.
+ */
+export function diagnosisJson(d: Diagnosis, source: string, top: number, processes: ProcessSummary[]): object {
   return {
     verdict: d.verdict,
     groups: d.groups.slice(0, top),
+    unattributed: d.unattributed,
     source,
     runtimeSeconds: d.runtimeSeconds,
     allocations: d.allocations,
     groupCount: d.groupCount,
     warnings: d.warnings,
+    processes,
   };
 }

@@ -1,16 +1,17 @@
 import type { Diagnosis, GroupDiagnosis } from '../diagnose/diagnose';
+import type { ProcessSummary } from '../diagnose/process-summary';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
 
 const FRAMES_SHOWN = 3;
 
-/** The human-readable `analyze` output: overall verdict, then a compact table of the top groups. */
+/**
+ * The human-readable `analyze` output: overall verdict, what grows outside every
+ * allocation site, then a compact table of the top groups.
+ */
 export function diagnosisText(d: Diagnosis, source: string, top: number): string {
-  const leaking = d.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
-  const head =
-    d.verdict === 'leak'
-      ? `LEAK: ${leaking.length} of ${d.groupCount} allocation sites retain growing memory`
-      : `NO LEAK: none of ${d.groupCount} allocation sites retains growing memory`;
-  const lines = [`${head} (${source}, ${formatSeconds(d.runtimeSeconds)}, ${formatCount(d.allocations)} allocations)`, ''];
+  const lines = [`${headline(d)} (${source}, ${formatSeconds(d.runtimeSeconds)}, ${formatCount(d.allocations)} allocations)`];
+  for (const u of d.unattributed) if (u.verdict !== 'no-leak') lines.push(`  ${u.verdict}: ${u.explanation}`);
+  lines.push('');
   const shown = d.groups.slice(0, top);
   const rows = shown.map((g, i) => [
     String(i + 1),
@@ -36,6 +37,33 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
   if (d.groups.length > shown.length) lines.push('', `${d.groups.length - shown.length} more groups (--top N shows more)`);
   for (const w of d.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
+}
+
+function headline(d: Diagnosis): string {
+  const leaking = d.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit').length;
+  const outside = d.unattributed.filter((u) => u.verdict === 'leak').map((u) => u.series);
+  const growingOutside = `memory outside the allocation sites grows (${outside.join(', ')})`;
+  if (leaking > 0) {
+    const sites = `LEAK: ${leaking} of ${d.groupCount} allocation sites retain growing memory`;
+    return outside.length ? `${sites}; ${growingOutside}` : sites;
+  }
+  if (outside.length) return `LEAK: ${growingOutside}; none of ${d.groupCount} allocation sites retains growing memory`;
+  return `NO LEAK: none of ${d.groupCount} allocation sites retains growing memory`;
+}
+
+/** The other processes of a recording, a line each, with the command that tells more. */
+export function processesText(processes: ProcessSummary[]): string {
+  const lines = ['other processes of this recording:'];
+  for (const p of processes) {
+    const top = p.topFrame ? `, most suspicious site ${where(p.topFrame)}` : '';
+    lines.push(`  pid ${p.pid} (${p.command || '?'}): ${p.verdict === 'leak' ? 'LEAK' : 'no leak'}${top} — leakhound analyze ${shellWord(p.file)}`);
+  }
+  return lines.join('\n');
+}
+
+/** A path as a shell word: quoted when it has characters a shell would split or expand. */
+function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 function where(f: GroupDiagnosis['frames'][number] | undefined): string {
