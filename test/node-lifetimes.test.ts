@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LhpWriter } from '../src/format/writer';
 import { loadSync } from '../src/profile/loader';
-import { SampleLifetimes, SamplingProfile, V8_BUILTIN_MODULE } from '../src/recorders/node/sample-lifetimes';
+import { V8_BUILTIN_MODULE } from '../src/format/constants';
+import { SampleLifetimes, SamplingProfile } from '../src/recorders/node/sample-lifetimes';
 import { tmpDir } from './helpers';
 
 const dir = tmpDir('leakhound-lifetimes-');

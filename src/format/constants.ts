@@ -48,3 +48,6 @@ export interface LhpHeader {
   /** Free-form settings of the recorder (sampling interval, seed, …). */
   options?: Record<string, unknown>;
 }
+
+/** The module of the frames of V8's builtin functions (`push`, `repeat`): they have no script. See FORMAT.md. */
+export const V8_BUILTIN_MODULE = 'v8:builtin';

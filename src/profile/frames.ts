@@ -1,3 +1,5 @@
+import { V8_BUILTIN_MODULE } from '../format/constants';
+
 /** The interned frames of a profile, one entry per frame id. */
 export interface Frame {
   function: string;
@@ -27,9 +29,6 @@ const RUNTIME_FRAME = /^(_start|__libc_start_main\w*|__libc_start_call_main|star
  * (`(V8 API)`, `(GC)`, `(COMPILER)`…). `(anonymous)` is a real, unnamed JS function.
  */
 const V8_PSEUDO_FUNCTION = /^\((?!anonymous\)).*\)$/;
-
-/** The module of V8's builtin functions' frames (`push`, `repeat`): see docs/FORMAT.md. */
-export const V8_BUILTIN_MODULE = 'v8:builtin';
 
 /**
  * Node.js's own JavaScript (`node:internal/timers`, `node:events`, `node:buffer`), V8's

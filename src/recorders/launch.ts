@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
+import { siblingProfiles } from '../profile/siblings';
 import { RecordError } from './errors';
 
 /** Signals sent to `record` meant for the program. SIGINT and SIGQUIT come from the terminal to both. */
@@ -38,7 +38,7 @@ export async function runRecorded(executable: string, args: string[], argv0: str
  */
 export function prepareOutput(output: string, besideEach: string[] = []): void {
   try {
-    for (const stale of [output, ...siblings(output)]) {
+    for (const stale of [output, ...siblingProfiles(output)]) {
       fs.rmSync(stale, { force: true });
       for (const suffix of besideEach) fs.rmSync(`${stale}${suffix}`, { force: true });
     }
@@ -51,15 +51,7 @@ export function prepareOutput(output: string, besideEach: string[] = []): void {
 
 /** The profiles a recording wrote: the output (when written) and its siblings. */
 export function writtenProfiles(output: string): string[] {
-  return [output, ...siblings(output)].filter((f) => fs.existsSync(f));
-}
-
-/** Files `<base>.<pid>[.<n>].lhp` beside the output: the other processes' (or threads') profiles. */
-function siblings(output: string): string[] {
-  const dir = path.dirname(output);
-  const base = path.basename(output).replace(/\.lhp$/, '');
-  const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+(\\.\\d+)?\\.lhp$`);
-  return fs.readdirSync(dir).filter((f) => pattern.test(f)).map((f) => path.join(dir, f));
+  return [output, ...siblingProfiles(output)].filter((f) => fs.existsSync(f));
 }
 
 /** The pid in a sibling's name (`<base>.<pid>[.<n>].lhp`). */

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { V8_BUILTIN_MODULE } from '../../format/constants';
 import type { LhpWriter } from '../../format/writer';
 
 /** The parts of `HeapProfiler.getSamplingProfile`'s answer the recorder reads. */
@@ -99,9 +100,6 @@ export class SampleLifetimes {
     });
   }
 }
-
-/** The module of V8's builtin functions' frames: allocator noise, like malloc, to the analysis. */
-export const V8_BUILTIN_MODULE = 'v8:builtin';
 
 /** leakhound's own code (dist/): the recorder's allocations are not the program's. */
 const RECORDER_ROOT = path.resolve(__dirname, '../..');
