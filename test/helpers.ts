@@ -55,6 +55,8 @@ export interface GroupJson {
 export interface AnalysisJson {
   verdict: 'leak' | 'no-leak';
   groups: GroupJson[];
+  unattributed: { series: string; verdict: string; growthBytesPerSecond: number }[];
+  processes: { file: string; pid: number; verdict: string }[];
 }
 
 /** `leakhound record -o <output> [flags] -- <command…>`, stdio captured. */

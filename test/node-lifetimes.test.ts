@@ -17,8 +17,9 @@ const APP = '/srv/app.js';
 const RECORDER_FILE = path.join(__dirname, '..', 'src', 'recorders', 'node', 'node-recorder.ts');
 
 let nextId = 1;
-function node(functionName: string, url: string, lineNumber: number, children: SamplingProfile['head'][] = []): SamplingProfile['head'] {
-  return { id: nextId++, callFrame: { functionName, url, lineNumber }, children };
+function node(functionName: string, url: string, lineNumber: number, children: SamplingProfile['head'][] = [], scriptId = url ? '42' : '0'): SamplingProfile['head'] {
+  // V8's builtins are in script 0
+  return { id: nextId++, callFrame: { functionName, scriptId, url, lineNumber }, children };
 }
 
 // (root) > main (app.js:1) > remember (app.js:10) > push (builtin); main > poll (the recorder's own code)
@@ -27,15 +28,17 @@ const remember = node('remember', pathToFileURL(APP).href, 9, [push]);
 const recorderCallee = node('stringify', '', -1);
 // CommonJS scripts are named by their path, ES modules by their URL: both kinds appear.
 const recorderPoll = node('poll', RECORDER_FILE, 100, [recorderCallee]);
-const main = node('main', pathToFileURL(APP).href, 0, [remember, recorderPoll]);
+// a function of a script V8 has collected: no url, no line, but a script id
+const collected = node('leakSync', '', -1, [], '57');
+const main = node('main', pathToFileURL(APP).href, 0, [remember, recorderPoll, collected]);
 const head = node('(root)', '', -1, [main]);
 
 const sample = (ordinal: number, nodeId: number, size = 64) => ({ size, nodeId, ordinal });
 
-function recordPolls(polls: { atNs: number; samples: SamplingProfile['samples'] }[], interval = 65536) {
+function recordPolls(polls: { atNs: number; samples: SamplingProfile['samples'] }[]) {
   const file = path.join(dir, `polls-${nextId++}.lhp`);
   const writer = LhpWriter.create(file, { recorder: 'node' });
-  const lifetimes = new SampleLifetimes(writer, interval, 0);
+  const lifetimes = new SampleLifetimes(writer, 0);
   const counts = polls.map((p) => lifetimes.record({ head, samples: p.samples }, p.atNs));
   writer.finish(polls[polls.length - 1].atNs);
   writer.close();
@@ -64,12 +67,10 @@ describe('node recorder: sampled lifetimes', () => {
     assert.deepEqual(Array.from(profile.columns.allocTime), [1e9, 2e9, 3e9]);
   });
 
-  it('weighs each sample by the bytes it stands for, as V8 scales its samples', () => {
-    const { profile } = recordPolls([{ atNs: 1e9, samples: [sample(1, remember.id, 64), sample(2, remember.id, 1 << 20)] }], 65536);
-    const w = profile.columns.weight;
-    assert.ok(w, 'sampled profiles carry weights');
-    assert.ok(Math.abs(w[0] - 64 / (1 - Math.exp(-64 / 65536))) <= 1, `a small object stands for about the interval: ${w[0]}`);
-    assert.equal(w[1], 1 << 20, 'an object far larger than the interval stands for itself');
+  it('keeps the size V8 reports: what the sample stands for', () => {
+    const { profile } = recordPolls([{ atNs: 1e9, samples: [sample(1, remember.id, 65536), sample(2, remember.id, 1 << 20)] }]);
+    assert.deepEqual(Array.from(profile.columns.size), [65536, 1 << 20]);
+    assert.deepEqual(profile.data().allocatedBytes, 65536 + (1 << 20));
   });
 
   it("leaves the recorder's own allocations out, and marks V8 builtins", () => {
@@ -85,5 +86,11 @@ describe('node recorder: sampled lifetimes', () => {
       'innermost first, 1-based lines, no (root)',
     );
     assert.equal(bt.frames[1].file, APP);
+  });
+
+  it('keeps a function of a collected script as a program frame, not a builtin', () => {
+    const { profile } = recordPolls([{ atNs: 1e9, samples: [sample(1, collected.id)] }]);
+    const [inner] = profile.backtrace(profile.columns.stack[0]).frames;
+    assert.deepEqual([inner.function, inner.module], ['leakSync', '']);
   });
 });

@@ -218,10 +218,17 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.equal(recordCommand(path.join(dir, 'fail-exit.lhp'), [buildFixture('exitcode')], ['--fail-on-leak']).code, 7);
   });
 
-  it('a Node.js program is not the native recorder\'s: one line, exit 1', () => {
-    const r = recordCommand(path.join(dir, 'node.lhp'), [process.execPath, '-e', '1']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^leakhound: .* is a Node\.js program: the Node\.js recorder is not available yet\n$/);
+  it('a Node.js program goes to the Node.js recorder; --recorder node takes a shell script that starts node', () => {
+    const direct = path.join(dir, 'node.lhp');
+    const r = recordCommand(direct, [process.execPath, '-e', 'globalThis.kept = Array.from({ length: 1e5 }, (_, i) => ({ i }))']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(loadSync(direct).header.recorder, 'node');
+    const viaShell = path.join(dir, 'node-sh.lhp');
+    const sh = recordCommand(viaShell, ['sh', '-c', `"${process.execPath}" -e 'globalThis.kept = [1, 2, 3]'; true`], ['--recorder', 'node']);
+    assert.equal(sh.code, 0, sh.stderr);
+    const p = loadSync(viaShell);
+    assert.equal(p.header.recorder, 'node', 'the node process took the output, not the shell');
+    assert.ok(p.header.command.includes('-e'));
   });
 
   it('refuses an output it cannot write, before running anything', () => {

@@ -56,7 +56,7 @@ export class NodeRecorder {
     });
     this.writer.process(process.pid, process.ppid, command.join(' '));
     this.writer.thread(threadId, isMainThread ? 'main' : `worker ${threadId}`);
-    this.lifetimes = new SampleLifetimes(this.writer, settings.samplingInterval, threadId);
+    this.lifetimes = new SampleLifetimes(this.writer, threadId);
     this.gcObserver = observeGarbageCollections(this.writer, performanceClockOffset(this.now()));
   }
 
@@ -153,7 +153,7 @@ export class NodeRecorder {
     v8.writeHeapSnapshot(partial);
     fs.renameSync(partial, target);
     this.writer.mark(this.now(), `heap snapshot: ${target}`);
-    this.writer.flush();
+    this.poll(); // the snapshot paused the program for seconds: a poll dates what came just before
   }
 
   private finish(): void {

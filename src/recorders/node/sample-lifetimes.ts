@@ -11,7 +11,7 @@ export interface SamplingProfile {
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number };
   children: ProfileNode[];
 }
 
@@ -33,7 +33,6 @@ export class SampleLifetimes {
 
   constructor(
     private readonly writer: LhpWriter,
-    private readonly samplingInterval: number,
     private readonly thread: number,
   ) {}
 
@@ -52,7 +51,10 @@ export class SampleLifetimes {
       if (this.live.has(s.ordinal)) continue;
       const progress = Math.min(1, Math.max(0, (s.ordinal - this.lastOrdinal) / span));
       const time = Math.round(this.lastPollNs + progress * (nowNs - this.lastPollNs));
-      this.writer.alloc(time, s.ordinal + 1, s.size, stack, this.thread, this.weight(s.size));
+      // V8 reports what the sample stands for (an object of s bytes, sampled with
+      // probability 1 − e^(−s/interval), reports s / that), not the object's own size,
+      // which cannot be solved back for objects smaller than the interval.
+      this.writer.alloc(time, s.ordinal + 1, s.size, stack, this.thread);
       born++;
     }
     let died = 0;
@@ -65,15 +67,6 @@ export class SampleLifetimes {
     this.lastPollNs = nowNs;
     this.lastOrdinal = maxOrdinal;
     return { born, died };
-  }
-
-  /**
-   * The bytes a sample stands for: V8 samples an object of `size` bytes with
-   * probability 1 − e^(−size/interval), so each stands for size / that (as V8's
-   * own profile totals count it).
-   */
-  private weight(size: number): number {
-    return Math.max(size, Math.round(size / -Math.expm1(-size / this.samplingInterval)));
   }
 
   private learnNodes(node: ProfileNode, parentFrames: number[]): void {
@@ -90,13 +83,14 @@ export class SampleLifetimes {
   }
 
   private frame(node: ProfileNode): number {
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, scriptId, url, lineNumber } = node.callFrame;
     return this.writer.frame({
       function: functionName || '(anonymous)',
       file: scriptPath(url),
       line: lineNumber >= 0 ? lineNumber + 1 : 0,
-      // Functions with no script are V8's builtins (Array.prototype.push, String.prototype.repeat).
-      module: url === '' && !functionName.startsWith('(') ? V8_BUILTIN_MODULE : '',
+      // Script 0 holds V8's builtins (Array.prototype.push, String.prototype.repeat). A
+      // script of the program that was collected also loses its url, but keeps its id.
+      module: scriptId === '0' && !functionName.startsWith('(') ? V8_BUILTIN_MODULE : '',
     });
   }
 }

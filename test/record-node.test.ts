@@ -1,0 +1,246 @@
+/**
+ * The Node.js recorder end to end: real node programs (test/fixtures/node/), each
+ * with one retention pattern, recorded with `leakhound record` and analyzed with
+ * `leakhound analyze --json`, as a user would. Each fixture does fixed work; no
+ * test asserts a time.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadSync } from '../src/profile/loader';
+import { assertCulprit, summary } from './assert-culprit';
+import { analyzeJson, recordCommand, ROOT, runCli, tmpDir } from './helpers';
+import { startRecord } from './running-record';
+
+const dir = tmpDir('leakhound-node-test-');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'node');
+const fixture = (name: string): string => path.join(FIXTURES, name);
+
+function record(name: string, command: string[], flags: string[] = []) {
+  const output = path.join(dir, `${name}.lhp`);
+  return { ...recordCommand(output, command, flags), output };
+}
+
+/** Profiles `<base>.<pid>.lhp` (processes) and `<base>.<pid>.<thread>.lhp` (worker threads) beside `output`. */
+function siblingsOf(output: string, kind: 'process' | 'thread'): string[] {
+  const base = path.basename(output, '.lhp');
+  const pattern = new RegExp(`^${base}\\.\\d+${kind === 'thread' ? '\\.\\d+' : ''}\\.lhp$`);
+  return fs.readdirSync(path.dirname(output)).filter((f) => pattern.test(f)).map((f) => path.join(path.dirname(output), f));
+}
+
+interface PatternCase {
+  fixture: string;
+  overall: 'leak' | 'no-leak';
+  verdict?: 'leak' | 'leak-freed-at-exit' | 'bounded';
+  culprit?: string;
+  what: string;
+}
+
+const PATTERNS: PatternCase[] = [
+  { fixture: 'linear.js', overall: 'leak', verdict: 'leak', culprit: 'rememberRequest', what: 'a linear leak' },
+  { fixture: 'cache.js', overall: 'no-leak', verdict: 'bounded', culprit: 'cacheValue', what: 'an LRU cache that fills up, then plateaus' },
+  { fixture: 'rare.js', overall: 'leak', verdict: 'leak', culprit: 'keepFailedRequest', what: 'a rare leak: 1 request in 1000 among a gigabyte of garbage' },
+  { fixture: 'shutdown.js', overall: 'leak', verdict: 'leak-freed-at-exit', culprit: 'trackSession', what: 'a leak a shutdown hook clears' },
+  { fixture: 'listeners.js', overall: 'leak', verdict: 'leak', culprit: 'subscribe', what: 'listeners never removed' },
+  { fixture: 'intervals.js', overall: 'leak', verdict: 'leak', culprit: 'startHeartbeat', what: 'intervals never cleared' },
+  { fixture: 'concat.js', overall: 'leak', verdict: 'leak', culprit: 'appendLog', what: 'a string grown by +=' },
+  { fixture: 'churn.js', overall: 'no-leak', what: 'only temporaries, with a GC sawtooth' },
+];
+
+describe('node recorder: record and analyze node programs', () => {
+  for (const c of PATTERNS) {
+    it(`${c.what} (${c.fixture}): ${c.verdict ?? c.overall}${c.culprit ? ` in ${c.culprit}` : ''}`, () => {
+      const r = record(c.fixture.replace('.js', ''), ['node', fixture(c.fixture)]);
+      assert.equal(r.code, 0, r.stderr);
+      const a = analyzeJson(r.output);
+      assert.equal(a.verdict, c.overall, summary(a));
+      if (c.verdict && c.culprit) assertCulprit(a, c.verdict, c.culprit, c.fixture);
+      if (c.overall === 'no-leak') assert.ok(!a.groups.some((g) => g.verdict === 'leak'), summary(a));
+    });
+  }
+
+  it('Buffers kept (external.js): the growth of memory outside the JS heap is reported as unattributed, and the sites that keep the Buffers leak', () => {
+    const r = record('external', ['node', fixture('external.js')]);
+    assert.equal(r.code, 0, r.stderr);
+    const a = analyzeJson(r.output);
+    assert.equal(a.verdict, 'leak', summary(a));
+    const external = a.unattributed.find((u) => u.series === 'external');
+    assert.equal(external?.verdict, 'leak', JSON.stringify(a.unattributed));
+    assert.ok(external.growthBytesPerSecond > 0);
+    assertCulprit(a, 'leak', 'keepBuffer', 'external.js');
+    assert.deepEqual(
+      analyzeJson(record('external-none', ['node', fixture('linear.js')]).output).unattributed.filter((u) => u.verdict === 'leak'),
+      [],
+      'a JS-heap leak has no unattributed growth',
+    );
+  });
+
+  it('a program busy in one long synchronous loop (its poll timer starved) still gets its leak found at exit', () => {
+    const r = record('bigsync', ['node', fixture('bigsync.js')]);
+    assert.equal(r.code, 0, r.stderr);
+    const a = analyzeJson(r.output);
+    assert.equal(a.verdict, 'leak', summary(a));
+    assertCulprit(a, 'leak', 'leakSync', 'bigsync.js');
+  });
+
+  it('records the memory series and GCs beside the samples', () => {
+    const p = loadSync(record('series', ['node', fixture('linear.js')]).output);
+    for (const s of ['rss', 'heap.used', 'heap.total', 'external', 'array-buffers', 'leakhound.poll']) {
+      assert.ok((p.series.get(s)?.value.length ?? 0) > 0, `series ${s}; has ${[...p.series.keys()].join(', ')}`);
+    }
+    assert.ok([...p.series.keys()].some((s) => s.startsWith('gc.')), 'GC events');
+    assert.equal(p.header.recorder, 'node');
+    assert.equal(p.info.clean, true);
+  });
+});
+
+describe('node recorder: processes, threads and npm', () => {
+  it('a worker thread gets a profile of its own, <base>.<pid>.<thread>.lhp, with its leak', () => {
+    const r = record('worker', ['node', fixture('worker.js')]);
+    assert.equal(r.code, 0, r.stderr);
+    const threads = siblingsOf(r.output, 'thread');
+    assert.equal(threads.length, 1, `one worker profile: ${threads.join(', ')}; ${r.stderr}`);
+    const a = analyzeJson(threads[0]);
+    assert.equal(a.verdict, 'leak', summary(a));
+    assertCulprit(a, 'leak', 'workerRemember', 'worker.js');
+    assert.ok(!analyzeJson(r.output).groups.some((g) => g.frames.some((f) => f.function === 'workerRemember')), "the main thread's profile holds none of the worker's samples");
+  });
+
+  it('a child node process gets <base>.<pid>.lhp, and analyze of the main profile names it', () => {
+    const r = record('parent', ['node', fixture('parent.js')]);
+    assert.equal(r.code, 0, r.stderr);
+    const children = siblingsOf(r.output, 'process');
+    assert.equal(children.length, 1, `one child profile: ${children.join(', ')}; ${r.stderr}`);
+    const a = analyzeJson(children[0]);
+    assert.equal(a.verdict, 'leak', summary(a));
+    assertCulprit(a, 'leak', 'rememberRequest', 'linear.js');
+    assert.match(r.stderr, new RegExp(`wrote ${children[0].replace(/[.]/g, '\\.')} \\(pid \\d+`), 'record lists every profile');
+    const main = analyzeJson(r.output);
+    assert.deepEqual(
+      main.processes.map((p) => [p.file, p.verdict]),
+      [[children[0], 'leak']],
+      "analyze of the main profile reports the child's",
+    );
+  });
+
+  it('`npm start` records the program the start script runs, not npm', () => {
+    const project = path.join(dir, 'npm-project');
+    fs.mkdirSync(project, { recursive: true });
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'leaky', version: '1.0.0', scripts: { start: `node ${JSON.stringify(fixture('linear.js'))}` } }));
+    const output = path.join(dir, 'npm.lhp');
+    const r = runCli(['record', '-o', output, '--', 'npm', 'start', '--silent'], { cwd: project });
+    assert.equal(r.code, 0, r.stderr);
+    const p = loadSync(output);
+    assert.ok(p.header.command.some((arg) => arg.endsWith('linear.js')), `the profile is linear.js's: ${p.header.command.join(' ')}`);
+    assert.deepEqual(siblingsOf(output, 'process'), [], "npm's own node processes are not recorded");
+    assertCulprit(analyzeJson(output), 'leak', 'rememberRequest', 'linear.js');
+  });
+
+  it('--no-follow records only the first node process', () => {
+    const r = record('nofollow', ['node', fixture('parent.js')], ['--no-follow']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(r.output));
+    assert.deepEqual(siblingsOf(r.output, 'process'), []);
+  });
+});
+
+describe('node recorder: running processes', () => {
+  const readyPid = (out: string): number => Number(/ready (\d+)/.exec(out)?.[1] ?? 0);
+  /** The profile has its first poll's samples (it may not have its header yet). */
+  const hasSamples = (output: string): boolean => {
+    try {
+      return loadSync(output).columns.count > 0;
+    } catch {
+      return false;
+    }
+  };
+  /** forever.js runs until killed: a failed test must not leave it running. */
+  const killProgram = (out: string): void => {
+    try {
+      if (readyPid(out) > 0) process.kill(readyPid(out), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+
+  it('dump <pid> writes a mark and flushes without stopping the program, with a heap snapshot; SIGKILL then leaves a readable profile', async () => {
+    const output = path.join(dir, 'forever.lhp');
+    const rec = startRecord(output, ['node', fixture('forever.js')], ['--heap-snapshot-on-dump']);
+    try {
+      await rec.waitFor(() => readyPid(rec.stdout()) > 0 && hasSamples(output), 'the first poll');
+      const dump = runCli(['dump', String(readyPid(rec.stdout()))]);
+      assert.equal(dump.code, 0, dump.stderr);
+      const [profile, snapshot] = dump.stdout.trim().split('\n');
+      assert.equal(profile, output, 'dump prints the profile');
+      assert.equal(snapshot, path.join(dir, 'forever.1.heapsnapshot'), 'and the heap snapshot written beside it');
+      const head = Buffer.alloc(16);
+      fs.readSync(fs.openSync(snapshot, 'r'), head, 0, 16, 0);
+      assert.match(head.toString(), /^\{"snapshot":/, 'a V8 heap snapshot');
+      const labels = (): string[] => loadSync(output).marks.map((m) => m.label);
+      await rec.waitFor(() => labels().includes(`heap snapshot: ${snapshot}`), 'the mark naming the snapshot');
+      assert.ok(labels().includes('SIGUSR2 dump'), 'the dump mark is flushed');
+      assert.equal(loadSync(output).info.clean, false, 'the program runs on');
+      // and keeps leaking: a few polls more, then it is killed
+      const polls = (): number => loadSync(output).series.get('leakhound.poll')?.value.length ?? 0;
+      const after = polls();
+      await rec.waitFor(() => polls() >= after + 4, 'more polls after the dump');
+    } finally {
+      killProgram(rec.stdout());
+    }
+    assert.equal(await rec.exited, 137, rec.stderr());
+    assert.match(rec.stderr(), /ended without finishing its profile/);
+    const a = analyzeJson(output);
+    assert.equal(a.verdict, 'leak', summary(a));
+    assertCulprit(a, 'leak', 'rememberForever', 'forever.js');
+  });
+
+  it('SIGTERM sent to record reaches the program, whose profile is finished before it dies of it', async () => {
+    const output = path.join(dir, 'term.lhp');
+    const rec = startRecord(output, ['node', fixture('forever.js')]);
+    try {
+      await rec.waitFor(() => readyPid(rec.stdout()) > 0 && hasSamples(output), 'the first poll');
+      rec.child.kill('SIGTERM');
+      assert.equal(await rec.exited, 143, rec.stderr());
+    } finally {
+      killProgram(rec.stdout());
+    }
+    assert.equal(loadSync(output).info.clean, true, 'an end record');
+    assertCulprit(analyzeJson(output), 'leak', 'rememberForever', 'forever.js');
+  });
+});
+
+describe('node recorder: options and bad input', () => {
+  it('keeps frames exact by default (--no-turbo-inlining); --keep-inlining is recorded in the header', () => {
+    const exact = loadSync(record('exact', ['node', fixture('linear.js')]).output);
+    assert.equal(exact.header.options?.keepInlining, false);
+    const inlined = loadSync(record('inlined', ['node', fixture('linear.js')], ['--keep-inlining', '--sampling-interval', '32k', '--poll-interval', '300']).output);
+    assert.deepEqual(
+      [inlined.header.options?.keepInlining, inlined.header.options?.samplingInterval, inlined.header.options?.poll],
+      [true, 32768, 300],
+    );
+  });
+
+  it('refuses a bad sampling interval or poll interval as a usage error', () => {
+    for (const flags of [['--sampling-interval', '0'], ['--sampling-interval', 'lots'], ['--poll-interval', '-5']]) {
+      const r = runCli(['record', '-o', path.join(dir, 'bad.lhp'), ...flags, '--', 'node', fixture('churn.js')]);
+      assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('a script that throws: record exits with its code, and the profile is finished', () => {
+    const script = path.join(dir, 'throws.js');
+    fs.writeFileSync(script, "const kept = globalThis.kept = [];\nfor (let i = 0; i < 1e5; i++) kept.push({ i });\nthrow new Error('boom');\n");
+    const r = record('throws', ['node', script]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /boom/);
+    assert.equal(loadSync(r.output).info.clean, true);
+  });
+
+  it('a missing script: record exits as node does, with its error', () => {
+    const r = record('missing', ['node', path.join(dir, 'no-such-script.js')]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Cannot find module/);
+  });
+});

@@ -1,0 +1,38 @@
+/** `leakhound record` left running in the background, for tests that signal or dump the program meanwhile. */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI } from './helpers';
+
+export interface RunningRecord {
+  child: ChildProcess;
+  /** record's exit code (or null when killed), once it has exited. */
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+  /** Polls until `ready` holds; fails if record exits first. The limit guards against a hang (no time is asserted). */
+  waitFor(ready: () => boolean, what: string): Promise<void>;
+}
+
+export function startRecord(output: string, command: string[], flags: string[] = []): RunningRecord {
+  const child = spawn(process.execPath, [CLI, 'record', '-o', output, ...flags, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let done = false;
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => ((done = true), resolve(code))));
+  return {
+    child,
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async waitFor(ready, what) {
+      for (let i = 0; !ready(); i++) {
+        assert.equal(done, false, `record ended while waiting for ${what}; stderr: ${stderr}`);
+        if (i > 2400) assert.fail(`gave up waiting for ${what}; stderr: ${stderr}`);
+        await sleep(25);
+      }
+    },
+  };
+}
