@@ -150,3 +150,21 @@ test('Theil–Sen ignores outliers; Mann–Kendall separates trends from noise',
   const alternating = x.map((v) => (v % 2 ? 10 : 0));
   assert.ok(Math.abs(mannKendall(alternating)) < 1);
 });
+
+test('stacks that differ only in allocator or builtin frames are one allocation site, one group', () => {
+  const file = path.join(dir, 'sites.lhp');
+  const w = LhpWriter.create(file, { recorder: 'node' });
+  const remember = w.frame({ function: 'remember', file: '/srv/app.js', line: 3 });
+  const main = w.frame({ function: 'main', file: '/srv/app.js', line: 1 });
+  const push = w.frame({ function: 'push', module: 'v8:builtin' });
+  const malloc = w.frame({ function: 'malloc' });
+  const stacks = [w.stack([remember, main]), w.stack([push, remember, main]), w.stack([malloc, push, remember, main])];
+  for (let i = 0; i < 300; i++) w.alloc(i * 1e7, i + 1, 1000, stacks[i % 3], 0);
+  w.finish(300 * 1e7);
+  w.close();
+  const d = diagnose(loadSync(file));
+  assert.equal(d.groups.length, 1, d.groups.map((g) => g.frames.map((f) => f.function).join('<')).join(', '));
+  assert.equal(d.groups[0].totalCount, 300);
+  assert.equal(d.groups[0].verdict, 'leak');
+  assert.deepEqual(d.groups[0].frames.map((f) => f.function), ['remember', 'main']);
+});

@@ -3,6 +3,7 @@ import type { Frame } from '../profile/frames';
 import { classify, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals, Windows } from './evidence';
 import { explain } from './explain';
+import { allocationSites } from './sites';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
 
 export { Verdict } from './classify';
@@ -73,8 +74,9 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   const birth = chainBirths(profile);
   const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
   const scored: { g: GroupDiagnosis; score: number }[] = [];
-  const totals = stackTotals(profile, windows, birth);
-  const members = survivorStackMembers(profile, totals);
+  const site = allocationSites(profile);
+  const totals = stackTotals(profile, site, windows, birth);
+  const members = survivorStackMembers(profile, site, totals);
   for (let stackId = 0; stackId < profile.stacks.length; stackId++) {
     if (totals.count[stackId] === 0) continue;
     const ev = gatherEvidence(profile, stackId, totals, members.get(stackId), windows, birth);
@@ -144,11 +146,11 @@ function describe(
 }
 
 /**
- * Column indices of the allocations of each stack that has survivors, by a counting
- * sort restricted to those stacks: stacks of temporaries, usually most allocations,
+ * Column indices of the allocations of each site that has survivors, by a counting
+ * sort restricted to those sites: sites of temporaries, usually most allocations,
  * are decided from their totals alone.
  */
-function survivorStackMembers(profile: Profile, totals: StackTotals): Map<number, Uint32Array> {
+function survivorStackMembers(profile: Profile, site: Int32Array, totals: StackTotals): Map<number, Uint32Array> {
   const { stack, count } = profile.columns;
   const start = new Float64Array(profile.stacks.length).fill(-1);
   let total = 0;
@@ -160,7 +162,7 @@ function survivorStackMembers(profile: Profile, totals: StackTotals): Map<number
   const sorted = new Uint32Array(total);
   const fill = start.slice();
   for (let i = 0; i < count; i++) {
-    const s = stack[i];
+    const s = site[stack[i]];
     if (fill[s] >= 0) sorted[fill[s]++] = i;
   }
   const groups = new Map<number, Uint32Array>();

@@ -77,8 +77,9 @@ export interface Evidence extends Trend {
 export type Birth = (index: number) => number;
 
 /**
- * Per-stack totals from one pass over every allocation, in stack-id-indexed arrays.
- * Only stacks with survivors need their members gathered for the full evidence.
+ * Per-site totals from one pass over every allocation, in arrays indexed by the
+ * site's stack id (see allocationSites; other stacks' entries stay 0). Only sites
+ * with survivors need their members gathered for the full evidence.
  */
 export interface StackTotals {
   count: Float64Array;
@@ -98,7 +99,7 @@ function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: num
   return (i) => freeTime[i] > workEndNs && allocTime[i] <= workEndNs && birth(i) <= bornBy;
 }
 
-export function stackTotals(profile: Profile, windows: Windows, birth: Birth): StackTotals {
+export function stackTotals(profile: Profile, site: Int32Array, windows: Windows, birth: Birth): StackTotals {
   const n = profile.stacks.length;
   const t: StackTotals = {
     count: new Float64Array(n),
@@ -115,7 +116,7 @@ export function stackTotals(profile: Profile, windows: Windows, birth: Birth): S
   const survives = survivorTest(profile, windows, birth);
   const workEnd = windows.workEndNs;
   for (let i = 0; i < c.count; i++) {
-    const s = stack[i];
+    const s = site[stack[i]];
     const w = weight[i];
     const free = freeTime[i];
     t.count[s]++;

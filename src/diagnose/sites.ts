@@ -1,0 +1,24 @@
+import type { Profile } from '../profile/profile';
+
+/**
+ * The allocation site of each stack: the first stack with the same program frames
+ * (its backtrace stripped of allocator, runtime and builtin frames). Stacks that
+ * differ only there are one site to a reader — `rememberRequest` allocating through
+ * `Array.prototype.push` and directly, `malloc` reached through two allocator paths —
+ * and are diagnosed as one group.
+ */
+export function allocationSites(profile: Profile): Int32Array {
+  const site = new Int32Array(profile.stacks.length);
+  const first = new Map<string, number>();
+  for (let s = 0; s < profile.stacks.length; s++) {
+    const key = profile
+      .backtrace(s)
+      .strip()
+      .frames.map((f) => `${f.function}\0${f.file}\0${f.line}\0${f.module}\0${f.address}`)
+      .join('\n');
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, s);
+    site[s] = seen ?? s;
+  }
+  return site;
+}
