@@ -168,3 +168,21 @@ test('stacks that differ only in allocator or builtin frames are one allocation 
   assert.equal(d.groups[0].verdict, 'leak');
   assert.deepEqual(d.groups[0].frames.map((f) => f.function), ['remember', 'main']);
 });
+
+test("a sampled profile of a killed process is judged up to its last poll, not its last memory sample", () => {
+  const file = path.join(dir, 'killed-between-polls.lhp');
+  const w = LhpWriter.create(file, { recorder: 'node' });
+  const stack = w.stack([w.frame({ function: 'remember', file: '/srv/app.js', line: 3 })]);
+  let id = 1;
+  for (let poll = 1; poll <= 20; poll++) {
+    const at = poll * 5e8;
+    for (let k = 0; k < 10; k++) w.alloc(at - 5e8 + k * 5e7, id++, 65536, stack, 0);
+    w.sample(at, 'leakhound.poll', 1e7);
+  }
+  // the process ran on for 10 s more (memory samples), then was killed before its next poll
+  for (let t = 10.1e9; t <= 20e9; t += 1e8) w.sample(t, 'heap.used', 1e8);
+  w.close();
+  const d = diagnose(loadSync(file));
+  assert.equal(d.groups[0].verdict, 'leak', d.groups[0].explanation);
+  assert.equal(d.runtimeSeconds, 10);
+});

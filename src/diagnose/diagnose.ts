@@ -65,8 +65,9 @@ const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, u
  * memory series no group accounts for, and the overall verdict.
  */
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
-  const runtime = profile.runtimeNs;
+  const runtime = knownUntil(profile);
   const windows: Windows = {
+    runEndNs: runtime,
     workEndNs: runtime * (1 - (options.exitWindow ?? 0.02)),
     warmupEndNs: runtime * (options.warmup ?? 0.1),
     points: options.points ?? 64,
@@ -143,6 +144,17 @@ function describe(
     explanation: '',
     evidence: [],
   };
+}
+
+/**
+ * Where what is known of the allocations ends. For a sampling recorder that is its
+ * last poll: the memory series of a process killed between polls run on past it,
+ * and would make growth look like it stopped.
+ */
+function knownUntil(profile: Profile): number {
+  const polls = profile.series.get('leakhound.poll');
+  if (profile.info.clean || !polls || polls.time.length === 0) return profile.runtimeNs;
+  return polls.time[polls.time.length - 1];
 }
 
 /**

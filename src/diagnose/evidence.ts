@@ -4,6 +4,8 @@ import { mannKendall, mean, theilSen } from './stats';
 
 /** Where the diagnosis looks, as fractions of the run. */
 export interface Windows {
+  /** End of what is known of the run (see knownUntil in diagnose.ts). */
+  runEndNs: number;
   /** End of the program's work: after it, memory freed counts as freed at exit. */
   workEndNs: number;
   /** End of warm-up: survivors allocated before it are start-up state. */
@@ -95,7 +97,7 @@ export interface StackTotals {
 function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: number) => boolean {
   const { allocTime, freeTime } = profile.columns;
   const { workEndNs } = windows;
-  const bornBy = workEndNs - (profile.runtimeNs - workEndNs);
+  const bornBy = workEndNs - (windows.runEndNs - workEndNs);
   return (i) => freeTime[i] > workEndNs && allocTime[i] <= workEndNs && birth(i) <= bornBy;
 }
 
