@@ -155,6 +155,14 @@ describe('node recorder: running processes', () => {
       return false;
     }
   };
+  /** Polls the profile holds (0 before its header is written). */
+  const polls = (output: string): number => {
+    try {
+      return loadSync(output).series.get('leakhound.poll')?.value.length ?? 0;
+    } catch {
+      return 0;
+    }
+  };
   /** forever.js runs until killed: a failed test must not leave it running. */
   const killProgram = (out: string): void => {
     try {
@@ -182,9 +190,8 @@ describe('node recorder: running processes', () => {
       assert.ok(labels().includes('SIGUSR2 dump'), 'the dump mark is flushed');
       assert.equal(loadSync(output).info.clean, false, 'the program runs on');
       // and keeps leaking: a few polls more, then it is killed
-      const polls = (): number => loadSync(output).series.get('leakhound.poll')?.value.length ?? 0;
-      const after = polls();
-      await rec.waitFor(() => polls() >= after + 4, 'more polls after the dump');
+      const after = polls(output);
+      await rec.waitFor(() => polls(output) >= after + 4, 'more polls after the dump');
     } finally {
       killProgram(rec.stdout());
     }
@@ -199,7 +206,7 @@ describe('node recorder: running processes', () => {
     const output = path.join(dir, 'term.lhp');
     const rec = startRecord(output, ['node', fixture('forever.js')]);
     try {
-      await rec.waitFor(() => readyPid(rec.stdout()) > 0 && hasSamples(output), 'the first poll');
+      await rec.waitFor(() => readyPid(rec.stdout()) > 0 && polls(output) >= 4, 'a few polls');
       rec.child.kill('SIGTERM');
       assert.equal(await rec.exited, 143, rec.stderr());
     } finally {
