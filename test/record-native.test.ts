@@ -6,14 +6,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
 import { assertCulprit, summary } from './assert-culprit';
-import { analyzeJson, AnalysisJson, CLI, recordCommand, runCli, tmpDir } from './helpers';
+import { analyzeJson, AnalysisJson, recordCommand, runCli, tmpDir } from './helpers';
 import { buildFixture, fixtureSource } from './native-fixtures';
+import { startRecord } from './running-record';
 
 const dir = tmpDir('leakhound-native-test-');
 const LINUX_ONLY = process.platform !== 'linux' && 'the native recorder is Linux-only';
@@ -157,22 +156,9 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
     it('dump <pid> (SIGUSR2) makes a running program write a mark; it runs on and exits 0 with the leak', async () => {
       const output = path.join(dir, 'usr2.lhp');
       const pidFile = path.join(dir, 'usr2.pid');
-      const child = spawn(process.execPath, [CLI, 'record', '-o', output, '--', buildFixture('usr2'), pidFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdout.resume();
-      let exit: number | null | undefined;
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exit = code))));
+      const rec = startRecord(output, [buildFixture('usr2'), pidFile]);
       try {
-        /** Polls until `ready` holds; the limit only guards against a hang (no time is asserted). */
-        const waitFor = async (ready: () => boolean, what: string): Promise<void> => {
-          for (let i = 0; !ready(); i++) {
-            assert.equal(exit, undefined, `the program ended while waiting for ${what}; stderr: ${stderr}`);
-            if (i > 600) assert.fail(`gave up waiting for ${what}; stderr: ${stderr}`);
-            await sleep(25);
-          }
-        };
-        await waitFor(() => fs.existsSync(pidFile), 'the pid file');
+        await rec.waitFor(() => fs.existsSync(pidFile), 'the pid file');
         const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
         assert.ok(pid > 0);
         const hasAllocations = (): boolean => {
@@ -182,20 +168,19 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
             return false; // not created yet, or its header not written yet
           }
         };
-        await waitFor(hasAllocations, 'the profile to hold allocations');
+        await rec.waitFor(hasAllocations, 'the profile to hold allocations');
 
         const dump = runCli(['dump', String(pid)]);
         assert.equal(dump.code, 0, dump.stderr);
         assert.equal(path.resolve(dump.stdout.trim()), path.resolve(output), 'dump prints the profile it made write');
         let midRun = loadSync(output);
-        await waitFor(() => (midRun = loadSync(output)).marks.some((m) => m.label === 'SIGUSR2 dump'), 'the dump mark');
-        assert.equal(exit, undefined, 'the program still runs after the dump');
+        await rec.waitFor(() => (midRun = loadSync(output)).marks.some((m) => m.label === 'SIGUSR2 dump'), 'the dump mark');
         assert.equal(midRun.info.clean, false, 'loaded mid-run: no end record yet');
         assert.ok(midRun.columns.count > 0);
       } finally {
-        await exited; // the program finishes its fixed work either way
+        await rec.exited; // the program finishes its fixed work either way
       }
-      assert.equal(await exited, 0, stderr);
+      assert.equal(await rec.exited, 0, rec.stderr());
       const final = loadSync(output);
       const marks = final.marks.filter((m) => m.label === 'SIGUSR2 dump');
       assert.equal(marks.length, 1, `one dump mark: ${JSON.stringify(final.marks)}`);
