@@ -15,9 +15,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CLI_MISSING, has, median, profileFiles, recordCommand, ROOT, takeBytes, timeCommand } from './lib/run';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const SOURCE = path.join(__dirname, 'native', 'alloc.c');
 const LIBRARY = path.join(ROOT, 'dist', 'recorders', 'native', 'libleakhound.so');
 const RUNS = 3;
@@ -26,7 +25,6 @@ const PAIRS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 5_000_000;
 const VALGRIND_FRACTION = 0.1;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakhound-bench-native-'));
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 interface Tool {
   name: string;
@@ -42,8 +40,8 @@ const TOOLS: Tool[] = [
   { name: 'plain', command: (program) => program },
   {
     name: 'leakhound record',
-    missing: fs.existsSync(CLI) ? undefined : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`,
-    command: (program, out) => [process.execPath, CLI, 'record', '-o', `${out}.lhp`, '--', ...program],
+    missing: CLI_MISSING,
+    command: (program, out) => recordCommand(program, `${out}.lhp`),
   },
   {
     // the recorder alone, without the launcher: node's start-up and the symbolization are fixed costs
@@ -53,8 +51,8 @@ const TOOLS: Tool[] = [
   },
   {
     name: 'leakhound --unwind dwarf',
-    missing: fs.existsSync(CLI) ? undefined : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`,
-    command: (program, out) => [process.execPath, CLI, 'record', '-o', `${out}.lhp`, '--unwind', 'dwarf', '--', ...program],
+    missing: CLI_MISSING,
+    command: (program, out) => recordCommand(program, `${out}.lhp`, ['--unwind', 'dwarf']),
   },
   {
     name: 'heaptrack',
@@ -77,29 +75,15 @@ function build(): string {
   return binary;
 }
 
-/** Every file a run wrote for the profile `out` (heaptrack adds .zst or .gz; leakhound may write <base>.<pid>.lhp). */
-function profileFiles(out: string): string[] {
-  const base = path.basename(out);
-  return fs.readdirSync(dir).filter((f) => f.startsWith(`${base}.`) && !f.endsWith('.frames')).map((f) => path.join(dir, f));
-}
-
-/** The median run: seconds (scaled to all the pairs) and the profile's bytes. */
+/** The median run: seconds (scaled to all the pairs) and the profile's bytes (heaptrack adds .zst or .gz; leakhound may write <base>.<pid>.lhp). */
 function measure(tool: Tool, program: string[], label: string): { seconds: number; bytes: number | undefined } {
   const runs = [];
   for (let i = 0; i < RUNS; i++) {
     const out = path.join(dir, `${label}-${i}`);
-    const command = tool.command(program, out);
-    const start = process.hrtime.bigint();
-    const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9 / (tool.fraction ?? 1);
-    if (r.error || r.status !== 0) throw new Error(`${tool.name} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    const files = profileFiles(out);
-    const bytes = files.length ? files.reduce((sum, f) => sum + fs.statSync(f).size, 0) : undefined;
-    for (const f of files) fs.rmSync(f);
-    runs.push({ seconds, bytes });
+    const seconds = timeCommand(tool.name, tool.command(program, out)) / (tool.fraction ?? 1);
+    runs.push({ seconds, bytes: takeBytes(profileFiles(dir, out)) });
   }
-  runs.sort((a, b) => a.seconds - b.seconds);
-  return runs[Math.floor(RUNS / 2)];
+  return median(runs, (r) => r.seconds);
 }
 
 const VARIANTS = [
