@@ -8,13 +8,15 @@ import { SampleLifetimes, SamplingProfile } from './sample-lifetimes';
 import type { NodeRecorderSettings } from './settings';
 
 /**
- * Adaptive polling: a poll forces a full GC and pauses the thread (tens of ms on
- * a 30 MB heap), so the next one waits until that pause is POLL_BUDGET of the
- * time between them, within [MIN, MAX].
+ * Adaptive polling: a poll forces a full GC, which pauses the thread (tens of ms
+ * on a 30 MB heap) and, worse, throws away optimized code that the program then
+ * re-optimizes: on a warm HTTP server a poll costs 5–10× its pause (bench:node).
+ * So the next poll waits until the pause is POLL_BUDGET of the time between them,
+ * within [MIN, MAX]: a few % of real cost.
  */
-const POLL_BUDGET = 0.02;
-const MIN_POLL_MS = 200;
-const MAX_POLL_MS = 30_000;
+const POLL_BUDGET = 0.005;
+const MIN_POLL_MS = 500;
+const MAX_POLL_MS = 60_000;
 const MEMORY_SAMPLE_MS = 100;
 
 const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
