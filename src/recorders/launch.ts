@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { siblingProfiles } from '../profile/siblings';
@@ -14,15 +14,20 @@ const IGNORED: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
  * (as a shell reports it).
  */
 export async function runRecorded(executable: string, args: string[], argv0: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(executable, args, { stdio: 'inherit', env, argv0 });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  // Listening before the spawn: the program may be signalled as soon as it runs, and a
+  // signal then queues for the handler (which runs once `child` is set) instead of
+  // killing `record`.
+  let child: ChildProcess | undefined;
+  const forward = (signal: NodeJS.Signals) => child?.kill(signal);
   const ignore = () => {};
   for (const s of FORWARDED) process.on(s, forward);
   for (const s of IGNORED) process.on(s, ignore);
   try {
+    child = spawn(executable, args, { stdio: 'inherit', env, argv0 });
+    const started = child;
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once('error', (err) => reject(new RecordError(`cannot run ${argv0}: ${err.message}`)));
-      child.once('exit', (code, signal) => resolve({ code, signal }));
+      started.once('error', (err) => reject(new RecordError(`cannot run ${argv0}: ${err.message}`)));
+      started.once('exit', (code, signal) => resolve({ code, signal }));
     });
     return exit.code ?? 128 + (exit.signal ? os.constants.signals[exit.signal] : 0);
   } finally {
