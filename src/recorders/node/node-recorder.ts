@@ -33,7 +33,7 @@ export class NodeRecorder {
   private readonly writer: LhpWriter;
   private readonly lifetimes: SampleLifetimes;
   private readonly gcObserver: ReturnType<typeof observeGarbageCollections>;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private memoryTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private dumps = 0;
   private finished = false;
@@ -65,9 +65,8 @@ export class NodeRecorder {
   start(): void {
     this.session.connect();
     this.post('HeapProfiler.startSampling', { samplingInterval: this.settings.samplingInterval });
-    const memory = setInterval(() => this.guard(() => this.sampleMemory()), MEMORY_SAMPLE_MS);
-    this.timers.push(memory);
-    memory.unref();
+    this.memoryTimer = setInterval(() => this.guard(() => this.sampleMemory()), MEMORY_SAMPLE_MS);
+    this.memoryTimer.unref();
     this.schedulePoll(MIN_POLL_MS);
     process.on('exit', this.onExit);
     if (!isMainThread) return; // signals reach the main thread only
@@ -158,12 +157,16 @@ export class NodeRecorder {
     this.poll(); // the snapshot paused the program for seconds: a poll dates what came just before
   }
 
-  private finish(): void {
-    if (this.finished) return;
+  /** No more timers or GC records: nothing writes after the recording ends, however it ends. */
+  private stop(): void {
     this.finished = true;
-    for (const t of this.timers) clearInterval(t);
-    if (this.pollTimer) clearTimeout(this.pollTimer);
+    clearInterval(this.memoryTimer);
+    clearTimeout(this.pollTimer);
     this.gcObserver.disconnect();
+  }
+
+  private finish(): void {
+    this.stop();
     this.sampleMemory();
     this.poll();
     this.post('HeapProfiler.stopSampling');
@@ -178,9 +181,7 @@ export class NodeRecorder {
     try {
       work();
     } catch (err) {
-      this.finished = true;
-      for (const t of this.timers) clearInterval(t);
-      if (this.pollTimer) clearTimeout(this.pollTimer);
+      this.stop();
       process.stderr.write(`leakhound: recording of pid ${process.pid} stopped: ${(err as Error).message}\n`);
       try {
         this.writer.close();
