@@ -1,3 +1,4 @@
+import { evenInstants } from '../profile/live-series';
 import type { Profile, Series } from '../profile/profile';
 import { formatBytes, formatRate } from '../util/units';
 import { rise, RULES } from './classify';
@@ -41,8 +42,7 @@ export function unattributedGrowth(profile: Profile, windows: Windows): Unattrib
 
 /** The same trend rules as a group's live bytes, on the series sampled at the same instants. */
 function judge(name: string, label: string, series: Series, windows: Windows): UnattributedGrowth {
-  const time = new Float64Array(windows.points);
-  for (let k = 0; k < time.length; k++) time[k] = (windows.workEndNs * k) / Math.max(1, time.length - 1);
+  const time = evenInstants(0, windows.workEndNs, windows.points);
   const values = valuesAt(series, time);
   const trend = trendOf(time, values, windows);
   const { risingLate, steady } = rise(trend, time);

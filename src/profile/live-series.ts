@@ -8,6 +8,14 @@ export interface LiveSeries {
   count: Float64Array;
 }
 
+/** `points` instants spread evenly over [fromNs, toNs], both ends included: where every series of the analysis is read. */
+export function evenInstants(fromNs: number, toNs: number, points: number): Float64Array {
+  const time = new Float64Array(points);
+  const step = points > 1 ? (toNs - fromNs) / (points - 1) : 0;
+  for (let k = 0; k < points; k++) time[k] = fromNs + k * step;
+  return time;
+}
+
 /**
  * Live memory of the selected allocations at `points` instants spread evenly over
  * [fromNs, toNs]: an allocation counts at instant t when allocTime <= t < freeTime.
@@ -21,11 +29,10 @@ export function liveSeries(
   toNs: number,
   points: number,
 ): LiveSeries {
-  const time = new Float64Array(points);
+  const time = evenInstants(fromNs, toNs, points);
   const bytes = new Float64Array(points + 1);
   const count = new Float64Array(points + 1);
   const step = points > 1 ? (toNs - fromNs) / (points - 1) : 0;
-  for (let k = 0; k < points; k++) time[k] = fromNs + k * step;
   // The first instant at or after t. The division can round either way, so the
   // estimate is nudged until time[k - 1] < t <= time[k].
   const slot = (t: number): number => {
