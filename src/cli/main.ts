@@ -5,6 +5,7 @@ import { dumpCommand } from './dump';
 import { EXIT, reportError } from './errors';
 import { recordCommand } from './record';
 import { simulateCommand } from './simulate';
+import { watchCommand } from './watch';
 
 const { version } = require('../../package.json') as { version: string };
 
@@ -15,7 +16,7 @@ function program(): Command {
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [recordCommand(), analyzeCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
+  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
   return root;
 }
 

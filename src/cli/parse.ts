@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import ms from 'ms';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -31,4 +32,12 @@ export function bytes(value: string): number {
 /** Milliseconds, or `auto`. */
 export function millisecondsOrAuto(value: string): number | 'auto' {
   return value === 'auto' ? 'auto' : positiveInt(value);
+}
+
+/** A duration: 1s, 250ms, 10m, 2h (the `ms` package's units); a bare number is seconds. */
+export function duration(value: string): number {
+  const text = value.trim();
+  const milliseconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
+  if (typeof milliseconds !== 'number' || !(milliseconds > 0)) throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 60s, 10m or 2h');
+  return milliseconds;
 }

@@ -4,10 +4,12 @@ import { classify, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals, Windows } from './evidence';
 import { explain } from './explain';
 import { allocationSites } from './sites';
+import { residentMemory, ResidentMemory } from './resident-memory';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
 
 export { Verdict } from './classify';
 export { UnattributedGrowth } from './unattributed';
+export { ResidentMemory } from './resident-memory';
 
 export interface DiagnoseOptions {
   /** The last fraction of the run that counts as shutdown (default 0.02). */
@@ -55,6 +57,12 @@ export interface Diagnosis {
   groups: GroupDiagnosis[];
   /** Memory series no allocation site accounts for (Node.js: `external`, `array-buffers`), when the profile has them. */
   unattributed: UnattributedGrowth[];
+  /**
+   * The `rss` series judged as `watch` judges it, when the profile has one. It decides
+   * the verdict only for a recording of RSS alone (`watch --record-to`): with
+   * allocations recorded, the sites say where memory goes.
+   */
+  residentMemory?: ResidentMemory;
   warnings: string[];
 }
 
@@ -98,7 +106,12 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   );
   const groups = scored.map((s) => s.g);
   const unattributed = unattributedGrowth(profile, windows);
-  const leaking = groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit') || unattributed.some((u) => u.verdict === 'leak');
+  const resident = residentMemory(profile, runtime);
+  const rssOnly = profile.header.recorder === 'rss';
+  const leaking =
+    groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit') ||
+    unattributed.some((u) => u.verdict === 'leak') ||
+    (rssOnly && resident?.rss.verdict === 'growing');
   return {
     verdict: leaking ? 'leak' : 'no-leak',
     runtimeSeconds: runtime / 1e9,
@@ -106,6 +119,7 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
     groupCount: groups.length,
     groups,
     unattributed,
+    ...(resident ? { residentMemory: resident } : {}),
     warnings: [...profile.info.warnings],
   };
 }

@@ -2,6 +2,24 @@
 
 /** Theil–Sen slope: the median of the slopes of all pairs of points; ignores outliers and sawtooth. */
 export function theilSen(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  return medianOfSorted(pairSlopes(x, y));
+}
+
+/**
+ * Sen's confidence interval of the Theil–Sen slope: the ranks of the pair slopes
+ * that bound it follow from the Mann–Kendall variance (`z` 1.96: 95 %, two-sided).
+ */
+export function theilSenInterval(x: ArrayLike<number>, y: ArrayLike<number>, z = 1.96): { slope: number; low: number; high: number } {
+  const slopes = pairSlopes(x, y);
+  const n = x.length;
+  if (slopes.length === 0) return { slope: 0, low: 0, high: 0 };
+  const c = z * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+  const rank = (r: number): number => slopes[Math.min(slopes.length - 1, Math.max(0, Math.round(r)))];
+  return { slope: medianOfSorted(slopes), low: rank((slopes.length - c) / 2 - 1), high: rank((slopes.length + c) / 2) };
+}
+
+/** The slopes of all pairs of points, sorted. */
+function pairSlopes(x: ArrayLike<number>, y: ArrayLike<number>): number[] {
   const slopes: number[] = [];
   for (let i = 0; i < x.length; i++) {
     for (let j = i + 1; j < x.length; j++) {
@@ -9,10 +27,18 @@ export function theilSen(x: ArrayLike<number>, y: ArrayLike<number>): number {
       if (dx !== 0) slopes.push((y[j] - y[i]) / dx);
     }
   }
-  if (slopes.length === 0) return 0;
-  slopes.sort((a, b) => a - b);
-  const mid = slopes.length >> 1;
-  return slopes.length % 2 ? slopes[mid] : (slopes[mid - 1] + slopes[mid]) / 2;
+  return slopes.sort((a, b) => a - b);
+}
+
+function medianOfSorted(sorted: ArrayLike<number>): number {
+  if (sorted.length === 0) return 0;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The median of the values (a sorted copy). */
+export function median(values: ArrayLike<number>): number {
+  return medianOfSorted(Float64Array.from(values).sort());
 }
 
 /**

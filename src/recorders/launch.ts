@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { siblingProfiles } from '../profile/siblings';
@@ -23,17 +23,29 @@ export async function runRecorded(executable: string, args: string[], argv0: str
   for (const s of FORWARDED) process.on(s, forward);
   for (const s of IGNORED) process.on(s, ignore);
   try {
-    child = spawn(executable, args, { stdio: 'inherit', env, argv0 });
-    const started = child;
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      started.once('error', (err) => reject(new RecordError(`cannot run ${argv0}: ${err.message}`)));
-      started.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    return exit.code ?? 128 + (exit.signal ? os.constants.signals[exit.signal] : 0);
+    const started = startProgram(executable, args, argv0, env, 'inherit');
+    child = started.child;
+    return await started.exitCode;
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
     for (const s of IGNORED) process.off(s, ignore);
   }
+}
+
+/** A program started by a command: its process, and its exit code (128 + the signal that killed it, as a shell reports it). */
+export interface StartedProgram {
+  child: ChildProcess;
+  exitCode: Promise<number>;
+}
+
+/** Spawns a program; a program that cannot start rejects `exitCode` with a RecordError. */
+export function startProgram(executable: string, args: string[], argv0: string, env: NodeJS.ProcessEnv, stdio: StdioOptions): StartedProgram {
+  const child = spawn(executable, args, { stdio, env, argv0 });
+  const exitCode = new Promise<number>((resolve, reject) => {
+    child.once('error', (err) => reject(new RecordError(`cannot run ${argv0}: ${err.message}`)));
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+  });
+  return { child, exitCode };
 }
 
 /**

@@ -10,6 +10,7 @@ export function diagnosisJson(d: Diagnosis, source: string, top: number, process
     verdict: d.verdict,
     groups: d.groups.slice(0, top),
     unattributed: d.unattributed,
+    residentMemory: d.residentMemory,
     source,
     runtimeSeconds: d.runtimeSeconds,
     allocations: d.allocations,

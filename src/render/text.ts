@@ -1,4 +1,4 @@
-import type { Diagnosis, GroupDiagnosis } from '../diagnose/diagnose';
+import type { Diagnosis, GroupDiagnosis, ResidentMemory } from '../diagnose/diagnose';
 import type { ProcessSummary } from '../diagnose/process-summary';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
 
@@ -9,8 +9,10 @@ const FRAMES_SHOWN = 3;
  * allocation site, then a compact table of the top groups.
  */
 export function diagnosisText(d: Diagnosis, source: string, top: number): string {
+  if (d.allocations === 0 && d.residentMemory) return residentMemoryText(d, d.residentMemory, source);
   const lines = [`${headline(d)} (${source}, ${formatSeconds(d.runtimeSeconds)}, ${formatCount(d.allocations)} allocations)`];
   for (const u of d.unattributed) if (u.verdict !== 'no-leak') lines.push(`  ${u.verdict}: ${u.explanation}`);
+  if (d.residentMemory) lines.push(`  resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`);
   lines.push('');
   const shown = d.groups.slice(0, top);
   const rows = shown.map((g, i) => [
@@ -35,6 +37,19 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
     if (g.verdict !== 'temporary') lines.push(`${indent}${g.explanation}`);
   });
   if (d.groups.length > shown.length) lines.push('', `${d.groups.length - shown.length} more groups (--top N shows more)`);
+  for (const w of d.warnings) lines.push('', `warning: ${w}`);
+  return lines.join('\n');
+}
+
+/** A recording of resident memory alone (`watch --record-to`): the verdict on RSS, and on each process. */
+function residentMemoryText(d: Diagnosis, memory: ResidentMemory, source: string): string {
+  const growing = d.verdict === 'leak';
+  const lines = [
+    `${growing ? 'LEAK' : 'NO LEAK'}: resident memory ${memory.rss.verdict} (${source}, ${formatSeconds(d.runtimeSeconds)}, RSS only: no allocations recorded)`,
+    `  ${memory.rss.explanation}`,
+  ];
+  if (memory.processes.length > 1) for (const p of memory.processes) lines.push(`  pid ${p.pid} (${p.command || '?'}): ${p.trend.verdict}, ${p.trend.explanation}`);
+  if (growing) lines.push('', `next: leakhound record -o run.lhp -- <the program> finds the allocation sites`);
   for (const w of d.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
 }

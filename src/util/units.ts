@@ -34,3 +34,8 @@ export function formatCount(n: number): string {
 export function percent(fraction: number): string {
   return `${Math.round(fraction * 100)}%`;
 }
+
+/** Memory growth as people watch it: "8.10 MiB/min". */
+export function formatPerMinute(bytesPerSecond: number): string {
+  return `${bytesPerSecond > 0 ? '+' : ''}${formatBytes(bytesPerSecond * 60)}/min`;
+}

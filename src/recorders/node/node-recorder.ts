@@ -3,7 +3,7 @@ import * as inspector from 'node:inspector';
 import * as v8 from 'node:v8';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { LhpWriter } from '../../format/writer';
-import { observeGarbageCollections, performanceClockOffset, sampleMemory } from './memory-series';
+import { observeGarbageCollections, performanceClockOffset, sampleMemory, selfSampler } from './memory-series';
 import { SampleLifetimes, SamplingProfile } from './sample-lifetimes';
 import type { NodeRecorderSettings } from './settings';
 
@@ -33,6 +33,8 @@ export class NodeRecorder {
   private readonly writer: LhpWriter;
   private readonly lifetimes: SampleLifetimes;
   private readonly gcObserver: ReturnType<typeof observeGarbageCollections>;
+  /** The process's own RSS, read as `watch` reads it. */
+  private readonly memory = selfSampler();
   private memoryTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private dumps = 0;
@@ -110,7 +112,7 @@ export class NodeRecorder {
   }
 
   private sampleMemory(): void {
-    sampleMemory(this.writer, this.now());
+    sampleMemory(this.writer, this.memory, this.now());
     this.writer.flush();
   }
 

@@ -1,0 +1,115 @@
+import { formatBytes, formatPerMinute, formatSeconds } from '../util/units';
+import { mannKendall, median, theilSen, theilSenInterval } from './stats';
+
+/**
+ * The verdict on a process's resident memory over time (`watch`, and the `rss`
+ * series of any recording): what the memory does, not which allocation holds it.
+ */
+export type MemoryVerdict = 'growing' | 'plateau' | 'stable' | 'warming up';
+
+/** Thresholds, all relative to the series itself (docs/WATCH.md explains them). */
+export const MEMORY_RULES = {
+  /** The first fraction of the time watched is warm-up: loading, JIT, caches filling. */
+  warmup: 0.1,
+  /** Points after warm-up a verdict needs. */
+  minPoints: 8,
+  /** Mann–Kendall Z for a significant rise (one-sided 1 %). */
+  zSignificant: 2.33,
+  /** The rise must exceed this many times the spread around the trend (sawtooth, GC). */
+  minRiseToNoise: 2,
+  /** …and this fraction of the level: RSS moves by whole pages, a quiet process by one now and then. */
+  minRelativeRise: 0.005,
+  /** Still growing: the last third rises at this fraction of the whole trend at least; less is a plateau. */
+  minLateToAllSlope: 0.3,
+} as const;
+
+export interface MemoryTrend {
+  verdict: MemoryVerdict;
+  /** Theil–Sen slope after warm-up, and its 95 % confidence interval. */
+  bytesPerSecond: number;
+  bytesPerSecondLow: number;
+  bytesPerSecondHigh: number;
+  /** 0..1: how strongly the points support the verdict. */
+  confidence: number;
+  /** The mean level at the end of warm-up and at the end. */
+  startBytes: number;
+  endBytes: number;
+  /** Time judged (after warm-up), seconds. */
+  seconds: number;
+  explanation: string;
+}
+
+/**
+ * Judges points (time in seconds, bytes), e.g. a BucketedSeries' bucket means: the
+ * first MEMORY_RULES.warmup of the time is left out; a significant, steady rise
+ * above the noise is `growing` while the last third still rises, else `plateau`.
+ */
+export function memoryTrend(points: { time: Float64Array; value: Float64Array }): MemoryTrend {
+  const { time, value } = points;
+  const n = time.length;
+  const from = n > 0 ? time[0] + MEMORY_RULES.warmup * (time[n - 1] - time[0]) : 0;
+  let warm = 0;
+  while (warm < n && time[warm] < from) warm++;
+  const t = time.subarray(warm);
+  const v = value.subarray(warm);
+  const startBytes = v.length > 0 ? v[0] : 0;
+  const endBytes = v.length > 0 ? v[v.length - 1] : 0;
+  const seconds = t.length > 1 ? t[t.length - 1] - t[0] : 0;
+  const base = { startBytes, endBytes, seconds };
+  if (t.length < MEMORY_RULES.minPoints) {
+    return {
+      ...base,
+      verdict: 'warming up',
+      bytesPerSecond: 0,
+      bytesPerSecondLow: 0,
+      bytesPerSecondHigh: 0,
+      confidence: 0,
+      explanation: `${n} point${n === 1 ? '' : 's'} so far: a verdict needs ${MEMORY_RULES.minPoints} after the first ${MEMORY_RULES.warmup * 100} % of the time`,
+    };
+  }
+  const { slope, low, high } = theilSenInterval(t, v);
+  const z = mannKendall(v);
+  const level = median(v);
+  const noise = spreadAround(t, v, slope);
+  const rise = slope * seconds;
+  const significant = z >= MEMORY_RULES.zSignificant && rise > MEMORY_RULES.minRiseToNoise * noise && rise > MEMORY_RULES.minRelativeRise * level;
+  const trend = { ...base, bytesPerSecond: slope, bytesPerSecondLow: low, bytesPerSecondHigh: high };
+  const over = `over ${formatSeconds(seconds)}`;
+  if (!significant) {
+    const confidence = round(1 - Math.min(1, Math.max(0, z) / MEMORY_RULES.zSignificant) / 2);
+    return { ...trend, verdict: 'stable', confidence, explanation: `no lasting growth ${over}: ${formatBytes(level)} ± ${formatBytes(noise)}` };
+  }
+  const third = Math.floor((2 * t.length) / 3);
+  const lateSlope = theilSen(t.subarray(third), v.subarray(third));
+  // Certainty from the trend test and from how tight the slope's interval is.
+  const certainty = Math.min(1, z / (2 * MEMORY_RULES.zSignificant)) * Math.max(0, Math.min(1, low / slope));
+  if (lateSlope >= MEMORY_RULES.minLateToAllSlope * slope) {
+    return {
+      ...trend,
+      verdict: 'growing',
+      confidence: round(certainty),
+      explanation:
+        `grows ${formatPerMinute(slope)} (95 % interval ${formatPerMinute(low)} to ${formatPerMinute(high)}) ${over}, ` +
+        `still rising at the end: ${formatBytes(startBytes)} → ${formatBytes(endBytes)}`,
+    };
+  }
+  return {
+    ...trend,
+    verdict: 'plateau',
+    confidence: round(Math.min(1, z / (2 * MEMORY_RULES.zSignificant)) * (1 - Math.max(0, lateSlope) / (MEMORY_RULES.minLateToAllSlope * slope))),
+    explanation: `rose ${formatBytes(endBytes - startBytes)}, then levelled off at ${formatBytes(endBytes)} (${formatPerMinute(lateSlope)} over the last third)`,
+  };
+}
+
+/** Robust spread of the points around the line of slope `slope`: 1.4826 × the median absolute deviation. */
+function spreadAround(t: Float64Array, v: Float64Array, slope: number): number {
+  const residuals = new Float64Array(t.length);
+  for (let i = 0; i < t.length; i++) residuals[i] = v[i] - slope * t[i];
+  const centre = median(residuals);
+  for (let i = 0; i < t.length; i++) residuals[i] = Math.abs(residuals[i] - centre);
+  return 1.4826 * median(residuals);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
