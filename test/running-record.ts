@@ -1,4 +1,4 @@
-/** `leakhound record` left running in the background, for tests that signal or dump the program meanwhile. */
+/** A leakhound command (`record`, `watch`) left running in the background, for tests that signal, dump or scrape meanwhile. */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,12 @@ export interface RunningRecord {
 }
 
 export function startRecord(output: string, command: string[], flags: string[] = []): RunningRecord {
-  const child = spawn(process.execPath, [CLI, 'record', '-o', output, ...flags, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startCli(['record', '-o', output, ...flags, '--', ...command]);
+}
+
+/** `leakhound <args…>` in the background, stdout and stderr captured. */
+export function startCli(args: string[]): RunningRecord {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let done = false;
@@ -29,7 +34,7 @@ export function startRecord(output: string, command: string[], flags: string[] =
     stderr: () => stderr,
     async waitFor(ready, what) {
       for (let i = 0; !ready(); i++) {
-        assert.equal(done, false, `record ended while waiting for ${what}; stderr: ${stderr}`);
+        assert.equal(done, false, `${args[0]} ended while waiting for ${what}; stderr: ${stderr}`);
         if (i > 2400) assert.fail(`gave up waiting for ${what}; stderr: ${stderr}`);
         await sleep(25);
       }

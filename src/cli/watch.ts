@@ -22,7 +22,7 @@ interface WatchOptions {
   recordTo?: string;
 }
 
-/** smaps_rollup (PSS, swap) costs about 50 statm reads: one process's is refreshed per second at most. */
+/** smaps_rollup (PSS, swap) costs 4 to 130 statm reads, by the process's size: one process's is refreshed per second at most. */
 const ROLLUP_EVERY_MS = 1000;
 const MIN_INTERVAL_MS = 10;
 
@@ -143,6 +143,8 @@ async function watch(command: string | undefined, args: string[], opts: WatchOpt
     if (exitCode !== undefined && exitCode !== 0) return exitCode;
     return opts.failOnLeak && summary.verdict === 'growing' ? EXIT.leak : EXIT.ok;
   } finally {
+    // after a failure (an unwritable profile, a port in use): the program watch started goes too
+    if (target?.launched) await stopLaunched(target.launched);
     for (const s of ENDING_SIGNALS) process.off(s, onEnding);
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
     await metricsServer?.close();

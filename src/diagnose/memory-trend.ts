@@ -15,11 +15,11 @@ export const MEMORY_RULES = {
   minPoints: 8,
   /** Mann–Kendall Z for a significant rise (one-sided 1 %). */
   zSignificant: 2.33,
-  /** The rise must exceed this many times the spread around the trend (sawtooth, GC). */
+  /** The rise (first third to last) must exceed this many times the spread within a third (sawtooth, GC). */
   minRiseToNoise: 2,
   /** …and this fraction of the level: RSS moves by whole pages, a quiet process by one now and then. */
   minRelativeRise: 0.005,
-  /** Still growing: the last third rises at this fraction of the whole trend at least; less is a plateau. */
+  /** Still growing: the last third rises at this fraction of the whole rise's rate at least; less is a plateau. */
   minLateToAllSlope: 0.3,
 } as const;
 
@@ -41,8 +41,8 @@ export interface MemoryTrend {
 
 /**
  * Judges points (time in seconds, bytes), e.g. a BucketedSeries' bucket means: the
- * first MEMORY_RULES.warmup of the time is left out; a significant, steady rise
- * above the noise is `growing` while the last third still rises, else `plateau`.
+ * first MEMORY_RULES.warmup of the time is left out; a significant rise above the
+ * noise is `growing` while the last third still rises, else `plateau`.
  */
 export function memoryTrend(points: { time: Float64Array; value: Float64Array }): MemoryTrend {
   const { time, value } = points;
@@ -70,8 +70,16 @@ export function memoryTrend(points: { time: Float64Array; value: Float64Array })
   const { slope, low, high } = theilSenInterval(t, v);
   const z = mannKendall(v);
   const level = median(v);
-  const noise = spreadAround(t, v, slope);
-  const rise = slope * seconds;
+  // Thirds of the time after warm-up: the rise is the change of level from the first
+  // to the last; the noise, the spread within each (sawtooth, GC) around its own trend.
+  const thirds = [0, 1, 2].map((k) => {
+    const a = Math.floor((k * t.length) / 3);
+    const b = Math.floor(((k + 1) * t.length) / 3);
+    return { t: t.subarray(a, b), v: v.subarray(a, b) };
+  });
+  const rise = median(thirds[2].v) - median(thirds[0].v);
+  const riseRate = rise / Math.max(median(thirds[2].t) - median(thirds[0].t), 1e-9);
+  const noise = median(thirds.map((p) => spreadAround(p.t, p.v, theilSen(p.t, p.v))));
   const significant = z >= MEMORY_RULES.zSignificant && rise > MEMORY_RULES.minRiseToNoise * noise && rise > MEMORY_RULES.minRelativeRise * level;
   const trend = { ...base, bytesPerSecond: slope, bytesPerSecondLow: low, bytesPerSecondHigh: high };
   const over = `over ${formatSeconds(seconds)}`;
@@ -79,15 +87,15 @@ export function memoryTrend(points: { time: Float64Array; value: Float64Array })
     const confidence = round(1 - Math.min(1, Math.max(0, z) / MEMORY_RULES.zSignificant) / 2);
     return { ...trend, verdict: 'stable', confidence, explanation: `no lasting growth ${over}: ${formatBytes(level)} ± ${formatBytes(noise)}` };
   }
-  const third = Math.floor((2 * t.length) / 3);
-  const lateSlope = theilSen(t.subarray(third), v.subarray(third));
-  // Certainty from the trend test and from how tight the slope's interval is.
-  const certainty = Math.min(1, z / (2 * MEMORY_RULES.zSignificant)) * Math.max(0, Math.min(1, low / slope));
-  if (lateSlope >= MEMORY_RULES.minLateToAllSlope * slope) {
+  const lateSlope = theilSen(thirds[2].t, thirds[2].v);
+  const trendCertainty = Math.min(1, z / (2 * MEMORY_RULES.zSignificant));
+  const stillRising = MEMORY_RULES.minLateToAllSlope * Math.max(slope, riseRate);
+  if (lateSlope > 0 && lateSlope >= stillRising) {
     return {
       ...trend,
       verdict: 'growing',
-      confidence: round(certainty),
+      // the trend test's certainty, and how tight the slope's interval is
+      confidence: round(trendCertainty * Math.max(0, Math.min(1, low / slope))),
       explanation:
         `grows ${formatPerMinute(slope)} (95 % interval ${formatPerMinute(low)} to ${formatPerMinute(high)}) ${over}, ` +
         `still rising at the end: ${formatBytes(startBytes)} → ${formatBytes(endBytes)}`,
@@ -96,8 +104,8 @@ export function memoryTrend(points: { time: Float64Array; value: Float64Array })
   return {
     ...trend,
     verdict: 'plateau',
-    confidence: round(Math.min(1, z / (2 * MEMORY_RULES.zSignificant)) * (1 - Math.max(0, lateSlope) / (MEMORY_RULES.minLateToAllSlope * slope))),
-    explanation: `rose ${formatBytes(endBytes - startBytes)}, then levelled off at ${formatBytes(endBytes)} (${formatPerMinute(lateSlope)} over the last third)`,
+    confidence: round(trendCertainty * (1 - Math.max(0, lateSlope) / stillRising)),
+    explanation: `rose from ${formatBytes(startBytes)}, then levelled off at ${formatBytes(median(thirds[2].v))} (${formatPerMinute(lateSlope)} over the last third)`,
   };
 }
 

@@ -41,7 +41,7 @@ export interface ProcessVerdict {
   trend: MemoryTrend;
 }
 
-/** Points of a series a verdict reads: 64 buckets keep a per-process trend at about 0.1 ms. */
+/** Points of a series a verdict reads: 64 buckets keep a verdict at about 0.2 ms. */
 const BUCKETS = 64;
 
 /**

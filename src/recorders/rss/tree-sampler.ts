@@ -29,8 +29,9 @@ export interface TreeSamplerOptions {
   /** Also sample the root's descendants. */
   tree: boolean;
   /**
-   * Time between two smaps_rollup reads (about 1.5 ms each): the processes' rollups
-   * are refreshed in turn, one per period; a new process is read when first seen.
+   * Time between two smaps_rollup reads (50 µs for a small process, 2 ms for a
+   * 100 MiB one): the processes' rollups are refreshed in turn, one per period; a
+   * new process is read when first seen.
    */
   rollupEveryMs: number;
 }
@@ -43,9 +44,9 @@ const NEW_ROLLUPS_PER_SAMPLE = 8;
  * sample, smaps_rollup rarely. Reads /proc only; costs the processes nothing.
  */
 export class TreeSampler {
-  private readonly known = new Map<number, { parent: number; command: string; rollup?: Rollup; rollupAtMs: number }>();
+  private readonly known = new Map<number, { parent: number; command: string; rollup?: Rollup; rollupAtMs: number; denied?: boolean }>();
   private lastRollupMs = -Infinity;
-  /** Why smaps_rollup could not be read, once per sampler (permission), for the user. */
+  /** Why smaps_rollup could not be read (permission, the first process it was denied for), for the user. */
   rollupProblem: string | undefined;
 
   constructor(
@@ -108,25 +109,30 @@ export class TreeSampler {
 
   /** Reads the rollups of new processes, and the stalest one once per period. */
   private refreshRollups(processes: ProcessMemory[], nowMs: number): void {
-    if (this.rollupProblem) return;
-    const unread = processes.filter((p) => this.known.get(p.pid)!.rollupAtMs === -Infinity).slice(0, NEW_ROLLUPS_PER_SAMPLE);
-    const due = nowMs - this.lastRollupMs >= this.options.rollupEveryMs;
+    const readable = processes.filter((p) => !this.known.get(p.pid)!.denied);
+    const unread = readable.filter((p) => this.known.get(p.pid)!.rollupAtMs === -Infinity).slice(0, NEW_ROLLUPS_PER_SAMPLE);
+    // a timer may fire a little early: 10 % slack, or a period would often be skipped
+    const due = nowMs - this.lastRollupMs >= 0.9 * this.options.rollupEveryMs;
     const stalest = due
-      ? processes.reduce<ProcessMemory | undefined>((a, p) => (!a || this.known.get(p.pid)!.rollupAtMs < this.known.get(a.pid)!.rollupAtMs ? p : a), undefined)
+      ? readable.reduce<ProcessMemory | undefined>((a, p) => (!a || this.known.get(p.pid)!.rollupAtMs < this.known.get(a.pid)!.rollupAtMs ? p : a), undefined)
       : undefined;
     const batch = stalest && !unread.includes(stalest) ? [...unread, stalest] : unread;
     for (const p of batch) {
       const entry = this.known.get(p.pid)!;
+      entry.rollupAtMs = nowMs;
       try {
         entry.rollup = readRollup(p.pid);
       } catch (err) {
         if (!(err instanceof ProcReadError)) throw err;
         if (err.failure === 'denied') {
-          this.rollupProblem = `PSS and swap not sampled: ${err.message} (RSS is)`;
-          return;
+          entry.denied = true;
+          this.rollupProblem ??= `PSS and swap not sampled: ${err.message} (RSS is)`;
         }
+        continue;
       }
-      entry.rollupAtMs = nowMs;
+      // seen between fork and exec, a process had its parent's command line
+      entry.command = commandOf(p.pid);
+      p.command = entry.command;
     }
     if (due) this.lastRollupMs = nowMs;
   }
