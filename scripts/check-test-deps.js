@@ -4,7 +4,7 @@
 const { spawnSync } = require('node:child_process');
 
 /** command → Debian package */
-const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils' };
+const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils', script: 'bsdutils', setpriv: 'util-linux' };
 /** shared library → Debian package (a fixture links jemalloc, to record a program with its own allocator) */
 const LIBRARIES = { 'libjemalloc.so.2': 'libjemalloc2' };
 

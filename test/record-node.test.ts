@@ -93,9 +93,10 @@ describe('node recorder: record and analyze node programs', () => {
     assertCulprit(a, 'leak', 'leakSync', 'bigsync.js');
   });
 
-  it('records the memory series and GCs beside the samples', () => {
+  it("records the memory series and GCs beside the samples; rss, pss and swap from watch's sampler", () => {
     const p = loadSync(record('series', ['node', fixture('linear.js')]).output);
-    for (const s of ['rss', 'heap.used', 'heap.total', 'external', 'array-buffers', 'leakhound.poll']) {
+    // pss and swap come only from /proc/<pid>/smaps_rollup, through the sampler `watch` uses
+    for (const s of ['rss', 'pss', 'swap', 'heap.used', 'heap.total', 'external', 'array-buffers', 'leakhound.poll']) {
       assert.ok((p.series.get(s)?.value.length ?? 0) > 0, `series ${s}; has ${[...p.series.keys()].join(', ')}`);
     }
     assert.ok([...p.series.keys()].some((s) => s.startsWith('gc.')), 'GC events');

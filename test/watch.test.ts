@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
-import { analyzeJson, CliResult, runCli, tmpDir } from './helpers';
+import { analyzeJson, CLI, CliResult, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';
 import { startCli } from './running-record';
 
@@ -246,3 +246,33 @@ describe('watch --record-to', () => {
     assert.equal(fs.existsSync(marker), false, 'the program was stopped');
   });
 });
+
+describe('watch: the terminal and permissions', () => {
+  test('on a terminal: a view redrawn in place, with a sparkline, then the verdict', () => {
+    // script(1) gives watch a pseudo-terminal as stdout
+    const fixture = buildFixture('rss-linear');
+    const command = `${process.execPath} ${CLI} watch --interval 100ms --duration 2s -- ${fixture} 128 20 0`;
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\x1b\[\d*A/, 'the cursor moves up to redraw');
+    assert.match(r.stdout, /rss +\S+ \S+ +[▁▂▃▄▅▆▇█]{10,}/, 'a sparkline');
+    assert.match(r.stdout, /Ctrl-C to stop/);
+    assert.match(r.stdout, /verdict: growing/);
+  });
+
+  test('smaps_rollup it may not read: RSS is sampled all the same, with a warning', () => {
+    // As root, watch as nobody a process of root's; as anyone else, watch init.
+    const asRoot = process.getuid?.() === 0;
+    const target = asRoot ? startFixture('rss-linear', ['64', '20', '0']).pid! : 1;
+    const watch = [process.execPath, CLI, 'watch', '--json', '--interval', '100ms', '--duration', '1500ms', '--pid', String(target)];
+    const argv = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...watch] : watch;
+    const w = parseWatch(toResult(spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 60_000, cwd: '/' })));
+    assert.equal(w.result.code, 0, w.result.stderr);
+    assert.ok(w.samples.every((s) => s.rss > 0));
+    assert.match((w.summary as unknown as { warnings: string[] }).warnings.join('\n'), new RegExp(`^PSS and swap not sampled: no permission to read /proc/${target}/smaps_rollup`));
+  });
+});
+
+function toResult(r: SpawnSyncReturns<string>): CliResult {
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

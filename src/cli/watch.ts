@@ -153,6 +153,6 @@ async function watch(command: string | undefined, args: string[], opts: WatchOpt
 
 function chooseView(opts: WatchOptions, title: string): WatchView {
   if (opts.json) return new JsonView(process.stdout);
-  if (process.stdout.isTTY) return new LiveView(process.stdout, `leakhound watch: ${title}`);
+  if (process.stdout.isTTY) return new LiveView(process.stdout, title);
   return new LinesView(process.stdout);
 }

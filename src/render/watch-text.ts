@@ -7,6 +7,7 @@ import { formatBytes, formatPerMinute, formatSeconds } from '../util/units';
 export function growthText(trend: MemoryTrend): string {
   if (trend.verdict === 'warming up') return 'warming up';
   if (trend.verdict === 'stable') return 'stable';
+  if (trend.verdict === 'plateau') return `plateau (rose, then levelled off; confidence ${trend.confidence.toFixed(2)})`;
   const interval = `95 % ${formatPerMinute(trend.bytesPerSecondLow)} to ${formatPerMinute(trend.bytesPerSecondHigh)}`;
   return `${trend.verdict} ${formatPerMinute(trend.bytesPerSecond)} (${interval}, confidence ${trend.confidence.toFixed(2)})`;
 }

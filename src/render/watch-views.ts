@@ -72,7 +72,8 @@ export class LiveView implements WatchView {
     const s = state.sample;
     this.recent.push(s.rss);
     if (this.recent.length > SPARK_POINTS) this.recent.shift();
-    const lines = [`${this.title} — ${formatSeconds(state.seconds)}, ${state.samples} samples (Ctrl-C to stop)`];
+    const count = `${state.samples} sample${state.samples === 1 ? '' : 's'}`;
+    const lines = [`leakhound watch — ${formatSeconds(state.seconds)}, ${count} (Ctrl-C to stop)`, `  ${this.title}`];
     lines.push(`  rss ${formatBytes(s.rss).padStart(10)}  ${sparkline(this.recent)}`);
     if (s.pss !== undefined) lines.push(`  pss ${formatBytes(s.pss).padStart(10)}  swap ${formatBytes(s.swap ?? 0)}`);
     lines.push(`  ${growthText(state.total)}`);
