@@ -28,13 +28,7 @@ export interface WatchState {
 }
 
 /** The verdict of a process over the whole watch. */
-export interface ProcessVerdict {
-  pid: number;
-  parent: number;
-  command: string;
-  rss: number;
-  pss?: number;
-  swap?: number;
+export interface ProcessVerdict extends ProcessMemory {
   firstSeconds: number;
   lastSeconds: number;
   gone: boolean;
