@@ -192,6 +192,18 @@ describe('watch: the program it runs', () => {
     assert.throws(() => process.kill(root, 0), 'the program was stopped');
   });
 
+  test("stdout's reader gone (watch | head): the watch ends as on Ctrl-C, no stack trace, the program stopped", async () => {
+    const dir = tmpDir();
+    const marker = path.join(dir, 'still-running');
+    const watch = startCli(['watch', '--interval', '100ms', '--', 'sh', '-c', `sleep 3; touch ${marker}`]);
+    await watch.waitFor(() => watch.stdout().length > 0, 'a first line');
+    watch.child.stdout!.destroy();
+    assert.equal(await watch.exited, 0, watch.stderr());
+    assert.doesNotMatch(watch.stderr(), /Error|\n\s+at /);
+    await sleep(3500);
+    assert.equal(fs.existsSync(marker), false, 'the program was stopped');
+  });
+
   test('usage: neither or both of --pid and a command, a bad interval, a bad metrics address: exit 2', () => {
     for (const args of [['watch'], ['watch', '--pid', '1', '--', 'true'], ['watch', '--interval', 'soon', '--', 'true'], ['watch', '--interval', '1ms', '--', 'true'], ['watch', '--metrics', 'x:y', '--', 'true']]) {
       const r = runCli(args);

@@ -33,6 +33,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that went away (`leakhound … | head`) is no failure: what follows is not wanted.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+});
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });

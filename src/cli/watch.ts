@@ -75,6 +75,8 @@ async function watch(command: string | undefined, args: string[], opts: WatchOpt
   const forward = (signal: NodeJS.Signals) => target?.launched?.child.kill(signal);
   for (const s of ENDING_SIGNALS) process.on(s, onEnding);
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  // stdout's reader gone (`watch … | head`): end as on Ctrl-C, stopping the program
+  process.stdout.once('error', onEnding);
   let metricsServer: MetricsServer | undefined;
   try {
     target =
@@ -147,6 +149,7 @@ async function watch(command: string | undefined, args: string[], opts: WatchOpt
     if (target?.launched) await stopLaunched(target.launched);
     for (const s of ENDING_SIGNALS) process.off(s, onEnding);
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+    process.stdout.off('error', onEnding);
     await metricsServer?.close();
   }
 }
