@@ -6,8 +6,9 @@ import { CLI } from './helpers';
 
 export interface RunningRecord {
   child: ChildProcess;
-  /** record's exit code (or null when killed), once it has exited. */
+  /** The command's exit code (or null when killed), once it has exited. */
   exited: Promise<number | null>;
+  hasExited(): boolean;
   stdout(): string;
   stderr(): string;
   /** Polls until `ready` holds; fails if record exits first. The limit guards against a hang (no time is asserted). */
@@ -30,6 +31,7 @@ export function startCli(args: string[]): RunningRecord {
   return {
     child,
     exited,
+    hasExited: () => done,
     stdout: () => stdout,
     stderr: () => stderr,
     async waitFor(ready, what) {

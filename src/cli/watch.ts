@@ -8,7 +8,7 @@ import { JsonView, LinesView, LiveView, WatchView } from '../render/watch-views'
 import { ListenAddress, MetricsServer, parseListenAddress, serveMetrics } from '../serve/metrics-server';
 import { WatchMetrics } from '../serve/watch-metrics';
 import { formatSeconds } from '../util/units';
-import { EXIT } from './errors';
+import { CliError, EXIT } from './errors';
 import { duration, positiveInt } from './parse';
 
 interface WatchOptions {
@@ -89,7 +89,9 @@ async function watch(command: string | undefined, args: string[], opts: WatchOpt
     const watched = new MemoryWatch(new TreeSampler(target.pid, { tree, rollupEveryMs: ROLLUP_EVERY_MS }), 0);
     const metrics = opts.metrics ? new WatchMetrics() : undefined;
     if (metrics && opts.metrics) {
-      metricsServer = await serveMetrics(opts.metrics, metrics.registry, () => metrics.processes(watched.processVerdicts()));
+      metricsServer = await serveMetrics(opts.metrics, metrics.registry, () => metrics.processes(watched.processVerdicts())).catch((err: Error) => {
+        throw new CliError(err.message);
+      });
       process.stderr.write(`leakhound: metrics at ${metricsServer.url}\n`);
     }
     const recording = opts.recordTo

@@ -16,8 +16,9 @@ export class WatchMetrics {
   private readonly treeProcesses = this.gauge('leakhound_tree_processes', 'Processes in the watched tree', []);
   private readonly tree = {
     rss: this.gauge('leakhound_tree_rss_bytes', 'Resident set size of the watched tree (sum of its processes)', []),
-    pss: this.gauge('leakhound_tree_pss_bytes', 'Proportional set size of the watched tree, from smaps_rollup (read less often)', []),
-    swap: this.gauge('leakhound_tree_swap_bytes', 'Swapped-out memory of the watched tree, from smaps_rollup', []),
+    // registered once known: a gauge without labels reads 0 until set, and 0 would be a lie
+    pss: undefined as Gauge | undefined,
+    swap: undefined as Gauge | undefined,
     growth: this.gauge('leakhound_tree_growth_bytes_per_second', 'Growth of the tree RSS after warm-up (Theil-Sen slope)', []),
     verdict: this.gauge('leakhound_tree_verdict', 'Verdict on the tree RSS: 1 for the current verdict, 0 for the others', ['verdict']),
   };
@@ -35,8 +36,14 @@ export class WatchMetrics {
     const s = state.sample;
     this.treeProcesses.set(s.processes.length);
     this.tree.rss.set(s.rss);
-    if (s.pss !== undefined) this.tree.pss.set(s.pss);
-    if (s.swap !== undefined) this.tree.swap.set(s.swap);
+    if (s.pss !== undefined) {
+      this.tree.pss ??= this.gauge('leakhound_tree_pss_bytes', 'Proportional set size of the watched tree, from smaps_rollup (read less often)', []);
+      this.tree.pss.set(s.pss);
+    }
+    if (s.swap !== undefined) {
+      this.tree.swap ??= this.gauge('leakhound_tree_swap_bytes', 'Swapped-out memory of the watched tree, from smaps_rollup', []);
+      this.tree.swap.set(s.swap);
+    }
     this.setTrend(this.tree.growth, this.tree.verdict, {}, state.total);
   }
 
