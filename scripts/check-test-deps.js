@@ -5,6 +5,11 @@ const { spawnSync } = require('node:child_process');
 
 /** command → Debian package */
 const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils', script: 'bsdutils', setpriv: 'util-linux' };
+/**
+ * command → Debian package, wanted but not required: with Prometheus the metrics test
+ * is also scraped by a real Prometheus server; without it, only by a parser.
+ */
+const OPTIONAL = { prometheus: 'prometheus' };
 /** shared library → Debian package (a fixture links jemalloc, to record a program with its own allocator) */
 const LIBRARIES = { 'libjemalloc.so.2': 'libjemalloc2' };
 
@@ -18,17 +23,24 @@ const missingNow = () => [
 ];
 
 let missing = missingNow();
-if (missing.length === 0) process.exit(0);
+const wanted = Object.keys(OPTIONAL).filter((cmd) => !has(cmd));
+if (missing.length === 0 && wanted.length === 0) process.exit(0);
 
 const names = missing.map(([name]) => name).join(', ');
 const packages = [...new Set(missing.map(([, pkg]) => pkg))];
 const canApt = process.getuid?.() === 0 && has('apt-get');
 if (canApt) {
-  console.error(`tests need ${names}: installing ${packages.join(' ')} with apt-get`);
+  const optional = wanted.map((cmd) => OPTIONAL[cmd]);
+  console.error(`tests ${names ? `need ${names}` : 'can use'}${wanted.length ? ` (and can use ${wanted.join(', ')})` : ''}: installing ${[...packages, ...optional].join(' ')} with apt-get`);
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit' });
+  if (update.status === 0 && packages.length) spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit' });
+  // the optional ones on their own: their failure fails nothing
+  if (update.status === 0 && optional.length) spawnSync('apt-get', ['install', '-y', '-qq', ...optional], { stdio: 'inherit' });
   missing = missingNow();
-  if (install && install.status === 0 && missing.length === 0) process.exit(0);
+  if (missing.length === 0) process.exit(0);
+} else if (missing.length === 0) {
+  console.error(`tests can use ${wanted.join(', ')} (apt-get install ${wanted.map((cmd) => OPTIONAL[cmd]).join(' ')}); going on without`);
+  process.exit(0);
 }
 console.error(`tests need ${names}: install them first (apt-get install ${packages.join(' ')})`);
 process.exit(1);
