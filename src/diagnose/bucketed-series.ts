@@ -13,12 +13,10 @@ export class BucketedSeries {
   private filling = 0;
   private latest = 0;
   private samples = 0;
-  private first = 0;
 
   constructor(private readonly capacity = 128) {}
 
   add(timeSeconds: number, value: number): void {
-    if (this.samples === 0) this.first = timeSeconds;
     this.samples++;
     this.latest = value;
     if (this.time.length === 0 || this.filling >= this.span) {
@@ -72,9 +70,5 @@ export class BucketedSeries {
 
   get last(): number {
     return this.latest;
-  }
-
-  get firstTime(): number {
-    return this.first;
   }
 }
