@@ -3,8 +3,8 @@
 // installs them with apt-get when running as root on Debian, else says what to install.
 const { spawnSync } = require('node:child_process');
 
-/** command → Debian package */
-const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils', script: 'bsdutils', setpriv: 'util-linux' };
+/** command → Debian package (chromium: the browser tests drive it with playwright-core, which never downloads a browser) */
+const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils', script: 'bsdutils', setpriv: 'util-linux', chromium: 'chromium' };
 /**
  * command → Debian package, wanted but not required: with Prometheus the metrics test
  * is also scraped by a real Prometheus server; without it, only by a parser.

@@ -1,5 +1,6 @@
 import { LhpError } from '../format/errors';
 import { RecordError } from '../recorders/errors';
+import { ScriptError } from '../script/run-script';
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, leak: 3 } as const;
@@ -9,7 +10,7 @@ export class CliError extends Error {}
 
 /** Prints an error as the one line the contract promises and returns the exit code. */
 export function reportError(err: unknown): number {
-  if (err instanceof LhpError || err instanceof CliError || err instanceof RecordError) {
+  if (err instanceof LhpError || err instanceof CliError || err instanceof RecordError || err instanceof ScriptError) {
     process.stderr.write(`leakhound: ${err.message}\n`);
     return EXIT.failure;
   }

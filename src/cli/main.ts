@@ -5,6 +5,8 @@ import { dumpCommand } from './dump';
 import { EXIT, reportError } from './errors';
 import { recordCommand } from './record';
 import { simulateCommand } from './simulate';
+import { reportCommand } from './report';
+import { scriptCommand } from './script';
 import { watchCommand } from './watch';
 
 const { version } = require('../../package.json') as { version: string };
@@ -16,7 +18,7 @@ function program(): Command {
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
+  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), scriptCommand(), reportCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
   return root;
 }
 

@@ -54,7 +54,7 @@ function residentMemoryText(d: Diagnosis, memory: ResidentMemory, source: string
   return lines.join('\n');
 }
 
-function headline(d: Diagnosis): string {
+export function headline(d: Diagnosis): string {
   const leaking = d.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit').length;
   const outside = d.unattributed.filter((u) => u.verdict === 'leak').map((u) => u.series);
   const growingOutside = `memory outside the allocation sites grows (${outside.join(', ')})`;

@@ -1,0 +1,28 @@
+import { Command, Option } from 'commander';
+import { writeReport } from '../report/write-report';
+import { formatBytes } from '../util/units';
+import { CliError } from './errors';
+import { fraction, positiveInt } from './parse';
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('write a self-contained HTML report: verdict, timeline, ranked sites with their graphs and backtraces, a flame graph of leaked bytes')
+    .argument('<profile>', 'an .lhp recording (one still being written too)')
+    .option('-o, --output <file>', 'the report to write', 'report.html')
+    .addOption(new Option('--groups <n>', 'sites with a graph and backtrace of their own').default(20).argParser(positiveInt))
+    .addOption(new Option('--exit-window <fraction>', 'last part of the run that counts as shutdown').default(0.02).argParser(fraction))
+    .addOption(new Option('--warmup <fraction>', 'first part of the run that counts as warm-up').default(0.1).argParser(fraction))
+    .action((profile: string, opts: { output: string; groups: number; exitWindow: number; warmup: number }) => {
+      let written: { bytes: number };
+      try {
+        written = writeReport(profile, opts.output, { groups: opts.groups, exitWindow: opts.exitWindow, warmup: opts.warmup });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code && ['ENOENT', 'EACCES', 'EROFS', 'ENOSPC', 'EISDIR', 'ENOTDIR'].includes(code) && !(err as Error).message.includes(profile)) {
+          throw new CliError(`cannot write ${opts.output}: ${code}`);
+        }
+        throw err;
+      }
+      process.stderr.write(`leakhound: wrote ${opts.output} (${formatBytes(written.bytes)})\n`);
+    });
+}
