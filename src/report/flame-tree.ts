@@ -37,15 +37,14 @@ export interface FlameTreeOptions {
  */
 export function leakedFlameTree(profile: Profile, options: FlameTreeOptions = {}): FlameNode {
   const perStack = leakedBytesPerStack(profile, options.select);
-  const trie = new Trie();
+  const paths = new Paths();
   for (let stackId = 0; stackId < perStack.length; stackId++) {
-    const bytes = perStack[stackId];
-    if (bytes === 0) continue;
+    if (perStack[stackId] === 0) continue;
     const backtrace = profile.backtrace(stackId);
     const stripped = backtrace.strip().frames;
-    trie.add(stripped.length > 0 ? stripped : backtrace.frames, bytes);
+    paths.add(stackId, stripped.length > 0 ? stripped : backtrace.frames, perStack[stackId]);
   }
-  return trie.finish();
+  return paths.tree();
 }
 
 /** Leaked bytes per stack id: one pass over the columns (or over the selected indices). */
@@ -68,32 +67,110 @@ function leakedBytesPerStack(profile: Profile, select: AllocationList | undefine
 }
 
 /**
- * The call tree while it is built: nodes are numbers (0 is the root), children found
- * through one map keyed by (parent, site), where a site is a distinct (function, file).
- * No object per node until `finish`, so a tree of millions of nodes builds in a fraction of a second.
+ * The distinct stacks as paths of sites, outermost first (a site is a distinct
+ * function and file), made into a tree by sorting them: stacks that share a prefix are
+ * then neighbours, so each only adds the nodes after the prefix it shares with the one
+ * before. No lookup per frame and no object per node until the end: millions of nodes
+ * build in a fraction of a second.
  */
-class Trie {
+class Paths {
   private readonly siteOfFrame = new Map<Frame, number>();
   private readonly siteByKey = new Map<string, number>();
   private readonly siteName: string[] = [];
   private readonly siteFile: string[] = [];
-  /** (parent * 2^21 + site) → node, while sites fit in 21 bits; beyond, a string-keyed map. */
-  private readonly childOf = new Map<number, number>();
-  private readonly childOfWide = new Map<string, number>();
-  private count = 1;
-  private value = new Float64Array(1024);
-  private site = new Int32Array(1024).fill(-1);
-  private parent = new Int32Array(1024).fill(-1);
-  private line = new Int32Array(1024);
+  private readonly stackIds: number[] = [];
+  private readonly bytes: number[] = [];
+  /** Path k is sites[start[k] … start[k + 1]), lines alongside. */
+  private readonly start: number[] = [0];
+  private sites = new Int32Array(1024);
+  private lines = new Int32Array(1024);
 
-  /** One stack (innermost frame first) and its bytes. */
-  add(frames: readonly Frame[], bytes: number): void {
-    let node = 0;
-    this.value[0] += bytes;
-    for (let k = frames.length - 1; k >= 0; k--) {
-      node = this.child(node, frames[k]);
-      this.value[node] += bytes;
+  /** A stack (frames innermost first, as backtraces hold them) and its bytes; stack ids ascending. */
+  add(stackId: number, frames: readonly Frame[], bytes: number): void {
+    const from = this.start[this.start.length - 1];
+    const to = from + frames.length;
+    if (to > this.sites.length) this.grow(to);
+    for (let k = 0; k < frames.length; k++) {
+      const frame = frames[frames.length - 1 - k];
+      this.sites[from + k] = this.siteOf(frame);
+      this.lines[from + k] = frame.line;
     }
+    this.stackIds.push(stackId);
+    this.bytes.push(bytes);
+    this.start.push(to);
+  }
+
+  tree(): FlameNode {
+    const { sites, lines, start } = this;
+    const paths = this.bytes.length;
+    const order = Array.from({ length: paths }, (_, k) => k);
+    order.sort((a, b) => {
+      const la = start[a + 1] - start[a];
+      const lb = start[b + 1] - start[b];
+      const n = Math.min(la, lb);
+      for (let i = 0; i < n; i++) {
+        const d = sites[start[a] + i] - sites[start[b] + i];
+        if (d !== 0) return d;
+      }
+      return la - lb || a - b;
+    });
+
+    // Nodes as numbers (0 is the root) in typed arrays; at most one per frame.
+    const most = start[paths] + 1;
+    const value = new Float64Array(most);
+    const site = new Int32Array(most);
+    const parent = new Int32Array(most);
+    const line = new Int32Array(most);
+    /** The path (in order of stack ids) a node's line comes from: the first to pass through it. */
+    const lineFrom = new Int32Array(most);
+    let count = 1;
+    const path: number[] = [0]; // the previous path's nodes, root first
+    let previous = -1;
+    for (const k of order) {
+      const from = start[k];
+      const depth = start[k + 1] - from;
+      let shared = 0;
+      if (previous >= 0) {
+        const n = Math.min(depth, start[previous + 1] - start[previous]);
+        while (shared < n && sites[from + shared] === sites[start[previous] + shared]) shared++;
+      }
+      path.length = shared + 1;
+      value[0] += this.bytes[k];
+      for (let d = 0; d < depth; d++) {
+        let node: number;
+        if (d < shared) {
+          node = path[d + 1];
+          if (k < lineFrom[node]) {
+            lineFrom[node] = k;
+            line[node] = lines[from + d];
+          }
+        } else {
+          node = count++;
+          site[node] = sites[from + d];
+          parent[node] = path[d];
+          line[node] = lines[from + d];
+          lineFrom[node] = k;
+          path.push(node);
+        }
+        value[node] += this.bytes[k];
+      }
+      previous = k;
+    }
+
+    const nodes: FlameNode[] = new Array(count);
+    nodes[0] = { name: 'all', file: '', line: 0, value: value[0], children: [] };
+    // a node is always numbered after its parent
+    for (let i = 1; i < count; i++) {
+      const s = site[i];
+      const node: FlameNode = { name: this.siteName[s], file: this.siteFile[s], line: line[i], value: value[i], children: [] };
+      nodes[i] = node;
+      nodes[parent[i]].children.push(node);
+    }
+    for (let i = 0; i < count; i++) {
+      const children = nodes[i].children;
+      if (children.length > 1) children.sort(byValueThenName);
+    }
+    return nodes[0];
   }
 
   private siteOf(frame: Frame): number {
@@ -113,61 +190,16 @@ class Trie {
     return site;
   }
 
-  private child(parent: number, frame: Frame): number {
-    const site = this.siteOf(frame);
-    const narrow = site < SITE_LIMIT && parent < NODE_LIMIT;
-    const key = narrow ? parent * SITE_LIMIT + site : `${parent}:${site}`;
-    let node = narrow ? this.childOf.get(key as number) : this.childOfWide.get(key as string);
-    if (node === undefined) {
-      node = this.count++;
-      if (node === this.value.length) this.grow();
-      this.site[node] = site;
-      this.parent[node] = parent;
-      this.line[node] = frame.line;
-      if (narrow) this.childOf.set(key as number, node);
-      else this.childOfWide.set(key as string, node);
-    }
-    return node;
-  }
-
-  private grow(): void {
-    const n = this.value.length * 2;
-    const value = new Float64Array(n);
-    value.set(this.value);
-    const site = new Int32Array(n);
-    site.set(this.site);
-    const parent = new Int32Array(n);
-    parent.set(this.parent);
-    const line = new Int32Array(n);
-    line.set(this.line);
-    this.value = value;
-    this.site = site;
-    this.parent = parent;
-    this.line = line;
-  }
-
-  /** The tree as FlameNodes, children largest first (ties by name, then file). */
-  finish(): FlameNode {
-    const nodes: FlameNode[] = new Array(this.count);
-    nodes[0] = { name: 'all', file: '', line: 0, value: this.value[0], children: [] };
-    // a node is always numbered after its parent
-    for (let i = 1; i < this.count; i++) {
-      const s = this.site[i];
-      const node: FlameNode = { name: this.siteName[s], file: this.siteFile[s], line: this.line[i], value: this.value[i], children: [] };
-      nodes[i] = node;
-      nodes[this.parent[i]].children.push(node);
-    }
-    for (let i = 0; i < this.count; i++) {
-      const children = nodes[i].children;
-      if (children.length > 1) children.sort(byValueThenName);
-    }
-    return nodes[0];
+  private grow(atLeast: number): void {
+    const n = Math.max(atLeast, this.sites.length * 2);
+    const sites = new Int32Array(n);
+    sites.set(this.sites);
+    const lines = new Int32Array(n);
+    lines.set(this.lines);
+    this.sites = sites;
+    this.lines = lines;
   }
 }
-
-const SITE_LIMIT = 2 ** 21;
-/** parent * SITE_LIMIT + site stays an exact integer. */
-const NODE_LIMIT = 2 ** 31;
 
 function byValueThenName(a: FlameNode, b: FlameNode): number {
   return b.value - a.value || compare(a.name, b.name) || compare(a.file, b.file);
