@@ -1,6 +1,6 @@
 import { LhpError } from '../format/errors';
 import { RecordError } from '../recorders/errors';
-import { ScriptError } from '../script/run-script';
+import { ScriptError } from '../script/errors';
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, leak: 3 } as const;

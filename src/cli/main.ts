@@ -7,6 +7,7 @@ import { recordCommand } from './record';
 import { simulateCommand } from './simulate';
 import { reportCommand } from './report';
 import { scriptCommand } from './script';
+import { serveCommand } from './serve';
 import { watchCommand } from './watch';
 
 const { version } = require('../../package.json') as { version: string };
@@ -18,7 +19,7 @@ function program(): Command {
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), scriptCommand(), reportCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
+  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), scriptCommand(), reportCommand(), serveCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
   return root;
 }
 

@@ -2,7 +2,8 @@ import { chartSvg } from '../render/svg/chart';
 import { flameGraphSvg } from '../render/svg/flame-graph';
 import { escapeXml } from '../render/svg/xml';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
-import { label, ReportModel } from './model';
+import { label } from './label';
+import { ReportModel } from './model';
 import { REPORT_CSS } from './report-style';
 
 const { version } = require('../../package.json') as { version: string };
@@ -16,10 +17,6 @@ const { version } = require('../../package.json') as { version: string };
 export function reportHtml(m: ReportModel): string {
   const d = m.diagnosis;
   const e = escapeXml;
-  const notes = [
-    ...d.unattributed.filter((u) => u.verdict !== 'no-leak').map((u) => `${u.series}: ${u.verdict}, ${u.explanation}`),
-    ...(d.residentMemory ? [`resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`] : []),
-  ];
   const rows = m.groups.map(({ rank, site: g }) =>
     row(g.verdict, [
       String(rank),
@@ -48,8 +45,7 @@ export function reportHtml(m: ReportModel): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>leakhound: ${e(m.headline)}</title><style>${REPORT_CSS}</style></head><body>`,
     `<header id="verdict" class="verdict ${d.verdict}" data-verdict="${d.verdict}"><h1>${e(m.headline)}</h1>`,
-    notes.map((n) => `<p class="note">${e(n)}</p>`).join(''),
-    m.complete ? '' : '<p class="note">This recording was not finished (still being written, or its program was killed): what it holds so far.</p>',
+    m.notes.map((n) => `<p class="note">${e(n)}</p>`).join(''),
     '</header>',
     '<section id="meta"><dl>',
     dl('recording', m.source),
@@ -60,6 +56,7 @@ export function reportHtml(m: ReportModel): string {
     dl('report', `${m.generatedAt}, leakhound ${version}`),
     '</dl></section>',
     `<section id="timeline"><h2>Timeline</h2>${chartSvg(m.timeline)}</section>`,
+    m.memory ? `<section id="memory"><h2>Memory the recorder sampled</h2>${chartSvg(m.memory)}</section>` : '',
     '<section id="groups-section"><h2>Allocation sites, most suspicious first</h2>',
     '<table id="groups"><thead><tr><th>#</th><th>verdict</th><th>growth</th><th>retained / all</th><th>retained</th><th>leaked</th><th>allocated at</th></tr></thead>',
     `<tbody>${rows.join('')}</tbody></table>`,

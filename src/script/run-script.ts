@@ -3,11 +3,10 @@ import * as path from 'node:path';
 import type { Profile } from '../profile/profile';
 import { ScriptApi, scriptApi, ScriptApiOptions } from './script-api';
 
-/** tsx's scoped require: loads a TypeScript (or JavaScript) file, compiled by esbuild in memory. */
-const tsx = require('tsx/cjs/api') as { require: (id: string, fromFile: string) => unknown };
+import { ScriptError } from './errors';
 
-/** A script failed: its message and where in the script. */
-export class ScriptError extends Error {}
+/** tsx's scoped require: loads a TypeScript (or JavaScript) file, compiled by esbuild in memory. Loaded when a script runs: every other command starts without it. */
+const tsxRequire = (id: string, fromFile: string): unknown => (require('tsx/cjs/api') as { require: (id: string, fromFile: string) => unknown }).require(id, fromFile);
 
 /**
  * Runs a script with the API's verbs as globals (`allocations()`, `graph()`,
@@ -22,7 +21,7 @@ export async function runScript(file: string, profile: Profile, options: ScriptA
   const saved = new Map(Object.keys(api).map((k) => [k, globals[k]]));
   Object.assign(globals, api);
   try {
-    const exported = tsx.require(script, __filename) as { default?: unknown } | ((api: ScriptApi) => unknown);
+    const exported = tsxRequire(script, __filename) as { default?: unknown } | ((api: ScriptApi) => unknown);
     const main = typeof exported === 'function' ? exported : exported?.default;
     if (typeof main === 'function') await (main as (api: ScriptApi) => unknown)(api);
   } catch (err) {

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// tsc compiles only TypeScript: this copies the web UI's page, script and stylesheet
+// (src/report/ui/*) beside the compiled server (dist/report/ui/), which reads them at start.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const from = path.join(__dirname, '..', 'src', 'report', 'ui');
+const to = path.join(__dirname, '..', 'dist', 'report', 'ui');
+fs.rmSync(to, { recursive: true, force: true });
+fs.mkdirSync(to, { recursive: true });
+for (const name of fs.readdirSync(from)) {
+  if (fs.statSync(path.join(from, name)).isFile()) fs.copyFileSync(path.join(from, name), path.join(to, name));
+}

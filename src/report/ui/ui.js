@@ -1,0 +1,376 @@
+// leakhound serve: the page's script. Plain browser JavaScript, no framework, no
+// build step; it talks to the server that served it and to nothing else.
+'use strict';
+
+(function () {
+  const FILTERS = ['minSize', 'maxSize', 'minLifetime', 'maxLifetime', 'from', 'to', 'function', 'file'];
+  const BYTES = ['minSize', 'maxSize'];
+  const SECONDS = ['minLifetime', 'maxLifetime', 'from', 'to'];
+
+  const $ = (selector) => document.querySelector(selector);
+  const form = $('#filters');
+  const queryForm = $('#query');
+
+  // ---- units, as src/util/units.ts writes them ----
+
+  const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  function formatBytes(bytes) {
+    let value = Math.abs(bytes);
+    let unit = 0;
+    while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    const text = unit === 0 ? String(Math.round(value)) : value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0);
+    return (bytes < 0 ? '-' : '') + text + ' ' + BYTE_UNITS[unit];
+  }
+  function formatCount(n) {
+    return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  }
+  function formatSeconds(seconds) {
+    if (seconds === 0) return '0 s';
+    if (seconds < 1e-3) return (seconds * 1e6).toFixed(0) + ' µs';
+    if (seconds < 1) return (seconds * 1e3).toFixed(seconds < 0.01 ? 2 : 0) + ' ms';
+    if (seconds < 120) return seconds.toFixed(seconds < 10 ? 2 : 1) + ' s';
+    if (seconds < 7200) return (seconds / 60).toFixed(1) + ' min';
+    return (seconds / 3600).toFixed(1) + ' h';
+  }
+  function where(frame) {
+    if (!frame) return '(no frames)';
+    return frame.file ? frame.function + ' (' + frame.file + (frame.line ? ':' + frame.line : '') + ')' : frame.function;
+  }
+
+  // ---- DOM helpers ----
+
+  /** An element with attributes and children (strings become text, never markup). */
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? '' : String(value));
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+  function badge(verdict) {
+    return el('span', { class: 'badge ' + verdict }, verdict);
+  }
+  /** An SVG the server drew (its labels escaped there), put in place of what `container` held. */
+  function putSvg(container, svg) {
+    container.innerHTML = svg;
+  }
+  function showError(node, message) {
+    node.textContent = message;
+    node.hidden = false;
+  }
+  function clearError(node) {
+    node.textContent = '';
+    node.hidden = true;
+  }
+
+  // ---- the API ----
+
+  /** Fetches a path of this server; throws an Error with the server's one-line message. */
+  async function request(path, init) {
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      if (err && err.name === 'AbortError') throw err;
+      throw new Error('cannot reach the leakhound server (was it stopped?)');
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let message = '';
+      try {
+        message = JSON.parse(text).error;
+      } catch (_) {
+        message = text.trim();
+      }
+      throw new Error(message || response.status + ' ' + response.statusText);
+    }
+    return text;
+  }
+  const getJson = async (path, signal) => JSON.parse(await request(path, { signal }));
+  const getText = (path, signal) => request(path, { signal });
+  const isAbort = (err) => err && err.name === 'AbortError';
+
+  // ---- the filters ----
+
+  /** The form's filters as a query string, checked as the server checks them (it says the same). */
+  function filterParams() {
+    const params = new URLSearchParams();
+    const verdicts = [...form.querySelectorAll('input[name=verdict]:checked')].map((box) => box.value);
+    if (verdicts.length) params.set('verdict', verdicts.join(','));
+    const problems = [];
+    for (const name of FILTERS) {
+      const input = form.elements.namedItem(name);
+      const value = input.value.trim();
+      let problem = '';
+      if (value && BYTES.includes(name) && !/^\d+$/.test(value)) problem = name + ': expected a whole number of bytes, got "' + value + '"';
+      if (value && SECONDS.includes(name) && !/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value)) problem = name + ': expected a number of seconds, got "' + value + '"';
+      if (value && (name === 'function' || name === 'file')) {
+        try {
+          new RegExp(input.value);
+        } catch (err) {
+          problem = name + ': not a regular expression: ' + err.message;
+        }
+      }
+      input.setAttribute('aria-invalid', problem ? 'true' : 'false');
+      if (problem) problems.push(problem);
+      // patterns are sent as typed (a space may matter), numbers trimmed
+      if (value) params.set(name, name === 'function' || name === 'file' ? input.value : value);
+    }
+    return { params, problems };
+  }
+
+  /** The filters a URL's query string carries, put in the form (a reloaded or shared page shows the same). */
+  function fillForm(params) {
+    const verdicts = params.getAll('verdict').join(',').split(',');
+    for (const box of form.querySelectorAll('input[name=verdict]')) box.checked = verdicts.includes(box.value);
+    for (const name of FILTERS) form.elements.namedItem(name).value = params.get(name) || '';
+  }
+
+  let pending = null;
+  /** Refetches what the filters change: the table, the timeline and the flame graph. */
+  async function refresh() {
+    const errorNode = $('#filters-error');
+    const { params, problems } = filterParams();
+    if (problems.length) {
+      showError(errorNode, problems.join('; '));
+      return;
+    }
+    clearError(errorNode);
+    const query = params.toString();
+    history.replaceState(null, '', query ? '?' + query : location.pathname);
+    if (pending) pending.abort();
+    const controller = new AbortController();
+    pending = controller;
+    const suffix = query ? '?' + query : '';
+    const sections = [$('#groups-section'), $('#timeline'), $('#flame')];
+    for (const s of sections) s.setAttribute('aria-busy', 'true');
+    const jobs = [
+      getJson('/api/groups' + suffix, controller.signal).then(showGroups),
+      getText('/api/timeline.svg' + suffix, controller.signal).then((svg) => putSvg($('#timeline-chart'), svg)),
+      getText('/api/flame.svg' + suffix, controller.signal).then((svg) => putSvg($('#flame-chart'), svg)),
+    ];
+    const results = await Promise.allSettled(jobs);
+    if (controller.signal.aborted) return;
+    pending = null;
+    for (const s of sections) s.removeAttribute('aria-busy');
+    const failed = results.find((r) => r.status === 'rejected' && !isAbort(r.reason));
+    if (failed) showError(errorNode, failed.reason.message);
+  }
+
+  let changeTimer = 0;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearTimeout(changeTimer);
+    refresh();
+  });
+  form.addEventListener('change', () => {
+    clearTimeout(changeTimer);
+    changeTimer = setTimeout(refresh, 150);
+  });
+  form.addEventListener('reset', () => {
+    clearTimeout(changeTimer);
+    // the form's values are reset after this event
+    changeTimer = setTimeout(refresh, 0);
+  });
+
+  // ---- the groups table and a site's detail ----
+
+  let selectedStackId = null;
+
+  function showGroups(data) {
+    const rows = data.rows.map((g) => {
+      const f = g.filtered;
+      const tr = el(
+        'tr',
+        { 'data-verdict': g.verdict, 'data-stack-id': g.stackId, tabindex: 0, class: g.stackId === selectedStackId ? 'selected' : null, 'aria-current': g.stackId === selectedStackId ? 'true' : null },
+        el('td', {}, String(g.rank)),
+        el('td', {}, badge(g.verdict)),
+        el('td', {}, g.growthBytesPerSecond > 0 ? formatBytes(g.growthBytesPerSecond) + '/s' : '–'),
+        el('td', {}, formatCount(g.retainedCount) + ' / ' + formatCount(g.totalCount)),
+        el('td', {}, formatCount(f.count)),
+        el('td', {}, formatBytes(f.bytes)),
+        el('td', {}, formatCount(f.leakedCount) + ' / ' + formatCount(f.count)),
+        el('td', {}, formatBytes(f.leakedBytes)),
+        el('td', { class: 'where' }, where(g.frame)),
+      );
+      tr.addEventListener('click', () => showGroup(g.stackId));
+      tr.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          showGroup(g.stackId);
+        }
+      });
+      return tr;
+    });
+    $('#groups tbody').replaceChildren(...rows);
+    const note = $('#groups-note');
+    const hidden = data.sites - data.rows.length;
+    note.hidden = data.rows.length > 0 && hidden <= 0;
+    note.textContent = data.rows.length === 0 ? 'No allocation matches these filters.' : hidden > 0 ? formatCount(hidden) + ' more sites are not shown.' : '';
+    const s = data.selected;
+    $('#selection').textContent =
+      formatCount(s.count) + ' allocations (' + formatBytes(s.bytes) + ') in ' + formatCount(data.sites) + ' sites match; ' +
+      formatCount(s.leakedCount) + ' of them leaked (' + formatBytes(s.leakedBytes) + ').';
+  }
+
+  let groupController = null;
+  async function showGroup(stackId) {
+    selectedStackId = stackId;
+    for (const tr of document.querySelectorAll('#groups tbody tr')) {
+      const selected = Number(tr.dataset.stackId) === stackId;
+      tr.classList.toggle('selected', selected);
+      if (selected) tr.setAttribute('aria-current', 'true');
+      else tr.removeAttribute('aria-current');
+    }
+    const section = $('#group-detail');
+    const errorNode = $('#error');
+    if (groupController) groupController.abort();
+    const controller = new AbortController();
+    groupController = controller;
+    section.setAttribute('aria-busy', 'true');
+    try {
+      const [g, svg] = await Promise.all([getJson('/api/group/' + stackId, controller.signal), getText('/api/group/' + stackId + '.svg', controller.signal)]);
+      clearError(errorNode);
+      section.dataset.stackId = String(g.stackId);
+      section.dataset.verdict = g.verdict;
+      $('#group-title').replaceChildren('#' + g.rank + ' ', badge(g.verdict), ' ' + g.label);
+      section.querySelector('.explanation').textContent = g.explanation;
+      section.querySelector('.evidence').replaceChildren(...g.evidence.map((line) => el('li', {}, line)));
+      putSvg(section.querySelector('.chart'), svg);
+      section.querySelector('.backtrace').textContent = g.backtrace || '(no frames of the program)';
+      section.hidden = false;
+      section.removeAttribute('aria-busy');
+    } catch (err) {
+      if (isAbort(err)) return;
+      section.removeAttribute('aria-busy');
+      showError(errorNode, err.message);
+    }
+  }
+
+  // ---- the query box ----
+
+  let queryController = null;
+  async function runQuery() {
+    const result = $('#query-result');
+    const expression = queryForm.elements.namedItem('expression').value;
+    if (queryController) queryController.abort();
+    const controller = new AbortController();
+    queryController = controller;
+    result.setAttribute('aria-busy', 'true');
+    try {
+      const text = await request('/api/query', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ expression }),
+        signal: controller.signal,
+      });
+      showResult(result, JSON.parse(text));
+    } catch (err) {
+      if (isAbort(err)) return;
+      result.dataset.kind = 'error';
+      result.replaceChildren(el('p', { class: 'error', role: 'alert' }, err.message));
+    } finally {
+      if (queryController === controller) result.removeAttribute('aria-busy');
+    }
+  }
+
+  function groupsTable(rows) {
+    const head = el('tr', {}, ...['stack', 'site verdict', 'allocations', 'bytes', 'leaked', 'leaked bytes', 'allocated at'].map((h) => el('th', { scope: 'col' }, h)));
+    const body = rows.map((g) =>
+      el(
+        'tr',
+        { 'data-stack-id': g.stackId, 'data-verdict': g.verdict || '' },
+        el('td', {}, String(g.stackId)),
+        el('td', {}, g.verdict ? badge(g.verdict) : '–'),
+        el('td', {}, formatCount(g.count)),
+        el('td', {}, formatBytes(g.bytes)),
+        el('td', {}, formatCount(g.leakedCount)),
+        el('td', {}, formatBytes(g.leakedBytes)),
+        el('td', { class: 'where' }, where(g.frame)),
+      ),
+    );
+    return el('table', { class: 'query-groups' }, el('thead', {}, head), el('tbody', {}, ...body));
+  }
+
+  function showResult(node, r) {
+    const parts = [];
+    if (r.kind === 'graph') {
+      const chart = el('div', { class: 'chart' });
+      putSvg(chart, r.svg);
+      parts.push(chart);
+    } else if (r.kind === 'list') {
+      parts.push(el('p', { class: 'summary' }, formatCount(r.len) + ' allocations, ' + formatBytes(r.bytes) + ', from ' + formatCount(r.groupCount) + ' backtraces' + (r.groupCount > r.groups.length ? '; the ' + r.groups.length + ' largest:' : ':')));
+      if (r.groups.length) parts.push(groupsTable(r.groups));
+    } else if (r.kind === 'groups') {
+      parts.push(el('p', { class: 'summary' }, formatCount(r.len) + (r.len === 1 ? ' group' : ' groups') + (r.len > r.rows.length ? '; the first ' + r.rows.length + ':' : ':')));
+      if (r.rows.length) parts.push(groupsTable(r.rows));
+    } else if (r.kind === 'text') {
+      parts.push(el('pre', { class: 'text' }, r.text));
+    } else if (r.kind === 'value') {
+      parts.push(el('pre', { class: 'value' }, r.json));
+    } else {
+      parts.push(el('p', { class: 'note' }, 'no value'));
+    }
+    if (r.printed.length) parts.unshift(el('pre', { class: 'printed', 'aria-label': 'printed' }, r.printed.join('\n')));
+    node.dataset.kind = r.kind;
+    node.replaceChildren(...parts);
+  }
+
+  queryForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    runQuery();
+  });
+  queryForm.elements.namedItem('expression').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      runQuery();
+    }
+  });
+
+  // ---- the summary, once ----
+
+  function showSummary(s) {
+    const header = $('#verdict');
+    header.dataset.verdict = s.verdict;
+    header.className = 'verdict ' + s.verdict;
+    $('#headline').textContent = s.headline;
+    $('#notes').replaceChildren(...s.notes.map((n) => el('p', { class: 'note' }, n)), ...s.warnings.map((w) => el('p', { class: 'note warning' }, 'warning: ' + w)));
+    document.title = 'leakhound: ' + s.headline;
+    if (s.memory) {
+      getText('/api/memory.svg').then(
+        (svg) => {
+          putSvg($('#memory-chart'), svg);
+          $('#memory').hidden = false;
+        },
+        (err) => showError($('#error'), err.message),
+      );
+    }
+    const m = s.meta;
+    const rows = [
+      ['recording', m.source],
+      ['command', m.command.join(' ') || '?'],
+      ['recorder', m.recorder + ', pid ' + m.pid],
+      ['runtime', formatSeconds(m.runtimeSeconds)],
+      ['allocations', formatCount(m.allocations) + ' in ' + formatCount(m.sites) + ' allocation sites'],
+    ];
+    $('#meta dl').replaceChildren(...rows.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
+    $('#runtime-hint').textContent = '(the run lasted ' + formatSeconds(m.runtimeSeconds) + ')';
+    $('#footer').textContent = 'leakhound ' + m.version + ' · ' + m.source;
+    for (const box of form.querySelectorAll('input[name=verdict]')) {
+      const count = s.verdictCounts[box.value] || 0;
+      box.parentElement.title = count + (count === 1 ? ' site' : ' sites');
+    }
+  }
+
+  async function start() {
+    fillForm(new URLSearchParams(location.search));
+    const summary = getJson('/api/summary').then(showSummary, (err) => showError($('#error'), err.message));
+    await Promise.all([summary, refresh()]);
+  }
+
+  start();
+})();
