@@ -1,13 +1,10 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { DUMP_WAIT_MS, waitFor, waitForDump } from '../recorders/dump-wait';
 import { HEAP_SNAPSHOT_ENV, OUTPUT_ENV } from '../recorders/node/settings';
 import { CliError } from './errors';
 import { positiveInt } from './parse';
-
-/** How long to wait for the recorder's flusher (it wakes every 100 ms) to write the dump. */
-const WAIT_MS = 3000;
 
 /** A heap snapshot of a large heap takes seconds (2.8 s at 30 MB). */
 const SNAPSHOT_WAIT_MS = 120_000;
@@ -21,8 +18,8 @@ export function dumpCommand(): Command {
       const before = fs.statSync(profile).size;
       const snapshotsBefore = heapSnapshots ? snapshotsBeside(profile) : [];
       process.kill(pid, 'SIGUSR2');
-      if (!(await waitFor(WAIT_MS, () => fs.statSync(profile).size > before))) {
-        throw new CliError(`process ${pid} did not write to ${profile} within ${WAIT_MS / 1000} s of SIGUSR2 (does it block or handle SIGUSR2 itself?)`);
+      if (!(await waitForDump(profile, before))) {
+        throw new CliError(`process ${pid} did not write its dump to ${profile} within ${DUMP_WAIT_MS / 1000} s of SIGUSR2 (does it block or handle SIGUSR2 itself?)`);
       }
       process.stdout.write(`${profile}\n`);
       if (!heapSnapshots) return;
@@ -31,14 +28,6 @@ export function dumpCommand(): Command {
       if (written.length === 0) throw new CliError(`process ${pid} wrote no heap snapshot within ${SNAPSHOT_WAIT_MS / 1000} s`);
       process.stdout.write(`${written.join('\n')}\n`);
     });
-}
-
-async function waitFor(ms: number, done: () => boolean): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 50) {
-    await sleep(50);
-    if (done()) return true;
-  }
-  return false;
 }
 
 /** The heap snapshots the node recorder writes beside a profile: `<profile>.<n>.heapsnapshot`. */

@@ -1,5 +1,6 @@
 import { LhpError } from '../format/errors';
 import { RecordError } from '../recorders/errors';
+import { ReportError } from '../report/errors';
 import { ScriptError } from '../script/errors';
 
 /** Exit codes of the CLI contract. */
@@ -10,7 +11,7 @@ export class CliError extends Error {}
 
 /** Prints an error as the one line the contract promises and returns the exit code. */
 export function reportError(err: unknown): number {
-  if (err instanceof LhpError || err instanceof CliError || err instanceof RecordError || err instanceof ScriptError) {
+  if (err instanceof LhpError || err instanceof CliError || err instanceof RecordError || err instanceof ScriptError || err instanceof ReportError) {
     process.stderr.write(`leakhound: ${err.message}\n`);
     return EXIT.failure;
   }

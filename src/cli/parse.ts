@@ -41,3 +41,10 @@ export function duration(value: string): number {
   if (typeof milliseconds !== 'number' || !(milliseconds > 0)) throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 60s, 10m or 2h');
   return milliseconds;
 }
+
+/** A duration a timer can wait: Node fires a longer one (over 2^31 - 1 ms, 24.8 days) at once. */
+export function timerPeriod(value: string): number {
+  const t = duration(value);
+  if (t > 2 ** 31 - 1) throw new InvalidArgumentError('expected at most 24 days');
+  return t;
+}

@@ -7,9 +7,10 @@ import { RecordResult } from '../recorders/launch';
 import { recordNative, UnwindMode } from '../recorders/native/launcher';
 import { recordNode } from '../recorders/node/launcher';
 import { DEFAULT_SAMPLING_INTERVAL } from '../recorders/node/settings';
+import { defaultReportDir, LATEST_REPORT, PeriodicReports, prepareReportDir } from '../report/periodic-reports';
 import { formatCount } from '../util/units';
 import { EXIT } from './errors';
-import { bytes, millisecondsOrAuto } from './parse';
+import { bytes, millisecondsOrAuto, timerPeriod } from './parse';
 
 interface RecordOptions {
   output: string;
@@ -22,6 +23,8 @@ interface RecordOptions {
   pollInterval: number | 'auto';
   keepInlining?: boolean;
   heapSnapshotOnDump?: boolean;
+  reportEvery?: number;
+  reportDir?: string;
 }
 
 export function recordCommand(): Command {
@@ -48,9 +51,18 @@ export function recordCommand(): Command {
     .option('--keep-inlining', 'node: let V8 inline functions (faster; an allocation in an inlined function is then charged to its caller)')
     .option('--heap-snapshot-on-dump', 'node: also write <profile>.<n>.heapsnapshot at each SIGUSR2 dump')
     .option('--fail-on-leak', "exit 3 when the program exited 0 but its profile's verdict is leak")
+    .addOption(new Option('--report-every <time>', 'write an HTML report of the profile so far every <time> (10m, 30s, 500ms), without stopping the program').argParser(timerPeriod))
+    .option('--report-dir <dir>', 'where reports go (default <output>-reports beside the output); alone: reports at each SIGUSR2 to record and at the end')
     .passThroughOptions()
     .action(async (command: string, args: string[], opts: RecordOptions) => {
-      const result = await run(command, args, opts);
+      const reports = startReports(opts);
+      let result: RecordResult;
+      try {
+        result = await run(command, args, opts);
+      } catch (err) {
+        reports?.stop();
+        throw err;
+      }
       const main = result.files.find((f) => f.path === path.resolve(opts.output));
       if (!main) {
         process.stderr.write(`leakhound: ${command} ended before the recorder started: no profile written\n`);
@@ -60,6 +72,9 @@ export function recordCommand(): Command {
         process.stderr.write(`leakhound: wrote ${f.path} (pid ${f.pid}, ${what})\n`);
         for (const w of f.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
       }
+      if (reports && !main) reports.stop();
+      const report = reports && main ? await reports.finish() : undefined;
+      if (report) process.stderr.write(`leakhound: wrote ${report} (and ${path.join(path.dirname(report), LATEST_REPORT)})\n`);
       if (main && !opts.failOnLeak) process.stderr.write(`next: leakhound analyze ${opts.output}\n`);
       process.exitCode = result.exitCode;
       if (opts.failOnLeak && result.exitCode === 0 && main) {
@@ -67,6 +82,21 @@ export function recordCommand(): Command {
         if (verdict === 'leak') process.exitCode = EXIT.leak;
       }
     });
+}
+
+
+/**
+ * Reports while recording, when asked for: the directory is made and checked before
+ * the program starts, and the SIGUSR2 listener comes before the launcher's.
+ */
+function startReports(opts: RecordOptions): PeriodicReports | undefined {
+  if (opts.reportEvery === undefined && opts.reportDir === undefined) return undefined;
+  const profile = path.resolve(opts.output);
+  const dir = path.resolve(opts.reportDir ?? defaultReportDir(profile));
+  prepareReportDir(dir);
+  const reports = new PeriodicReports({ profile, dir, everyMs: opts.reportEvery });
+  reports.start();
+  return reports;
 }
 
 function run(command: string, args: string[], opts: RecordOptions): Promise<RecordResult> {

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { writeReport } from '../report/write-report';
 import { formatBytes } from '../util/units';
-import { CliError } from './errors';
 import { fraction, positiveInt } from './parse';
 
 export function reportCommand(): Command {
@@ -13,16 +12,8 @@ export function reportCommand(): Command {
     .addOption(new Option('--exit-window <fraction>', 'last part of the run that counts as shutdown').default(0.02).argParser(fraction))
     .addOption(new Option('--warmup <fraction>', 'first part of the run that counts as warm-up').default(0.1).argParser(fraction))
     .action((profile: string, opts: { output: string; groups: number; exitWindow: number; warmup: number }) => {
-      let written: { bytes: number };
-      try {
-        written = writeReport(profile, opts.output, { groups: opts.groups, exitWindow: opts.exitWindow, warmup: opts.warmup });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code && ['ENOENT', 'EACCES', 'EROFS', 'ENOSPC', 'EISDIR', 'ENOTDIR'].includes(code) && !(err as Error).message.includes(profile)) {
-          throw new CliError(`cannot write ${opts.output}: ${code}`);
-        }
-        throw err;
-      }
+      const written = writeReport(profile, opts.output, { groups: opts.groups, exitWindow: opts.exitWindow, warmup: opts.warmup });
+      for (const w of written.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
       process.stderr.write(`leakhound: wrote ${opts.output} (${formatBytes(written.bytes)})\n`);
     });
 }

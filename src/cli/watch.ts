@@ -9,7 +9,7 @@ import { ListenAddress, MetricsServer, parseListenAddress, serveMetrics } from '
 import { WatchMetrics } from '../serve/watch-metrics';
 import { formatSeconds } from '../util/units';
 import { CliError, EXIT } from './errors';
-import { duration, positiveInt } from './parse';
+import { duration, positiveInt, timerPeriod } from './parse';
 
 interface WatchOptions {
   pid?: number;
@@ -49,7 +49,7 @@ export function watchCommand(): Command {
 }
 
 function interval(value: string): number {
-  const milliseconds = duration(value);
+  const milliseconds = timerPeriod(value);
   if (milliseconds < MIN_INTERVAL_MS) throw new InvalidArgumentError(`expected at least ${MIN_INTERVAL_MS}ms`);
   return milliseconds;
 }
