@@ -108,7 +108,7 @@ describe('watch: verdicts on real processes', () => {
     const lines = r.stdout.trim().split('\n');
     // the first sample may come before the fork: the fifth sees both
     assert.match(lines[0], /^\S+ \S+\s+rss \S+ \S+\s+pss .*warming up/);
-    assert.match(lines[4], /^\S+ \S+\s+rss \S+ \S+\s+pss .*\s+\(2 processes\)$/);
+    assert.match(lines[4], /^\s*\S+ \S+\s+rss \S+ \S+\s+pss .*\s+\(2 processes\)$/);
     assert.match(r.stdout, /^verdict: stable — the tree's resident memory \(2 processes\): no lasting growth/m);
     assert.match(r.stdout, /^processes:$/m);
     assert.match(r.stdout, /^watched .*rss-tree-\w+ 1 512 0 20 0 \(pid \d+\) for \S+ s, \d+ samples, ending at the end of --duration$/m);
