@@ -7,9 +7,11 @@ const { spawnSync } = require('node:child_process');
 const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils', script: 'bsdutils', setpriv: 'util-linux', chromium: 'chromium' };
 /**
  * command → Debian package, wanted but not required: with Prometheus the metrics test
- * is also scraped by a real Prometheus server; without it, only by a parser.
+ * is also scraped by a real Prometheus server; without it, only by a parser. With
+ * heaptrack the import test also records a program with it; without it, it analyzes the
+ * committed recording only. With Go, `go tool pprof` reads the exported pprof file too.
  */
-const OPTIONAL = { prometheus: 'prometheus' };
+const OPTIONAL = { prometheus: 'prometheus', heaptrack: 'heaptrack', go: 'golang-go' };
 /** shared library → Debian package (a fixture links jemalloc, to record a program with its own allocator) */
 const LIBRARIES = { 'libjemalloc.so.2': 'libjemalloc2' };
 

@@ -11,7 +11,7 @@ import { fraction, positiveInt } from './parse';
 export function analyzeCommand(): Command {
   return new Command('analyze')
     .description('verdict and ranked allocation sites of a recording, and a line for each of its other processes')
-    .argument('<profile>', 'an .lhp recording')
+    .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
     .option('--json', 'print one JSON object (the contract in docs/CLI.md)')
     .addOption(new Option('--top <n>', 'groups to show').argParser(positiveInt))
     .option('--fail-on-leak', 'exit 3 when the verdict of the recording or of any of its other processes is leak')

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze';
 import { dumpCommand } from './dump';
 import { EXIT, reportError } from './errors';
+import { exportCommand } from './export';
 import { recordCommand } from './record';
 import { simulateCommand } from './simulate';
 import { reportCommand } from './report';
@@ -19,7 +20,7 @@ function program(): Command {
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), scriptCommand(), reportCommand(), serveCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
+  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), scriptCommand(), reportCommand(), serveCommand(), exportCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
   return root;
 }
 

@@ -18,7 +18,7 @@ const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 export function serveCommand(): Command {
   return new Command('serve')
     .description("a web UI for a recording: the report's views with filters (verdict, size, lifetime, time, function, file) and a box to run query expressions")
-    .argument('<profile>', 'an .lhp recording')
+    .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
     .option('--host <host>', 'the address to listen on: loopback (127.0.0.1, ::1, localhost) unless --allow-remote', '127.0.0.1')
     .addOption(new Option('-p, --port <port>', 'the port (0 picks a free one)').default(8321).argParser(port))
     .option('--allow-remote', 'listen on a --host other machines can reach: anyone who reaches it can run query expressions, code, as you')

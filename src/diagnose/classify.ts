@@ -23,7 +23,7 @@ export const RULES = {
 export interface Classification {
   verdict: Verdict;
   /** How the verdict was reached, for the explanation. */
-  reason: 'no-survivors' | 'survivors-throughout' | 'steady-growth' | 'late-growth' | 'few-survivors' | 'plateau' | 'start-up';
+  reason: 'no-survivors' | 'survivors-throughout' | 'steady-growth' | 'late-growth' | 'few-survivors' | 'plateau' | 'start-up' | 'no-lifetimes';
   /** Growth of retained memory, bytes/ns (0 unless leak-like). */
   rate: number;
   /** 0..1: how strongly the evidence supports the verdict. */
@@ -42,6 +42,9 @@ export function rise(t: Trend, time: Float64Array): { risingLate: boolean; stead
   const steady = risingLate && t.zAll >= RULES.zSignificant && t.slopeEarly >= RULES.minEarlyToLateSlope * t.slopeLate;
   return { risingLate, steady };
 }
+
+/** A profile without lifetimes (a .heapprofile): what was alive once tells nothing of growth. */
+export const NO_LIFETIMES: Classification = { verdict: 'unclear', reason: 'no-lifetimes', rate: 0, confidence: 0 };
 
 /** The verdict rules (docs/DIAGNOSIS.md explains them). */
 export function classify(ev: Evidence): Classification {

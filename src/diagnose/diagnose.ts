@@ -1,6 +1,7 @@
 import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
-import { classify, Verdict } from './classify';
+import type { ImportedFrom } from '../interop/import/result';
+import { classify, NO_LIFETIMES, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals, Windows } from './evidence';
 import { explain } from './explain';
 import { allocationSites } from './sites';
@@ -63,6 +64,8 @@ export interface Diagnosis {
    * allocations recorded, the sites say where memory goes.
    */
   residentMemory?: ResidentMemory;
+  /** The profile was another tool's file (docs/IMPORT.md); without lifetimes, every group is `unclear`. */
+  imported?: ImportedFrom;
   warnings: string[];
 }
 
@@ -86,10 +89,12 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   const site = allocationSites(profile);
   const totals = stackTotals(profile, site, windows, birth);
   const members = survivorStackMembers(profile, site, totals);
+  // a .heapprofile: what was alive when it was taken, with no times to tell growth by
+  const lifetimes = profile.info.imported?.lifetimes !== false;
   for (let stackId = 0; stackId < profile.stacks.length; stackId++) {
     if (totals.count[stackId] === 0) continue;
     const ev = gatherEvidence(profile, stackId, totals, members.get(stackId), windows, birth);
-    const c = classify(ev);
+    const c = lifetimes ? classify(ev) : NO_LIFETIMES;
     const g = describe(profile, stackId, ev, c.verdict, c.rate, c.confidence, allocationsPerNs);
     const { explanation, evidence } = explain(ev, c, windows, runtime);
     g.explanation = explanation;
@@ -120,6 +125,7 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
     groups,
     unattributed,
     ...(resident ? { residentMemory: resident } : {}),
+    ...(profile.info.imported ? { imported: profile.info.imported } : {}),
     warnings: [...profile.info.warnings],
   };
 }

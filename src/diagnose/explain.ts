@@ -42,6 +42,9 @@ export function explain(ev: Evidence, c: Classification, windows: Windows, runti
       explanation = `${formatBytes(ev.survivorBytes)} allocated during warm-up and kept, not growing afterwards: start-up state or a pool at its high-water mark`;
       evidence.push(retained, trend);
       break;
+    case 'no-lifetimes':
+      explanation = `${formatBytes(ev.survivorBytes)} in ${formatCount(ev.count)} sampled allocations alive when the profile was taken; without lifetimes, whether it grows cannot be told`;
+      break;
     case 'plateau':
       explanation = `live memory levels off at ${formatBytes(ev.liveBytesAtWorkEnd)} (peak ${formatBytes(ev.peakLiveBytes)}) however much is allocated: a cache, pool or high-water mark`;
       evidence.push(retained, spread, trend);

@@ -14,10 +14,12 @@ export interface Frame {
  * Frames that belong to the allocator, to the recorder itself, or to the usual thin
  * wrappers around malloc (xmalloc, g_malloc, and those of language VMs: Perl,
  * CPython, Ruby, MoarVM): not the code that decided to allocate. They are stripped
- * from the inner end of a backtrace, with Node's and V8's own frames (below).
+ * from the inner end of a backtrace, with Node's and V8's own frames (below). Also as
+ * heaptrack names them: demangled with their parameters (`operator new(unsigned long)`),
+ * and glibc's internal aliases (`__GI___strdup`).
  */
 const ALLOCATOR_FRAME =
-  /^(malloc|calloc|realloc|reallocarray|free|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|strdup|strndup|__libc_\w+|_int_\w+|x(?:malloc|calloc|realloc|strdup)|g_(?:malloc|malloc0|realloc|try_malloc)\w*|operator new(\[\])?|operator delete(\[\])?|_Zn[wa]\w*|_Zd[la]\w*|leakhound_\w+|lh_\w+|alloc::alloc::\w+|__rust_\w+|__rdl_\w+|Perl_safesys(?:malloc|calloc|realloc)|_?Py(?:Mem|Object)_(?:Raw)?(?:Malloc|Calloc|Realloc)|_PyObject_(?:Malloc|Calloc|Realloc)|_PyMem_Raw\w+|ruby_x(?:malloc|calloc|realloc)2?|rb_x(?:malloc|calloc|realloc)\w*|MVM_(?:malloc|calloc|realloc)|MVM_fixed_size_alloc\w*)$/;
+  /^(?:__GI_)?_{0,2}(malloc|calloc|realloc|reallocarray|free|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|strdup|strndup|__libc_\w+|_int_\w+|x(?:malloc|calloc|realloc|strdup)|g_(?:malloc|malloc0|realloc|try_malloc)\w*|operator new(\[\])?|operator delete(\[\])?|_Zn[wa]\w*|_Zd[la]\w*|leakhound_\w+|lh_\w+|alloc::alloc::\w+|__rust_\w+|__rdl_\w+|Perl_safesys(?:malloc|calloc|realloc)|_?Py(?:Mem|Object)_(?:Raw)?(?:Malloc|Calloc|Realloc)|_PyObject_(?:Malloc|Calloc|Realloc)|_PyMem_Raw\w+|ruby_x(?:malloc|calloc|realloc)2?|rb_x(?:malloc|calloc|realloc)\w*|MVM_(?:malloc|calloc|realloc)|MVM_fixed_size_alloc\w*)(?:\(.*\))?$/;
 const RECORDER_MODULE = /libleakhound[^/]*\.so/;
 
 /** Process and thread start-up frames, stripped from the outer end of a backtrace. */

@@ -1,6 +1,7 @@
 import { sniffFile } from '../format/chunk-source';
 import { LhpError } from '../format/errors';
 import { LhpVisitor, readLhp } from '../format/reader';
+import { detectFormat, ImportedFrom, importProfile } from '../interop/import';
 import { AddressMap } from './address-map';
 import { ColumnBuilder } from './columns';
 import { Resolution } from '../symbolize/symbolize';
@@ -23,11 +24,23 @@ const MIN_ALLOC_RECORD_BYTES = 7;
 const COMPRESSION_GUESS = 10;
 /** Beyond this many, columns start smaller and grow (typed arrays have a size limit; address space is not free). */
 const MAX_PRESIZED_ALLOCATIONS = 64_000_000;
+/**
+ * Imported files' counts are guessed as well: heaptrack's compressed text of a repetitive
+ * run holds up to a few hundred allocations a byte (5 M in 30 KB); a .heapprofile sample
+ * takes at least 40 bytes of JSON. Too big costs address space only.
+ */
+const HEAPTRACK_ALLOCATIONS_PER_BYTE = 200;
+const MIN_HEAPPROFILE_SAMPLE_BYTES = 40;
 /** Stack ids live in a Uint32Array column and index a JS array. */
 const MAX_STACK_ID = 2 ** 32 - 2;
 
-/** Loads an .lhp file into a Profile. Throws LhpError (one line) on bad input; a truncated file loads with a warning. */
+/**
+ * Loads an .lhp file into a Profile; also a heaptrack recording or a .heapprofile
+ * (docs/IMPORT.md). Throws LhpError (one line) on bad input; a truncated file loads with a warning.
+ */
 export function loadSync(path: string, options: LoadOptions = {}): Profile {
+  const format = detectFormat(path);
+  if (format !== 'lhp') return loadImported(path, format, options);
   const file = sniffFile(path); // undefined: readLhp reports why the file cannot be read
   const size = file?.size ?? 0;
   const estimate = (size * (file?.compressed ? COMPRESSION_GUESS : 1)) / MIN_ALLOC_RECORD_BYTES;
@@ -54,6 +67,24 @@ export function loadSync(path: string, options: LoadOptions = {}): Profile {
     clean: result.clean,
     warnings,
   });
+}
+
+/** Another tool's file, read by its importer (src/interop/import) into the same builder. */
+function loadImported(path: string, format: ImportedFrom['format'], options: LoadOptions): Profile {
+  const size = sniffFile(path)?.size ?? 0;
+  const perByte = format === 'heaptrack' ? HEAPTRACK_ALLOCATIONS_PER_BYTE : 1 / MIN_HEAPPROFILE_SAMPLE_BYTES;
+  const estimate = Math.min(size * perByte, MAX_PRESIZED_ALLOCATIONS);
+  const builder = new ProfileBuilder(path, estimate);
+  // as for an .lhp of 64 MiB: a few seconds of loading
+  const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && estimate > (64 << 20) / MIN_ALLOC_RECORD_BYTES), `loading ${path}`);
+  let result;
+  try {
+    result = importProfile(path, format, builder, { onProgress: bar?.update });
+  } finally {
+    bar?.stop();
+  }
+  const { header, imported, warnings, compressed, records, truncated, clean } = result;
+  return builder.build(path, header, { compressed, records, truncated, clean, warnings, imported });
 }
 
 /** Loads an .lhp file into a Profile (the promise form of loadSync). */

@@ -1,4 +1,5 @@
 import { LhpHeader } from '../format/constants';
+import type { ImportedFrom } from '../interop/import/result';
 import { AllocationList } from '../query/allocation-list';
 import { Graph } from '../query/graph';
 import { Backtrace } from './backtrace';
@@ -47,6 +48,8 @@ export interface LoadInfo {
   unmatchedFrees: number;
   /** One line each, for the user. */
   warnings: string[];
+  /** Set when the file was another tool's (docs/IMPORT.md): which, and whether it has lifetimes. */
+  imported?: ImportedFrom;
 }
 
 export interface ProfileParts {

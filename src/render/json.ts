@@ -15,6 +15,7 @@ export function diagnosisJson(d: Diagnosis, source: string, top: number, process
     runtimeSeconds: d.runtimeSeconds,
     allocations: d.allocations,
     groupCount: d.groupCount,
+    imported: d.imported,
     warnings: d.warnings,
     processes,
   };

@@ -55,6 +55,9 @@ function residentMemoryText(d: Diagnosis, memory: ResidentMemory, source: string
 }
 
 export function headline(d: Diagnosis): string {
+  if (d.imported?.lifetimes === false) {
+    return `UNCLEAR: ${d.groupCount} allocation sites hold memory, but a .heapprofile shows what was alive when it was taken, not what grows`;
+  }
   const leaking = d.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit').length;
   const outside = d.unattributed.filter((u) => u.verdict === 'leak').map((u) => u.series);
   const growingOutside = `memory outside the allocation sites grows (${outside.join(', ')})`;

@@ -50,7 +50,7 @@ export function reportHtml(m: ReportModel): string {
     '<section id="meta"><dl>',
     dl('recording', m.source),
     dl('command', m.command.join(' ') || '?'),
-    dl('recorder', `${m.recorder}, pid ${m.pid}`),
+    dl('recorder', m.pid ? `${m.recorder}, pid ${m.pid}` : m.recorder), // an imported heaptrack file has no pid
     dl('runtime', formatSeconds(d.runtimeSeconds)),
     dl('allocations', `${formatCount(d.allocations)} in ${formatCount(d.groupCount)} allocation sites`),
     dl('report', `${m.generatedAt}, leakhound ${version}`),

@@ -64,7 +64,9 @@ export function chartSvg(c: ChartInput): string {
   });
   let maxBytes = Math.max(1, ...tops);
   for (const l of c.lines ?? []) for (let i = 0; i < l.values.length; i++) maxBytes = Math.max(maxBytes, l.values[i]);
-  const tEnd = Math.max(n > 0 ? c.time[n - 1] : 0, ...(c.lines ?? []).map((l) => (l.time.length ? l.time[l.time.length - 1] : 0)), 1e-9);
+  const lastTime = Math.max(n > 0 ? c.time[n - 1] : 0, ...(c.lines ?? []).map((l) => (l.time.length ? l.time[l.time.length - 1] : 0)));
+  // a recording without a duration (a .heapprofile: one instant) gets a second of axis, not nanoseconds
+  const tEnd = lastTime > 1e-6 ? lastTime : 1;
 
   const yUnit = byteUnit(maxBytes);
   const y = scaleLinear().domain([0, maxBytes / yUnit.bytes]).range([plotHeight, 0]).nice();

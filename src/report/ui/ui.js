@@ -353,7 +353,7 @@
     const rows = [
       ['recording', m.source],
       ['command', m.command.join(' ') || '?'],
-      ['recorder', m.recorder + ', pid ' + m.pid],
+      ['recorder', m.pid ? m.recorder + ', pid ' + m.pid : m.recorder],
       ['runtime', formatSeconds(m.runtimeSeconds)],
       ['allocations', formatCount(m.allocations) + ' in ' + formatCount(m.sites) + ' allocation sites'],
     ];

@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import {
+  collapsedStacks,
+  EXPORT_EXTENSIONS,
+  EXPORT_FORMATS,
+  ExportFormat,
+  pprofBytes,
+  speedscopeFile,
+  STACK_VALUES,
+  StackValue,
+  stacksPathFor,
+  writeParquet,
+} from '../interop/export';
+import { loadSync } from '../profile/loader';
+import { formatBytes } from '../util/units';
+import { CliError, EXIT } from './errors';
+
+interface ExportOpts {
+  format: ExportFormat;
+  output?: string;
+  value?: StackValue;
+  strip: boolean;
+}
+
+export function exportCommand(): Command {
+  return new Command('export')
+    .description('write a recording in another tool\'s format: pprof (go tool pprof, Pyroscope, Parca), speedscope, collapsed stacks (flamegraph.pl, inferno), Parquet (DuckDB)')
+    .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
+    .addOption(new Option('-f, --format <format>', 'the format to write').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .option('-o, --output <file>', 'the file to write (default: the recording\'s name with .pb.gz, .speedscope.json, .collapsed or .parquet); - for stdout (not parquet)')
+    .addOption(new Option('--value <value>', 'collapsed: what a stack counts: bytes never freed, bytes allocated, or the allocations (default: leaked)').choices(STACK_VALUES))
+    .option('--no-strip', 'collapsed, speedscope: keep allocator and start-up frames (pprof and parquet always keep them)')
+    .action(function (this: Command, profilePath: string, opts: ExportOpts) {
+      if (opts.value !== undefined && opts.format !== 'collapsed') this.error('error: --value applies to --format collapsed only', { exitCode: EXIT.usage });
+      if (!opts.strip && (opts.format === 'pprof' || opts.format === 'parquet')) this.error(`error: --no-strip applies to collapsed and speedscope: ${opts.format} keeps whole stacks`, { exitCode: EXIT.usage });
+      if (opts.output === '-' && opts.format === 'parquet') this.error('error: parquet writes two files: give -o run.parquet, not -', { exitCode: EXIT.usage });
+      const output = opts.output ?? defaultOutput(profilePath, opts.format);
+      if (output !== '-' && path.resolve(output) === path.resolve(profilePath)) throw new CliError(`refusing to write the export over the recording ${profilePath}`);
+
+      const profile = loadSync(profilePath);
+      for (const w of profile.info.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
+
+      if (opts.format === 'parquet') {
+        const stacks = stacksPathFor(output);
+        atomically([output, stacks], ([allocationsTmp, stacksTmp]) => writeParquet(profile, profilePath, allocationsTmp, stacksTmp));
+        process.stderr.write(`leakhound: wrote ${output} (${formatBytes(fs.statSync(output).size)}) and ${stacks} (${formatBytes(fs.statSync(stacks).size)})\n`);
+        return;
+      }
+      const data: string | Uint8Array =
+        opts.format === 'pprof'
+          ? pprofBytes(profile, profilePath)
+          : opts.format === 'speedscope'
+            ? `${JSON.stringify(speedscopeFile(profile, profilePath, { strip: opts.strip }))}\n`
+            : collapsedStacks(profile, { value: opts.value ?? 'leaked', strip: opts.strip });
+      if (output === '-') {
+        process.stdout.write(data);
+        return;
+      }
+      atomically([output], ([tmp]) => fs.writeFileSync(tmp, data));
+      process.stderr.write(`leakhound: wrote ${output} (${formatBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength)})\n`);
+    });
+}
+
+/** `run.lhp` → `run.pb.gz`, beside the recording. */
+function defaultOutput(profilePath: string, format: ExportFormat): string {
+  const base = profilePath.endsWith('.lhp') ? profilePath.slice(0, -'.lhp'.length) : profilePath;
+  return `${base}${EXPORT_EXTENSIONS[format]}`;
+}
+
+/**
+ * Writes each file under a temporary name beside it, then renames them all: a
+ * reader never sees half an export, and a failure leaves what was there before.
+ * A file that cannot be written is the user's to fix: one line.
+ */
+function atomically(outputs: string[], write: (temporaries: string[]) => void): void {
+  const temporaries = outputs.map((o) => path.join(path.dirname(o), `.${path.basename(o)}.${process.pid}.tmp`));
+  let current = outputs[0];
+  try {
+    write(temporaries);
+    // the first output last: it appears only once the files it goes with are there
+    for (let i = outputs.length - 1; i >= 0; i--) {
+      current = outputs[i];
+      fs.renameSync(temporaries[i], outputs[i]);
+    }
+  } catch (err) {
+    for (const t of temporaries) fs.rmSync(t, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e.syscall === 'string') {
+      const failed = outputs.find((_, i) => e.path === temporaries[i]) ?? current;
+      throw new CliError(`cannot write ${failed}: ${e.code ?? e.message}`);
+    }
+    throw err;
+  }
+}
