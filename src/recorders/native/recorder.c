@@ -502,10 +502,8 @@ static pid_t env_pid(const char *name) {
   return v ? (pid_t)atoi(v) : 0;
 }
 
-__attribute__((constructor)) static void lh_init(void) {
-  const char *out = getenv("LEAKHOUND_OUTPUT");
-  if (!out || !*out || strlen(out) >= sizeof out_path) return;
-  lh_busy = 1;
+/* Opens this process's stream and starts the flusher; returns early when it records nothing. */
+static void start_recording(const char *out) {
   lh_allocator_resolve();
   snprintf(out_path, sizeof out_path, "%s", out);
   const char *unwind = getenv("LEAKHOUND_UNWIND");
@@ -533,22 +531,37 @@ __attribute__((constructor)) static void lh_init(void) {
       rename(out_path, stream_path);
     }
   } else if (!follow) {
-    lh_busy = 0;
     return;
   } else {
     numbered = 1;
   }
   lh_set_stack_top();
   lh_modules_scan();
-  if (!start_stream(numbered)) {
-    lh_busy = 0;
-    return;
-  }
+  if (!start_stream(numbered)) return;
   lh_modules_scan();
   install_handlers();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   start_flusher();
+}
+
+__attribute__((constructor)) static void lh_init(void) {
+  const char *out = getenv("LEAKHOUND_OUTPUT");
+  if (!out || !*out || strlen(out) >= sizeof out_path) return;
+  /*
+   * SIGINT, SIGTERM or SIGHUP during start-up (the stream's header is already on
+   * disk) waits until the handlers that end the stream are in place: unblocked below,
+   * it then ends the stream cleanly instead of leaving it without its end record.
+   */
+  sigset_t ending, saved;
+  sigemptyset(&ending);
+  sigaddset(&ending, SIGINT);
+  sigaddset(&ending, SIGTERM);
+  sigaddset(&ending, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &ending, &saved);
+  lh_busy = 1;
+  start_recording(out);
   lh_busy = 0;
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 __attribute__((destructor)) static void lh_fini(void) { lh_finish(); }
