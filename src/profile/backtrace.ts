@@ -10,10 +10,7 @@ export class Backtrace {
    * frames from both. Empty when the program has no frame of its own in it.
    */
   strip(): Backtrace {
-    let from = 0;
-    let to = this.frames.length;
-    while (from < to && isAllocatorFrame(this.frames[from])) from++;
-    while (to > from && isRuntimeFrame(this.frames[to - 1])) to--;
+    const { from, to } = programRange(this.frames);
     return new Backtrace(this.frames.slice(from, to));
   }
 
@@ -22,4 +19,28 @@ export class Backtrace {
     const outermostFirst = [...this.frames].reverse();
     return outermostFirst.map((f, i) => `#${String(i).padStart(2, '0')} ${formatFrame(f)}`).join('\n');
   }
+}
+
+/**
+ * Where `strip()` cuts a stack (innermost first): frames [from, to) are the
+ * program's own; allocator and recorder frames are before `from`, start-up frames
+ * from `to` on. `from === to` when the program has no frame of its own in it.
+ */
+export function programRange(frames: readonly Frame[]): { from: number; to: number } {
+  let from = 0;
+  let to = frames.length;
+  while (from < to && isAllocatorFrame(frames[from])) from++;
+  while (to > from && isRuntimeFrame(frames[to - 1])) to--;
+  return { from, to };
+}
+
+/**
+ * The frames a flame graph shows for a stack, innermost first: the stripped
+ * backtrace, or the whole one when stripping leaves nothing (as the report's flame
+ * graph does), or the whole one always when `strip` is false.
+ */
+export function shownFrames(backtrace: Backtrace, strip = true): readonly Frame[] {
+  if (!strip) return backtrace.frames;
+  const { from, to } = programRange(backtrace.frames);
+  return from < to ? backtrace.frames.slice(from, to) : backtrace.frames;
 }

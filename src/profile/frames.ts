@@ -55,9 +55,15 @@ export function isRuntimeFrame(frame: Frame): boolean {
 }
 
 /** `function (file:line)`, or what is known of it. */
+/** A frame's function, or its address in hex when it has no symbol (`??` when neither is known). */
+export function frameName(frame: Frame): string {
+  if (frame.function) return frame.function;
+  return frame.address ? `0x${frame.address.toString(16)}` : '??';
+}
+
 export function formatFrame(frame: Frame): string {
   const where = frame.file ? ` (${frame.file}${frame.line ? `:${frame.line}` : ''})` : '';
-  const name = frame.function || (frame.address ? `0x${frame.address.toString(16)}` : '??');
+  const name = frameName(frame);
   const module = !frame.file && frame.module ? ` [${frame.module}]` : '';
   return `${name}${where}${module}`;
 }

@@ -1,4 +1,5 @@
-import type { Frame } from '../profile/frames';
+import { shownFrames } from '../profile/backtrace';
+import { Frame, frameName } from '../profile/frames';
 import type { Profile } from '../profile/profile';
 import type { AllocationList } from '../query/allocation-list';
 
@@ -40,9 +41,7 @@ export function leakedFlameTree(profile: Profile, options: FlameTreeOptions = {}
   const paths = new Paths();
   for (let stackId = 0; stackId < perStack.length; stackId++) {
     if (perStack[stackId] === 0) continue;
-    const backtrace = profile.backtrace(stackId);
-    const stripped = backtrace.strip().frames;
-    paths.add(stackId, stripped.length > 0 ? stripped : backtrace.frames, perStack[stackId]);
+    paths.add(stackId, shownFrames(profile.backtrace(stackId)), perStack[stackId]);
   }
   return paths.tree();
 }
@@ -176,7 +175,7 @@ class Paths {
   private siteOf(frame: Frame): number {
     let site = this.siteOfFrame.get(frame);
     if (site === undefined) {
-      const name = frame.function || (frame.address ? `0x${frame.address.toString(16)}` : '??');
+      const name = frameName(frame);
       const key = `${name}\0${frame.file}`;
       site = this.siteByKey.get(key);
       if (site === undefined) {

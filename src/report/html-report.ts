@@ -1,3 +1,4 @@
+import { Frame, frameName } from '../profile/frames';
 import { chartSvg } from '../render/svg/chart';
 import { flameGraphSvg } from '../render/svg/flame-graph';
 import { escapeXml } from '../render/svg/xml';
@@ -77,8 +78,8 @@ function dl(term: string, value: string): string {
   return `<dt>${escapeXml(term)}</dt><dd>${escapeXml(value)}</dd>`;
 }
 
-function where(f: { function: string; file: string; line: number; address: number } | undefined): string {
+function where(f: Frame | undefined): string {
   if (!f) return '(no frames)';
-  const name = f.function || (f.address ? `0x${f.address.toString(16)}` : '??');
+  const name = frameName(f);
   return f.file ? `${name} (${f.file}${f.line ? `:${f.line}` : ''})` : name;
 }
