@@ -1,6 +1,7 @@
 import type { Frame } from '../../profile/frames';
 import type { Profile } from '../../profile/profile';
-import { frameName, shownFrames } from './frame-names';
+import { shownFrames } from '../../profile/backtrace';
+import { frameName } from '../../profile/frames';
 import { StackTotals, StackValue, stackTotals, valuesOf } from './stack-totals';
 
 export interface CollapsedOptions {

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer';
 import type { Profile } from '../../profile/profile';
-import { frameName, programRange } from './frame-names';
+import { programRange } from '../../profile/backtrace';
+import { frameName } from '../../profile/frames';
 
 const { version } = require('../../../package.json') as { version: string };
 

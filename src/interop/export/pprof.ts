@@ -3,7 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import type { Frame } from '../../profile/frames';
 import type { Profile } from '../../profile/profile';
-import { frameName, programRange } from './frame-names';
+import { programRange } from '../../profile/backtrace';
+import { frameName } from '../../profile/frames';
 import { StackTotals, stackTotals } from './stack-totals';
 
 const { version } = require('../../../package.json') as { version: string };

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { Frame } from '../../profile/frames';
 import type { Profile } from '../../profile/profile';
-import { frameName, shownFrames } from './frame-names';
+import { shownFrames } from '../../profile/backtrace';
+import { frameName } from '../../profile/frames';
 import { StackTotals, StackValue, stackTotals, valuesOf } from './stack-totals';
 
 const { version } = require('../../../package.json') as { version: string };

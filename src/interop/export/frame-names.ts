@@ -1,2 +1,0 @@
-export { frameName } from '../../profile/frames';
-export { programRange, shownFrames } from '../../profile/backtrace';
