@@ -128,7 +128,7 @@ function cutInside(file: string, at: number, name: string): string {
 describe('leakhound report: a profile still being written', { skip: LINUX_ONLY }, () => {
   it('a node profile while its program runs: the report says so', async () => {
     const output = path.join(dir, 'live-node.lhp');
-    const rec = start(output, ['node', FOREVER_JS], ['--poll-interval', '250']);
+    const rec = start(output, ['node', FOREVER_JS]);
     await rec.waitFor(() => /^ready \d+/m.test(rec.stdout()) && hasAllocations(output), 'the first poll');
     const html = reportNow(output, 'live-node');
     assertWholeReport(html, 'the report');

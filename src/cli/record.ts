@@ -23,6 +23,7 @@ interface RecordOptions {
   pollInterval: number | 'auto';
   keepInlining?: boolean;
   heapSnapshotOnDump?: boolean;
+  addon: boolean;
   reportEvery?: number;
   reportDir?: string;
 }
@@ -47,7 +48,8 @@ export function recordCommand(): Command {
         .default('auto'),
     )
     .addOption(new Option('--sampling-interval <bytes>', 'node: average bytes allocated between two heap samples').default(DEFAULT_SAMPLING_INTERVAL, '64k').argParser(bytes))
-    .addOption(new Option('--poll-interval <ms>', 'node: time between two polls of the live heap samples (auto: adaptive, each poll pauses the program)').default('auto').argParser(millisecondsOrAuto))
+    .addOption(new Option('--poll-interval <ms>', 'node: time between two polls of the live heap samples (auto: adaptive, within a budget of their cost)').default('auto').argParser(millisecondsOrAuto))
+    .option('--no-addon', 'node: poll through the inspector instead of the heap sampler addon (each poll then forces a full GC)')
     .option('--keep-inlining', 'node: let V8 inline functions (faster; an allocation in an inlined function is then charged to its caller)')
     .option('--heap-snapshot-on-dump', 'node: also write <profile>.<n>.heapsnapshot at each SIGUSR2 dump')
     .option('--fail-on-leak', "exit 3 when the program exited 0 but its profile's verdict is leak")
@@ -110,6 +112,7 @@ function run(command: string, args: string[], opts: RecordOptions): Promise<Reco
       keepInlining: opts.keepInlining === true,
       heapSnapshotOnDump: opts.heapSnapshotOnDump === true,
       noFollow: !opts.follow,
+      useAddon: opts.addon,
     });
   }
   return recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, compress: opts.compress, unwind: opts.unwind });

@@ -79,7 +79,7 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   const runtime = knownUntil(profile);
   const windows: Windows = {
     runEndNs: runtime,
-    workEndNs: runtime * (1 - (options.exitWindow ?? 0.02)),
+    workEndNs: workEnd(profile, runtime, options.exitWindow ?? 0.02),
     warmupEndNs: runtime * (options.warmup ?? 0.1),
     points: options.points ?? 64,
   };
@@ -175,6 +175,30 @@ function knownUntil(profile: Profile): number {
   const polls = profile.series.get('leakhound.poll');
   if (profile.info.clean || !polls || polls.time.length === 0) return profile.runtimeNs;
   return polls.time[polls.time.length - 1];
+}
+
+/**
+ * A census must be this late in the run to end the work (below): an earlier one would
+ * leave too much of the run out of the survivor test.
+ */
+const LATEST_CENSUS_SHARE = 0.85;
+
+/**
+ * Where the program's work ends: the exit window before the end, or, for a Node.js
+ * recording polled without GCs (the addon), its last full GC if that is earlier.
+ * There an old object is seen to die only at a full GC: what dies at the GC the
+ * recorder forces at exit may have been garbage since that last census, or been
+ * let go at shutdown, and the recording cannot tell which. Counting both as freed at
+ * exit keeps garbage of a cache's last moments from passing for survivors.
+ */
+function workEnd(profile: Profile, runtime: number, exitWindow: number): number {
+  const end = runtime * (1 - exitWindow);
+  const majors = profile.header.options?.sampler === 'addon' ? profile.series.get('gc.major') : undefined;
+  if (!majors) return end;
+  let census = 0;
+  // a point is a GC's start, its value its pause: the census is taken when the pause ends
+  for (let i = 0; i < majors.time.length; i++) if (majors.time[i] + majors.value[i] <= end) census = Math.max(census, majors.time[i] + majors.value[i]);
+  return census >= runtime * LATEST_CENSUS_SHARE ? census : end;
 }
 
 /**

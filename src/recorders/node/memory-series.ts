@@ -35,17 +35,22 @@ const GC_KIND: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'gc.weakcb',
 };
 
+/** The series of a garbage collection of V8's GCType `kind` (what node's GC entries call their kind). */
+export function gcSeries(kind: number | undefined): string {
+  return (kind !== undefined && GC_KIND[kind]) || 'gc.other';
+}
+
 /**
  * Writes each garbage collection as a point of `gc.<kind>`: its pause in
  * nanoseconds, at its start. `clockOffsetNs` turns performance.now()'s
- * milliseconds into the stream's clock.
+ * milliseconds into the stream's clock. (Each entry is a JS object made for it:
+ * what the addon's GC timing avoids.)
  */
 export function observeGarbageCollections(writer: LhpWriter, clockOffsetNs: number): PerformanceObserver {
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      const series = (kind !== undefined && GC_KIND[kind]) || 'gc.other';
-      writer.sample(Math.max(0, Math.round(entry.startTime * 1e6 + clockOffsetNs)), series, Math.round(entry.duration * 1e6));
+      writer.sample(Math.max(0, Math.round(entry.startTime * 1e6 + clockOffsetNs)), gcSeries(kind), Math.round(entry.duration * 1e6));
     }
   });
   observer.observe({ entryTypes: ['gc'] });

@@ -1,23 +1,23 @@
 import * as fs from 'node:fs';
-import * as inspector from 'node:inspector';
 import * as v8 from 'node:v8';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { LhpWriter } from '../../format/writer';
-import { observeGarbageCollections, performanceClockOffset, sampleMemory, selfSampler } from './memory-series';
-import { SampleLifetimes, SamplingProfile } from './sample-lifetimes';
+import type { HeapSampler } from './heap-sampler';
+import { gcSeries, observeGarbageCollections, performanceClockOffset, sampleMemory, selfSampler } from './memory-series';
+import { SampleLifetimes } from './sample-lifetimes';
 import type { NodeRecorderSettings } from './settings';
 
-/**
- * Adaptive polling: a poll forces a full GC, which pauses the thread (tens of ms
- * on a 30 MB heap) and, worse, throws away optimized code that the program then
- * re-optimizes: on a warm HTTP server a poll costs 5–10× its pause (bench:node).
- * So the next poll waits until the pause is POLL_BUDGET of the time between them,
- * within [MIN, MAX]: a few % of real cost.
- */
-const POLL_BUDGET = 0.005;
-const MIN_POLL_MS = 500;
-const MAX_POLL_MS = 60_000;
 const MEMORY_SAMPLE_MS = 100;
+/**
+ * With GC-free polls an old object is seen to die only at a full GC, and a short
+ * run may have one or two: a census is asked for when the last full GC is older
+ * than this share of the run so far (at least CENSUS_MIN_MS). V8 marks
+ * incrementally, beside the program: on the HTTP server of bench:node, a census
+ * every 250 ms cost nothing measurable, where a forced full GC every 500 ms cost
+ * 1.5× and one every second 1.05–1.25×.
+ */
+const CENSUS_SHARE = 0.05;
+const CENSUS_MIN_MS = 250;
 
 const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -29,20 +29,26 @@ const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  */
 export class NodeRecorder {
   private readonly startNs = process.hrtime.bigint();
-  private readonly session = new inspector.Session();
   private readonly writer: LhpWriter;
   private readonly lifetimes: SampleLifetimes;
-  private readonly gcObserver: ReturnType<typeof observeGarbageCollections>;
+  /** GCs as node reports them, where the sampler does not time them itself. */
+  private readonly gcObserver?: ReturnType<typeof observeGarbageCollections>;
   /** The process's own RSS, read as `watch` reads it. */
   private readonly memory = selfSampler();
   private memoryTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
+  /** A poll right after a full GC is on its way. */
+  private pollSoon = false;
+  /** When the latest full GC ended, or a census was last asked for (ns, the stream's clock). */
+  private lastMajorGcNs = 0;
+  private lastCensusNs = 0;
   private dumps = 0;
   private finished = false;
 
   constructor(
     private readonly file: string,
     private readonly settings: NodeRecorderSettings,
+    private readonly sampler: HeapSampler,
   ) {
     const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
     this.writer = LhpWriter.create(file, {
@@ -54,6 +60,7 @@ export class NodeRecorder {
         samplingInterval: settings.samplingInterval,
         poll: settings.poll,
         keepInlining: settings.keepInlining,
+        sampler: sampler.kind,
         node: process.version,
         thread: threadId,
       },
@@ -61,15 +68,15 @@ export class NodeRecorder {
     this.writer.process(process.pid, process.ppid, command.join(' '));
     this.writer.thread(threadId, isMainThread ? 'main' : `worker ${threadId}`);
     this.lifetimes = new SampleLifetimes(this.writer, threadId);
-    this.gcObserver = observeGarbageCollections(this.writer, performanceClockOffset(this.now()));
+    if (!sampler.gcFreePolls) this.gcObserver = observeGarbageCollections(this.writer, performanceClockOffset(this.now()));
   }
 
   start(): void {
-    this.session.connect();
-    this.post('HeapProfiler.startSampling', { samplingInterval: this.settings.samplingInterval });
+    this.sampler.start(this.settings.samplingInterval);
+    if (this.sampler.gcFreePolls) this.sampler.onMajorGc(this.onMajorGc);
     this.memoryTimer = setInterval(() => this.guard(() => this.sampleMemory()), MEMORY_SAMPLE_MS);
     this.memoryTimer.unref();
-    this.schedulePoll(MIN_POLL_MS);
+    this.schedulePoll(this.sampler.cadence.minMs);
     process.on('exit', this.onExit);
     if (!isMainThread) return; // signals reach the main thread only
     process.on('SIGUSR2', this.onDump);
@@ -80,36 +87,60 @@ export class NodeRecorder {
     return Number(process.hrtime.bigint() - this.startNs);
   }
 
-  /** In-thread inspector sessions answer synchronously. */
-  private post<T>(method: string, params?: object): T {
-    let answer: { error: Error | null; result?: T } | undefined;
-    this.session.post(method, params, (error, result) => (answer = { error, result: result as T }));
-    if (!answer) throw new Error(`${method} did not answer synchronously`);
-    if (answer.error) throw answer.error;
-    return answer.result as T;
-  }
-
-  /** One poll of the live samples; returns the pause it caused, in ms. */
+  /** One poll of the live samples; returns its pause, in ms. */
   private poll(): number {
     const at = this.now();
-    const { profile } = this.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
+    const live = this.sampler.poll();
+    const lastGc = live.lastGcHrtimeNs === undefined ? undefined : this.fromHrtime(live.lastGcHrtimeNs);
+    this.lifetimes.record(live, at, lastGc);
+    const gcs = live.gcs ?? [];
+    for (let i = 0; i < gcs.length; i += 3) this.writer.sample(Math.max(0, Math.round(this.fromHrtime(gcs[i]))), gcSeries(gcs[i + 2]), gcs[i + 1]);
+    if (live.lastMajorGcHrtimeNs !== undefined) this.lastMajorGcNs = this.fromHrtime(live.lastMajorGcHrtimeNs);
     const pause = this.now() - at;
-    this.lifetimes.record(profile, at);
     this.writer.sample(at, 'leakhound.poll', pause);
     this.writer.flush();
     this.keepExitListenerLast();
     return pause / 1e6;
   }
 
+  /** An hrtime reading (ns, as the addon gives them) on the stream's clock. */
+  private fromHrtime(ns: number): number {
+    return ns - Number(this.startNs);
+  }
+
+  /**
+   * Adaptive polling (--poll-interval auto): the next poll waits until the last
+   * one's pause is the sampler's budget of the time between them, within its bounds.
+   */
   private schedulePoll(delayMs: number): void {
-    this.pollTimer = setTimeout(() => {
-      this.guard(() => {
-        const pause = this.poll();
-        this.schedulePoll(this.settings.poll === 'auto' ? Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, pause / POLL_BUDGET)) : this.settings.poll);
-      });
-    }, delayMs);
+    this.pollTimer = setTimeout(() => this.guard(() => this.pollAndReschedule()), delayMs);
     this.pollTimer.unref();
   }
+
+  private pollAndReschedule(): void {
+    clearTimeout(this.pollTimer);
+    this.pollSoon = false;
+    const pause = this.poll();
+    if (this.sampler.gcFreePolls) this.censusIfDue();
+    const { budget, minMs, maxMs } = this.sampler.cadence;
+    this.schedulePoll(this.settings.poll === 'auto' ? Math.min(maxMs, Math.max(minMs, pause / budget)) : this.settings.poll);
+  }
+
+  private censusIfDue(): void {
+    const at = this.now();
+    const gap = Math.max(CENSUS_MIN_MS * 1e6, CENSUS_SHARE * at);
+    if (at - Math.max(this.lastMajorGcNs, this.lastCensusNs) < gap) return;
+    this.lastCensusNs = at;
+    this.sampler.startCensus();
+    this.writer.sample(at, 'leakhound.census', at - this.lastMajorGcNs);
+  }
+
+  /** A full GC has just freed what it found dead: a poll sees those deaths now rather than at the next tick. */
+  private readonly onMajorGc = (): void => {
+    if (this.pollSoon || this.finished) return;
+    this.pollSoon = true;
+    setImmediate(() => this.guard(() => this.pollAndReschedule())).unref();
+  };
 
   private sampleMemory(): void {
     sampleMemory(this.writer, this.memory, this.now());
@@ -132,6 +163,7 @@ export class NodeRecorder {
   private readonly onDump = (): void =>
     this.guard(() => {
       this.writer.mark(this.now(), 'SIGUSR2 dump');
+      this.sampler.collectGarbage();
       this.poll();
       if (this.settings.heapSnapshotOnDump) this.writeHeapSnapshot();
     });
@@ -164,15 +196,16 @@ export class NodeRecorder {
     this.finished = true;
     clearInterval(this.memoryTimer);
     clearTimeout(this.pollTimer);
-    this.gcObserver.disconnect();
+    this.gcObserver?.disconnect();
   }
 
   private finish(): void {
     this.stop();
     this.sampleMemory();
+    // what the program's exit handlers let go of is freed at exit, not left alive
+    this.sampler.collectGarbage();
     this.poll();
-    this.post('HeapProfiler.stopSampling');
-    this.session.disconnect();
+    this.sampler.stop();
     this.writer.finish(this.now());
     this.writer.close();
   }

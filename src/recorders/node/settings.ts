@@ -15,6 +15,8 @@ export interface NodeRecorderSettings {
   heapSnapshotOnDump: boolean;
   /** Record only the first node process, not those it starts. */
   noFollow: boolean;
+  /** Read V8's sampler through the addon where it loads (else, or when off, through the inspector). */
+  useAddon: boolean;
 }
 
 export const DEFAULT_SAMPLING_INTERVAL = 64 * 1024;
@@ -26,6 +28,7 @@ const ENV = {
   keepInlining: 'LEAKHOUND_NODE_KEEP_INLINING',
   heapSnapshotOnDump: 'LEAKHOUND_NODE_HEAP_SNAPSHOT',
   noFollow: 'LEAKHOUND_NODE_NO_FOLLOW',
+  noAddon: 'LEAKHOUND_NODE_NO_ADDON',
 } as const;
 
 /** Set by the agent of the process that took the output, for the processes it starts. */
@@ -39,6 +42,7 @@ export function settingsToEnv(s: NodeRecorderSettings): Record<string, string> {
     [ENV.keepInlining]: s.keepInlining ? '1' : '0',
     [ENV.heapSnapshotOnDump]: s.heapSnapshotOnDump ? '1' : '0',
     [ENV.noFollow]: s.noFollow ? '1' : '0',
+    [ENV.noAddon]: s.useAddon ? '0' : '1',
   };
 }
 
@@ -55,6 +59,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): NodeRecorderSettings | 
     keepInlining: env[ENV.keepInlining] === '1',
     heapSnapshotOnDump: env[ENV.heapSnapshotOnDump] === '1',
     noFollow: env[ENV.noFollow] === '1',
+    useAddon: env[ENV.noAddon] !== '1',
   };
 }
 
