@@ -42,7 +42,7 @@ export const NODE_PATTERNS: PatternCase[] = [
     what: "express 5 with express-session's default MemoryStore (documented to leak)",
   },
   { fixture: 'packages/lru-cache.js', overall: 'no-leak', verdict: 'bounded', culprit: 'quote', what: 'lru-cache with max, turning over at a constant size' },
-  { fixture: 'packages/node-cache.js', overall: 'no-leak', verdict: 'bounded', culprit: 'search', what: 'node-cache with a TTL, replaced twice a second' },
+  { fixture: 'packages/node-cache.js', overall: 'no-leak', verdict: 'bounded', culprit: 'search', what: 'node-cache with a TTL, replaced four times a second' },
 ];
 
 /** A recording of `c`'s fixture (its main profile) gives the expected verdict and culprit, through the addon. */

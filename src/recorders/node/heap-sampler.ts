@@ -24,8 +24,8 @@ export interface HeapSampler {
   /** The samples alive now, and the tree nodes that may be new. */
   poll(): LiveSamples;
   /**
-   * A census of what is alive: V8's own incremental marking, started now (as memory
-   * pressure would), runs beside the program and ends in a full GC.
+   * A census of what is alive: V8's own incremental marking, started now, runs beside
+   * the program and ends in a full GC.
    */
   startCensus(): void;
   /** Full GCs before an exact poll (at exit, at a dump): what is garbage then disappears. */

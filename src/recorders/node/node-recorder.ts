@@ -12,9 +12,9 @@ const MEMORY_SAMPLE_MS = 100;
  * With GC-free polls an old object is seen to die only at a full GC, and a short
  * run may have one or two: a census is asked for when the last full GC is older
  * than this share of the run so far (at least CENSUS_MIN_MS). V8 marks
- * incrementally, beside the program: on the HTTP server of bench:node, a census
- * every 250 ms cost nothing measurable, where a forced full GC every 500 ms cost
- * 1.5× and one every second 1.05–1.25×.
+ * incrementally, beside the program: on bench:node's allocating script, a census
+ * every 250 ms cost nothing measurable, where a forced full GC every 500 ms made
+ * its HTTP server 1.5× slower (one every second 1.05–1.25×).
  */
 const CENSUS_SHARE = 0.05;
 const CENSUS_MIN_MS = 250;
