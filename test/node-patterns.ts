@@ -4,6 +4,7 @@
  * (each N times, with the pass rate).
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSync } from '../src/profile/loader';
 import { assertCulprit, summary } from './assert-culprit';
@@ -18,6 +19,8 @@ export interface PatternCase {
   culprit?: string;
   /** The culprit frame's file, when not the fixture's own. */
   source?: string;
+  /** The profile that holds the pattern, when not the main one: a child process's or a worker thread's. */
+  profile?: 'process' | 'thread';
   what: string;
 }
 
@@ -43,10 +46,24 @@ export const NODE_PATTERNS: PatternCase[] = [
   },
   { fixture: 'packages/lru-cache.js', overall: 'no-leak', verdict: 'bounded', culprit: 'quote', what: 'lru-cache with max, turning over at a constant size' },
   { fixture: 'packages/node-cache.js', overall: 'no-leak', verdict: 'bounded', culprit: 'search', what: 'node-cache with a TTL, replaced four times a second' },
+  { fixture: 'external.js', overall: 'leak', verdict: 'leak', culprit: 'keepBuffer', what: 'Buffers kept, small in JS bytes' },
+  { fixture: 'bigsync.js', overall: 'leak', verdict: 'leak', culprit: 'leakSync', what: 'a leak in one long synchronous loop (its poll timer starved)' },
+  { fixture: 'worker.js', profile: 'thread', overall: 'leak', verdict: 'leak', culprit: 'workerRemember', what: "a worker thread's linear leak, in the worker's profile" },
+  { fixture: 'parent.js', profile: 'process', overall: 'leak', verdict: 'leak', culprit: 'rememberRequest', source: 'linear.js', what: "a child node process's linear leak, in the child's profile" },
 ];
 
-/** A recording of `c`'s fixture (its main profile) gives the expected verdict and culprit, through the addon. */
-export function assertPattern(c: PatternCase, profile: string): void {
+/** Profiles `<base>.<pid>.lhp` (processes) and `<base>.<pid>.<thread>.lhp` (worker threads) beside `output`. */
+export function siblingsOf(output: string, kind: 'process' | 'thread'): string[] {
+  const base = path.basename(output, '.lhp');
+  const pattern = new RegExp(`^${base}\\.\\d+${kind === 'thread' ? '\\.\\d+' : ''}\\.lhp$`);
+  return fs.readdirSync(path.dirname(output)).filter((f) => pattern.test(f)).map((f) => path.join(path.dirname(output), f));
+}
+
+/** A recording of `c`'s fixture, written to `output`, gives the expected verdict and culprit, through the addon. */
+export function assertPattern(c: PatternCase, output: string): void {
+  const profiles = c.profile ? siblingsOf(output, c.profile) : [output];
+  assert.equal(profiles.length, 1, `one ${c.profile ?? 'main'} profile: ${profiles.join(', ')}`);
+  const [profile] = profiles;
   assert.equal(loadSync(profile).header.options?.sampler, 'addon', 'polled through the addon');
   const a = analyzeJson(profile);
   assert.equal(a.verdict, c.overall, summary(a));

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { loadSync } from '../src/profile/loader';
 import { assertCulprit, summary } from './assert-culprit';
 import { analyzeJson, recordCommand, ROOT, runCli, tmpDir } from './helpers';
-import { assertPattern, NODE_PATTERNS } from './node-patterns';
+import { assertPattern, NODE_PATTERNS, siblingsOf } from './node-patterns';
 import { startRecord } from './running-record';
 
 const dir = tmpDir('leakhound-node-test-');
@@ -24,12 +24,6 @@ function record(name: string, command: string[], flags: string[] = []) {
   return { ...recordCommand(output, command, flags), output };
 }
 
-/** Profiles `<base>.<pid>.lhp` (processes) and `<base>.<pid>.<thread>.lhp` (worker threads) beside `output`. */
-function siblingsOf(output: string, kind: 'process' | 'thread'): string[] {
-  const base = path.basename(output, '.lhp');
-  const pattern = new RegExp(`^${base}\\.\\d+${kind === 'thread' ? '\\.\\d+' : ''}\\.lhp$`);
-  return fs.readdirSync(path.dirname(output)).filter((f) => pattern.test(f)).map((f) => path.join(path.dirname(output), f));
-}
 
 /** Each verdict fixture twice: a verdict that flips is a bug (bench/node-stability.ts runs them more). */
 const RUNS = [1, 2];
@@ -59,14 +53,6 @@ describe('node recorder: record and analyze node programs, at default settings',
       [],
       'a JS-heap leak has no unattributed growth',
     );
-  });
-
-  it('a program busy in one long synchronous loop (its poll timer starved) still gets its leak found at exit', () => {
-    const r = record('bigsync', ['node', fixture('bigsync.js')]);
-    assert.equal(r.code, 0, r.stderr);
-    const a = analyzeJson(r.output);
-    assert.equal(a.verdict, 'leak', summary(a));
-    assertCulprit(a, 'leak', 'leakSync', 'bigsync.js');
   });
 
   it('polls through the addon without GCs, densely: 20 or more polls in the first 2 s, and one after every full GC', () => {

@@ -77,9 +77,11 @@ const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, u
  */
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
   const runtime = knownUntil(profile);
+  const exitWindow = options.exitWindow ?? 0.02;
   const windows: Windows = {
     runEndNs: runtime,
-    workEndNs: workEnd(profile, runtime, options.exitWindow ?? 0.02),
+    workEndNs: workEnd(profile, runtime, exitWindow),
+    survivorAgeNs: runtime * exitWindow,
     warmupEndNs: runtime * (options.warmup ?? 0.1),
     points: options.points ?? 64,
   };

@@ -8,6 +8,8 @@ export interface Windows {
   runEndNs: number;
   /** End of the program's work: after it, memory freed counts as freed at exit. */
   workEndNs: number;
+  /** How long before the end of work a survivor must have been born: the exit window's length (what is merely in flight is no survivor). */
+  survivorAgeNs: number;
   /** End of warm-up: survivors allocated before it are start-up state. */
   warmupEndNs: number;
   /** Points of the live-bytes series over [0, workEnd]. */
@@ -97,7 +99,7 @@ export interface StackTotals {
 function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: number) => boolean {
   const { allocTime, freeTime } = profile.columns;
   const { workEndNs } = windows;
-  const bornBy = workEndNs - (windows.runEndNs - workEndNs);
+  const bornBy = workEndNs - windows.survivorAgeNs;
   return (i) => freeTime[i] > workEndNs && allocTime[i] <= workEndNs && birth(i) <= bornBy;
 }
 
