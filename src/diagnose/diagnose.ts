@@ -1,3 +1,4 @@
+import { evenInstants } from '../profile/live-series';
 import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
 import type { ImportedFrom } from '../interop/import/result';
@@ -78,12 +79,16 @@ const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, u
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
   const runtime = knownUntil(profile);
   const exitWindow = options.exitWindow ?? 0.02;
+  const points = options.points ?? 64;
+  const censuses = censusEnds(profile);
+  const workEndNs = workEnd(runtime, exitWindow, censuses);
   const windows: Windows = {
     runEndNs: runtime,
-    workEndNs: workEnd(profile, runtime, exitWindow),
+    workEndNs,
     survivorAgeNs: runtime * exitWindow,
     warmupEndNs: runtime * (options.warmup ?? 0.1),
-    points: options.points ?? 64,
+    points,
+    liveInstants: censusInstants(censuses, workEndNs, points) ?? evenInstants(0, workEndNs, points),
   };
   const birth = chainBirths(profile);
   const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
@@ -184,23 +189,47 @@ function knownUntil(profile: Profile): number {
  * leave too much of the run out of the survivor test.
  */
 const LATEST_CENSUS_SHARE = 0.85;
+/** Fewer censuses than this cannot show a trend: live bytes are then read at even instants. */
+const MIN_CENSUS_POINTS = 10;
 
 /**
- * Where the program's work ends: the exit window before the end, or, for a Node.js
- * recording polled without GCs (the addon), its last full GC if that is earlier.
- * There an old object is seen to die only at a full GC: what dies at the GC the
- * recorder forces at exit may have been garbage since that last census, or been
- * let go at shutdown, and the recording cannot tell which. Counting both as freed at
- * exit keeps garbage of a cache's last moments from passing for survivors.
+ * For a Node.js recording polled without GCs (the addon), when each full GC ended:
+ * there an old object is seen to die only at a full GC, so those are the moments
+ * its live set is known, censuses. Undefined for other recordings.
  */
-function workEnd(profile: Profile, runtime: number, exitWindow: number): number {
-  const end = runtime * (1 - exitWindow);
+function censusEnds(profile: Profile): number[] | undefined {
   const majors = profile.header.options?.sampler === 'addon' ? profile.series.get('gc.major') : undefined;
-  if (!majors) return end;
-  let census = 0;
   // a point is a GC's start, its value its pause: the census is taken when the pause ends
-  for (let i = 0; i < majors.time.length; i++) if (majors.time[i] + majors.value[i] <= end) census = Math.max(census, majors.time[i] + majors.value[i]);
-  return census >= runtime * LATEST_CENSUS_SHARE ? census : end;
+  return majors && Array.from(majors.time, (t, i) => t + majors.value[i]).sort((a, b) => a - b);
+}
+
+/**
+ * Where the program's work ends: the exit window before the end, or the last census
+ * if that is earlier. What dies at the GC the recorder forces at exit may have been
+ * garbage since the last census (a cache's last evictions) or been let go at
+ * shutdown, and the recording cannot tell which. Counting both as freed at exit
+ * keeps that garbage from passing for survivors.
+ */
+function workEnd(runtime: number, exitWindow: number, censuses: number[] | undefined): number {
+  const end = runtime * (1 - exitWindow);
+  const last = censuses?.filter((c) => c <= end).at(-1) ?? 0;
+  return last >= runtime * LATEST_CENSUS_SHARE ? last : end;
+}
+
+/**
+ * The censuses to read live bytes at: for each of `points` even instants over
+ * [0, work end], the last census at or before it. Between censuses, garbage not
+ * yet collected would read as live (a sawtooth that rises until each full GC).
+ */
+function censusInstants(censuses: number[] | undefined, workEndNs: number, points: number): Float64Array | undefined {
+  if (!censuses) return undefined;
+  const chosen = new Set<number>();
+  let next = 0;
+  for (const t of evenInstants(0, workEndNs, points)) {
+    while (next < censuses.length && censuses[next] <= t) next++;
+    if (next > 0) chosen.add(censuses[next - 1]);
+  }
+  return chosen.size >= MIN_CENSUS_POINTS ? Float64Array.from(chosen) : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Profile } from '../profile/profile';
-import { liveSeries } from '../profile/live-series';
+import { liveSeriesAt } from '../profile/live-series';
 import { mannKendall, mean, theilSen } from './stats';
 
 /** Where the diagnosis looks, as fractions of the run. */
@@ -12,8 +12,14 @@ export interface Windows {
   survivorAgeNs: number;
   /** End of warm-up: survivors allocated before it are start-up state. */
   warmupEndNs: number;
-  /** Points of the live-bytes series over [0, workEnd]. */
+  /** Points of the memory series over [0, workEnd]. */
   points: number;
+  /**
+   * Where a group's live bytes are read, ascending, up to work end: `points` even
+   * instants, or, for a recording whose deaths are seen only at full GCs, the ends
+   * of those GCs (diagnose.ts).
+   */
+  liveInstants: Float64Array;
 }
 
 /** Robust trends of a series sampled over [0, work end]: what tells growth from a plateau. */
@@ -36,7 +42,7 @@ function phaseStarts(time: Float64Array, windows: Windows): { warm: number; half
   return { warm: from(warmupEndNs), half: from(warmupEndNs + (workEndNs - warmupEndNs) / 2) };
 }
 
-/** The trends of `values`, sampled at `time` (evenly spaced over [0, work end]). */
+/** The trends of `values`, sampled at `time` (ascending, over [0, work end]). */
 export function trendOf(time: Float64Array, values: Float64Array, windows: Windows): Trend {
   const { warm, half } = phaseStarts(time, windows);
   return {
@@ -66,7 +72,7 @@ export interface Evidence extends Trend {
   survivorsInThirds: number;
   /** Survivor bytes born before the end of warm-up. */
   survivorWarmupBytes: number;
-  /** Live bytes at points over [0, work end]. */
+  /** Live bytes at the live instants over [0, work end]. */
   series: { time: Float64Array; bytes: Float64Array };
   peakLiveBytes: number;
   liveBytesAtWorkEnd: number;
@@ -178,7 +184,7 @@ export function gatherEvidence(
 
   const c = profile.columns;
   const weight = c.weight ?? c.size;
-  const { workEndNs, warmupEndNs, points } = windows;
+  const { workEndNs, warmupEndNs } = windows;
   const third = (workEndNs - warmupEndNs) / 3;
   const survives = survivorTest(profile, windows, birth);
   const survivorBirths: number[] = [];
@@ -201,10 +207,10 @@ export function gatherEvidence(
     }
   }
 
-  const live = liveSeries(c, members, 0, workEndNs, points);
+  const live = liveSeriesAt(c, members, windows.liveInstants);
   ev.series = { time: live.time, bytes: live.bytes };
   ev.peakLiveBytes = Math.max(...live.bytes);
-  ev.liveBytesAtWorkEnd = live.bytes[points - 1];
+  ev.liveBytesAtWorkEnd = live.bytes[live.bytes.length - 1];
   Object.assign(ev, trendOf(live.time, live.bytes, windows));
   const cumulative = survivorCurve(live.time, survivorBirths, survivorWeights);
   const { warm, half } = phaseStarts(live.time, windows);

@@ -1,6 +1,6 @@
 import { AllocationColumns } from './columns';
 
-/** Live bytes and count sampled at evenly spaced instants. */
+/** Live bytes and count sampled at instants. */
 export interface LiveSeries {
   /** Nanoseconds since the start, one per point. */
   time: Float64Array;
@@ -19,8 +19,6 @@ export function evenInstants(fromNs: number, toNs: number, points: number): Floa
 /**
  * Live memory of the selected allocations at `points` instants spread evenly over
  * [fromNs, toNs]: an allocation counts at instant t when allocTime <= t < freeTime.
- * One pass: +weight at the first instant after the allocation, -weight at the first
- * instant after the free, then a running sum.
  */
 export function liveSeries(
   columns: AllocationColumns,
@@ -29,19 +27,28 @@ export function liveSeries(
   toNs: number,
   points: number,
 ): LiveSeries {
-  const time = evenInstants(fromNs, toNs, points);
+  return liveSeriesAt(columns, indices, evenInstants(fromNs, toNs, points));
+}
+
+/**
+ * Live memory of the selected allocations at the given instants (ascending). One
+ * pass: +weight at the first instant at or after the allocation, -weight at the
+ * first instant at or after the free, then a running sum.
+ */
+export function liveSeriesAt(columns: AllocationColumns, indices: ArrayLike<number> | null, time: Float64Array): LiveSeries {
+  const points = time.length;
   const bytes = new Float64Array(points + 1);
   const count = new Float64Array(points + 1);
-  const step = points > 1 ? (toNs - fromNs) / (points - 1) : 0;
-  // The first instant at or after t. The division can round either way, so the
-  // estimate is nudged until time[k - 1] < t <= time[k].
+  // The first instant at or after t (points when there is none): time[k - 1] < t <= time[k].
   const slot = (t: number): number => {
-    if (t <= fromNs) return 0;
-    if (step === 0) return points;
-    let k = Math.min(points, Math.ceil((t - fromNs) / step));
-    while (k > 0 && time[k - 1] >= t) k--;
-    while (k < points && time[k] < t) k++;
-    return k;
+    let lo = 0;
+    let hi = points;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (time[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   };
   const weight = columns.weight ?? columns.size;
   const n = indices ? indices.length : columns.count;
