@@ -39,7 +39,7 @@ export class NodeRecorder {
   private pollTimer?: NodeJS.Timeout;
   /** A poll right after a full GC is on its way. */
   private pollSoon = false;
-  /** When the latest full GC ended, or a census was last asked for (ns, the stream's clock). */
+  /** When the latest full GC ended, and when a census was last asked for (ns, the stream's clock). */
   private lastMajorGcNs = 0;
   private lastCensusNs = 0;
   private dumps = 0;
