@@ -29,5 +29,6 @@ fs.mkdirSync(path.dirname(output), { recursive: true });
 const partial = `${output}.partial`;
 const flags = ['-shared', '-fPIC', '-O2', '-std=c++17', '-Wall', '-fvisibility=hidden', '-isystem', headers];
 const r = spawnSync(cxx, [...flags, '-o', partial, source], { stdio: 'inherit' });
+if (r.error) fallback(`${cxx} could not be run (${r.error.code ?? r.error.message})`, 'install a C++ compiler (apt-get install g++) or set CXX to one');
 if (r.status !== 0) fallback(`${cxx} failed (see above)`);
 fs.renameSync(partial, output);
