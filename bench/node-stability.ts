@@ -30,6 +30,7 @@ function main(): void {
     for (const c of NODE_PATTERNS.filter((p) => !only || p.fixture.includes(only))) {
       let passed = 0;
       let first: string | undefined;
+      const keptFiles: string[] = [];
       for (let i = 0; i < RUNS; i++) {
         const out = path.join(dir, `${c.fixture.replace(/\W/g, '-')}-${i}.lhp`);
         const [cmd, ...args] = recordCommand(['node', path.join(NODE_FIXTURES, c.fixture)], out);
@@ -43,13 +44,14 @@ function main(): void {
           if (fs.existsSync(out)) {
             fs.mkdirSync(kept, { recursive: true });
             fs.copyFileSync(out, path.join(kept, path.basename(out)));
-            first += `\n        kept: ${path.join(kept, path.basename(out))}`;
+            keptFiles.push(path.join(kept, path.basename(out)));
           }
         }
         for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
       }
       failures += RUNS - passed;
       console.log(`${`${passed}/${RUNS}`.padStart(6)}  ${c.fixture.padEnd(30)} ${c.verdict ?? c.overall}${c.culprit ? ` in ${c.culprit}` : ''}${first ? `\n        first failure: ${first}` : ''}`);
+      for (const file of keptFiles) console.log(`        kept: ${file}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ interface Addon {
   start(samplingInterval: number, stackDepth: number): boolean;
   stop(): void;
   /** Undefined when not sampling. */
-  poll(): { samples: Float64Array; nodes: (number | string)[]; gcs: Float64Array; droppedGcs: number; lastGcNs: number; lastMajorGcNs: number } | undefined;
+  poll(): { samples: Float64Array; nodes: (number | string)[]; gcs: Float64Array; lastGcNs: number; lastMajorGcNs: number } | undefined;
   onMajorGc(callback: () => void): void;
   collectGarbage(): void;
   startMarking(): void;

@@ -18,7 +18,7 @@ export interface HeapSampler {
    * sampler also times the GCs itself (`LiveSamples.gcs`).
    */
   readonly gcFreePolls: boolean;
-  /** `callback` runs from the event loop soon after each full GC (only where polls are GC-free). */
+  /** `callback` runs from the event loop soon after each full GC (never where every poll is one). */
   onMajorGc(callback: () => void): void;
   start(samplingInterval: number): void;
   /** The samples alive now, and the tree nodes that may be new. */

@@ -73,7 +73,7 @@ export class NodeRecorder {
 
   start(): void {
     this.sampler.start(this.settings.samplingInterval);
-    if (this.sampler.gcFreePolls) this.sampler.onMajorGc(this.onMajorGc);
+    this.sampler.onMajorGc(this.onMajorGc);
     this.memoryTimer = setInterval(() => this.guard(() => this.sampleMemory()), MEMORY_SAMPLE_MS);
     this.memoryTimer.unref();
     this.schedulePoll(this.sampler.cadence.minMs);

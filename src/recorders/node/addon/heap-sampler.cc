@@ -37,7 +37,7 @@ using v8::Object;
 using v8::String;
 using v8::Value;
 
-// GCs kept between two polls; older ones are dropped (and counted) beyond that.
+// GCs kept between two polls (a poll timer starved by a long synchronous loop); older ones are dropped beyond that.
 constexpr size_t kMaxGcs = 8192;
 // Depth of nested GC callbacks (weak callbacks run inside a full GC).
 constexpr int kMaxNesting = 4;
@@ -52,7 +52,6 @@ struct Sampler {
   double last_major_gc_ns = 0;
   // GCs since the last poll: start (uv_hrtime), pause (ns), V8's GCType.
   std::vector<double> gcs;
-  double dropped_gcs = 0;
   double gc_started[kMaxNesting] = {};
   int gc_depth = 0;
   // Wakes the event loop after a full GC, to call on_major_gc there (GC callbacks may not run JS).
@@ -72,10 +71,7 @@ void OnGcEnd(Isolate*, GCType type, GCCallbackFlags, void* data) {
   double now = static_cast<double>(uv_hrtime());
   s->gc_depth = s->gc_depth > 0 ? s->gc_depth - 1 : 0;
   double started = s->gc_depth < kMaxNesting ? s->gc_started[s->gc_depth] : now;
-  if (s->gcs.size() >= kMaxGcs * 3) {
-    s->gcs.erase(s->gcs.begin(), s->gcs.begin() + 3);
-    s->dropped_gcs++;
-  }
+  if (s->gcs.size() >= kMaxGcs * 3) s->gcs.erase(s->gcs.begin(), s->gcs.begin() + 3);
   s->gcs.insert(s->gcs.end(), {started, now - started, static_cast<double>(type)});
   s->last_gc_ns = now;
   if (type & v8::kGCTypeMarkSweepCompact) {
@@ -147,7 +143,7 @@ void Set(Isolate* isolate, Local<Context> context, Local<Object> object, const c
 
 // poll(): { samples: Float64Array of [sampleId, nodeId, bytes]..., nodes: [...] (new
 // ones only), gcs: Float64Array of [startNs, pauseNs, gcType]... since the last poll,
-// droppedGcs, lastGcNs, lastMajorGcNs }, or undefined when not sampling.
+// lastGcNs, lastMajorGcNs }, or undefined when not sampling.
 void Poll(const FunctionCallbackInfo<Value>& args) {
   Sampler* s = SamplerOf(args);
   if (!s->sampling) return;
@@ -175,11 +171,9 @@ void Poll(const FunctionCallbackInfo<Value>& args) {
   Set(isolate, context, result, "samples", Doubles(isolate, cells.data(), cells.size()));
   Set(isolate, context, result, "nodes", nodes);
   Set(isolate, context, result, "gcs", Doubles(isolate, s->gcs.data(), s->gcs.size()));
-  Set(isolate, context, result, "droppedGcs", Number::New(isolate, s->dropped_gcs));
   Set(isolate, context, result, "lastGcNs", Number::New(isolate, s->last_gc_ns));
   Set(isolate, context, result, "lastMajorGcNs", Number::New(isolate, s->last_major_gc_ns));
   s->gcs.clear();
-  s->dropped_gcs = 0;
   args.GetReturnValue().Set(result);
 }
 
