@@ -4,6 +4,7 @@ import { LhpVisitor, readLhp } from '../format/reader';
 import { detectFormat, ImportedFrom, importProfile } from '../interop/import';
 import { AddressMap } from './address-map';
 import { ColumnBuilder } from './columns';
+import { IdTable } from './id-table';
 import { Resolution } from '../symbolize/symbolize';
 import { Frame } from './frames';
 import { resolveNativeFrames } from './native-frames';
@@ -17,33 +18,37 @@ export interface LoadOptions {
 
 /**
  * An allocation record takes at least 7 bytes, so size/7 bounds the count of a plain
- * file: columns that big never regrow, and the pages they never use are never resident.
- * A compressed file's count is guessed (zstd shrinks a stream about tenfold) and may regrow.
+ * file; a compressed file's count is unknown. Columns start at that size, up to 4 M
+ * allocations, and grow as they fill: sized to what the file holds, since address space
+ * is not free (a ulimit counts it) and a real recording holds far fewer than size/7.
  */
 const MIN_ALLOC_RECORD_BYTES = 7;
-const COMPRESSION_GUESS = 10;
-/** Beyond this many, columns start smaller and grow (typed arrays have a size limit; address space is not free). */
-const MAX_PRESIZED_ALLOCATIONS = 64_000_000;
-/**
- * Imported files' counts are guessed as well: heaptrack's compressed text of a repetitive
- * run holds up to a few hundred allocations a byte (5 M in 30 KB); a .heapprofile sample
- * takes at least 40 bytes of JSON. Too big costs address space only.
- */
-const HEAPTRACK_ALLOCATIONS_PER_BYTE = 200;
+const MAX_PRESIZED_ALLOCATIONS = 1 << 22;
+/** The same for imported files: a heaptrack event line (`+ 1f`) takes at least 4 bytes, a .heapprofile sample 40 of JSON. */
+const MIN_HEAPTRACK_EVENT_BYTES = 4;
 const MIN_HEAPPROFILE_SAMPLE_BYTES = 40;
-/** Stack ids live in a Uint32Array column and index a JS array. */
-const MAX_STACK_ID = 2 ** 32 - 2;
 
 /**
  * Loads an .lhp file into a Profile; also a heaptrack recording or a .heapprofile
  * (docs/IMPORT.md). Throws LhpError (one line) on bad input; a truncated file loads with a warning.
  */
 export function loadSync(path: string, options: LoadOptions = {}): Profile {
+  try {
+    return loadAny(path, options);
+  } catch (err) {
+    if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length/.test(err.message)) {
+      throw new LhpError(`not enough memory to load ${path} (${err.message}): raise the limit (ulimit -v) or analyze on a bigger machine`);
+    }
+    throw err;
+  }
+}
+
+function loadAny(path: string, options: LoadOptions): Profile {
   const format = detectFormat(path);
   if (format !== 'lhp') return loadImported(path, format, options);
   const file = sniffFile(path); // undefined: readLhp reports why the file cannot be read
   const size = file?.size ?? 0;
-  const estimate = (size * (file?.compressed ? COMPRESSION_GUESS : 1)) / MIN_ALLOC_RECORD_BYTES;
+  const estimate = size / MIN_ALLOC_RECORD_BYTES;
   const builder = new ProfileBuilder(path, Math.min(estimate, MAX_PRESIZED_ALLOCATIONS));
   const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && size > 64 << 20), `loading ${path}`);
   let result;
@@ -72,7 +77,7 @@ export function loadSync(path: string, options: LoadOptions = {}): Profile {
 /** Another tool's file, read by its importer (src/interop/import) into the same builder. */
 function loadImported(path: string, format: ImportedFrom['format'], options: LoadOptions): Profile {
   const size = sniffFile(path)?.size ?? 0;
-  const perByte = format === 'heaptrack' ? HEAPTRACK_ALLOCATIONS_PER_BYTE : 1 / MIN_HEAPPROFILE_SAMPLE_BYTES;
+  const perByte = 1 / (format === 'heaptrack' ? MIN_HEAPTRACK_EVENT_BYTES : MIN_HEAPPROFILE_SAMPLE_BYTES);
   const estimate = Math.min(size * perByte, MAX_PRESIZED_ALLOCATIONS);
   const builder = new ProfileBuilder(path, estimate);
   // as for an .lhp of 64 MiB: a few seconds of loading
@@ -94,8 +99,11 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Pro
 
 class ProfileBuilder implements LhpVisitor {
   private readonly strings: string[] = [''];
+  private readonly stringIds = new IdTable();
   private readonly frameList: Frame[] = [];
+  private readonly frameIds = new IdTable();
   private readonly stacks: Uint32Array[] = [];
+  private readonly stackIds = new IdTable();
   private readonly columns: ColumnBuilder;
   private readonly live = new AddressMap(1 << 16);
   private readonly threadIndex = new Map<number, number>();
@@ -112,24 +120,30 @@ class ProfileBuilder implements LhpVisitor {
     expectedAllocations: number,
   ) {
     this.columns = new ColumnBuilder(expectedAllocations);
+    this.stringIds.define(0); // string 0 is "" without a record
   }
 
   string(id: number, text: string): void {
-    this.strings[id] = text;
+    this.strings[this.stringIds.define(id)] = text;
   }
 
   frame(id: number, address: number, fn: number, file: number, line: number, module: number): void {
-    this.frameList[id] = { function: this.text(fn), file: this.text(file), line, module: this.text(module), address };
+    this.frameList[this.frameIds.define(id)] = { function: this.text(fn), file: this.text(file), line, module: this.text(module), address };
   }
 
   stack(id: number, frames: Uint32Array): void {
-    if (id > MAX_STACK_ID) this.corrupt(`stack id ${id} is beyond ${MAX_STACK_ID}`);
-    for (const f of frames) if (this.frameList[f] === undefined) this.corrupt(`stack ${id} refers to frame ${f}, never defined`);
-    this.stacks[id] = frames.slice();
+    const indexes = new Uint32Array(frames.length);
+    for (let i = 0; i < frames.length; i++) {
+      const f = this.frameIds.indexOf(frames[i]);
+      if (f < 0) this.corrupt(`stack ${id} refers to frame ${frames[i]}, never defined`);
+      indexes[i] = f;
+    }
+    this.stacks[this.stackIds.define(id)] = indexes;
   }
 
-  alloc(time: number, address: number, size: number, stack: number, thread: number, weight: number): void {
-    if (this.stacks[stack] === undefined) this.corrupt(`an allocation refers to stack ${stack}, never defined`);
+  alloc(time: number, address: number, size: number, fileStack: number, thread: number, weight: number): void {
+    const stack = this.stackIds.indexOf(fileStack);
+    if (stack < 0) this.corrupt(`an allocation refers to stack ${fileStack}, never defined`);
     const index = this.columns.push(size, weight, stack, this.threadOf(thread), time);
     const replaced = this.live.set(address, index);
     // A live address allocated again means its free was not seen: close the old one here.
@@ -189,8 +203,9 @@ class ProfileBuilder implements LhpVisitor {
     if (time > this.maxTime) this.maxTime = time;
   }
 
-  symbol(frame: number, module: number, sources: Uint32Array): void {
-    if (this.frameList[frame] === undefined) this.corrupt(`a symbol record refers to frame ${frame}, never defined`);
+  symbol(fileFrame: number, module: number, sources: Uint32Array): void {
+    const frame = this.frameIds.indexOf(fileFrame);
+    if (frame < 0) this.corrupt(`a symbol record refers to frame ${fileFrame}, never defined`);
     const frames = [];
     for (let i = 0; i < sources.length; i += 3) frames.push({ function: this.text(sources[i]), file: this.text(sources[i + 1]), line: sources[i + 2] });
     this.symbols.set(frame, { module: this.text(module), frames });
@@ -229,9 +244,9 @@ class ProfileBuilder implements LhpVisitor {
   }
 
   private text(id: number): string {
-    const s = this.strings[id];
-    if (s === undefined) this.corrupt(`a record refers to string ${id}, never defined`);
-    return s;
+    const index = this.stringIds.indexOf(id);
+    if (index < 0) this.corrupt(`a record refers to string ${id}, never defined`);
+    return this.strings[index];
   }
 
   private corrupt(what: string): never {

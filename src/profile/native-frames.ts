@@ -28,7 +28,25 @@ export function resolveNativeFrames(
     // an address and its module is still something to go on
     for (const [id, module] of unresolved) frames[id] = { ...frames[id], module };
   }
-  if (symbols.size > 0) applySymbols(frames, stacks, symbols);
+  if (symbols.size > 0) applySymbols(frames, stacks, symbols, warnings);
+}
+
+/**
+ * Inlining adds a few frames to a stack, not thousands: a file whose symbol records
+ * would grow its stacks further than this is damaged, or built to make the loader spin.
+ */
+const INLINE_BUDGET_PER_FRAME = 32;
+const MIN_INLINE_BUDGET = 1 << 20;
+
+/** Frames listed in all stacks, and how many frames inlining would add to them. */
+function inlinedCount(stacks: readonly Uint32Array[], inlined: ReadonlyMap<number, number[]>): { listed: number; added: number } {
+  let listed = 0;
+  let added = 0;
+  for (const stack of stacks) {
+    listed += stack.length;
+    for (const f of stack) added += inlined.get(f)?.length ?? 0;
+  }
+  return { listed, added };
 }
 
 /**
@@ -36,7 +54,7 @@ export function resolveNativeFrames(
  * the outer source frames become frames of their own, inserted after it in every
  * stack that lists it.
  */
-function applySymbols(frames: Frame[], stacks: Uint32Array[], symbols: Map<number, Resolution>): void {
+function applySymbols(frames: Frame[], stacks: Uint32Array[], symbols: Map<number, Resolution>, warnings: string[]): void {
   const inlined = new Map<number, number[]>();
   for (const [id, { module, frames: sources }] of symbols) {
     const base = frames[id];
@@ -50,6 +68,11 @@ function applySymbols(frames: Frame[], stacks: Uint32Array[], symbols: Map<numbe
     }
   }
   if (inlined.size === 0) return;
+  const { listed, added } = inlinedCount(stacks, inlined);
+  if (added > Math.max(MIN_INLINE_BUDGET, INLINE_BUDGET_PER_FRAME * listed)) {
+    warnings.push(`inlined calls are not shown: they would add ${added} frames to stacks of ${listed} (damaged symbol records?)`);
+    return;
+  }
   stacks.forEach((stack, sid) => {
     if (!stack || !stack.some((f) => inlined.has(f))) return;
     stacks[sid] = Uint32Array.from([...stack].flatMap((f) => [f, ...(inlined.get(f) ?? [])]));

@@ -1,17 +1,14 @@
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { MAGIC, ZSTD_MAGIC } from '../../format/constants';
+import { ChunkSource, openChunkSource } from '../../format/chunk-source';
 import { LhpError } from '../../format/errors';
+import { GZIP_MAGIC, openTextSource } from './text-source';
 
 /** What a profile file holds: leakhound's own stream, or a file another tool wrote (docs/IMPORT.md). */
 export type ProfileFormat = 'lhp' | 'heaptrack' | 'heapprofile';
 
-export const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
 const HEAD_BYTES = 64 << 10;
-/** A zstd block is at most 128 KiB, compressed or not: past this, no block came out. */
-const MAX_ZSTD_HEAD_BYTES = 1 << 20;
 /**
  * heaptrack's first line: `v <heaptrack version> <file format version>`, in hex. Its
  * start is enough (a file cut inside it is a heaptrack file cut short); no .lhp or JSON
@@ -31,7 +28,7 @@ export function detectFormat(path: string): ProfileFormat {
   if (startsWith(head, MAGIC)) return 'lhp';
   if (startsWith(head, ZSTD_MAGIC)) return isHeaptrackText(zstdHead(path)) ? 'heaptrack' : 'lhp';
   if (startsWith(head, GZIP_MAGIC)) {
-    if (isHeaptrackText(gzipHead(path, head))) return 'heaptrack';
+    if (isHeaptrackText(firstChunk(openTextSource(path)))) return 'heaptrack';
     throw new LhpError(`${path} is gzip-compressed but holds no heaptrack recording: not a leakhound, heaptrack or .heapprofile file`);
   }
   if (isHeaptrackText(head)) return 'heaptrack';
@@ -62,40 +59,21 @@ function isHeaptrackText(text: Uint8Array | undefined): boolean {
   return text !== undefined && HEAPTRACK_FIRST_LINE.test(Buffer.from(text.subarray(0, 64)).toString('latin1'));
 }
 
-/**
- * The first decompressed block of a zstd file (at most 128 KiB), read a little at a
- * time: undefined when there is none (readLhp then says why).
- */
-function zstdHead(path: string): Uint8Array | undefined {
-  let fd: number | undefined;
+/** The first decompressed chunk of a compressed file (a zstd block is at most 128 KiB), or undefined. */
+function firstChunk(source: ChunkSource): Uint8Array | undefined {
   try {
-    fd = fs.openSync(path, 'r');
-    let head: Uint8Array | undefined;
-    const decompressor = new Decompress((chunk) => {
-      if (!head && chunk.length > 0) head = chunk;
-    });
-    // small pieces first: a few bytes of a repetitive stream decompress to megabytes
-    for (let position = 0, piece = 64; !head && position < MAX_ZSTD_HEAD_BYTES; piece = Math.min(2 * piece, 64 << 10)) {
-      const buf = Buffer.alloc(piece); // fresh: the decompressor may keep what it was given
-      const n = fs.readSync(fd, buf, 0, buf.length, position);
-      if (n === 0) break;
-      position += n;
-      decompressor.push(buf.subarray(0, n));
-    }
-    return head;
-  } catch {
-    return undefined;
+    return source.next() ?? undefined;
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    source.close();
   }
 }
 
-/** The first decompressed bytes of a gzip file (its head decompressed as far as it goes). */
-function gzipHead(path: string, head: Buffer): Buffer {
+/** A zstd file that cannot be read is left to readLhp, which says why. */
+function zstdHead(path: string): Uint8Array | undefined {
   try {
-    return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-  } catch (err) {
-    throw new LhpError(`${path} is corrupt: its gzip compression is damaged (${(err as Error).message})`);
+    return firstChunk(openChunkSource(path));
+  } catch {
+    return undefined;
   }
 }
 

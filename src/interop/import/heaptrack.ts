@@ -32,6 +32,8 @@ const NS_PER_MS = 1e6;
 /** heaptrack's timer writes a clock line this often (libheaptrack.cpp), when it can. */
 const TIMER_MS = 10;
 const NEWLINE = 0x0a;
+/** The comment heaptrack_interpret writes last: a file that has it is finished. */
+const STRINGS_COMMENT = Buffer.from('# strings:');
 const SPACE = 0x20;
 
 /** Strings of our own, before heaptrack's (whose string n becomes n + OWN_STRINGS.length). */
@@ -213,7 +215,7 @@ class HeaptrackParser {
         this.attached = true;
         return this.atClock(-1);
       case 0x23 /* # */:
-        if (text(buf, start, end).startsWith('# strings:')) this.finished = true;
+        if (startsWithBytes(buf, start, end, STRINGS_COMMENT)) this.finished = true;
         return;
       case 0x53 /* S: a leak suppression */:
         return;
@@ -492,4 +494,10 @@ class HeaptrackParser {
 
 function text(buf: Uint8Array, from: number, to: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + from, Math.max(0, to - from)).toString('utf8');
+}
+
+function startsWithBytes(buf: Uint8Array, start: number, end: number, prefix: Uint8Array): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  return true;
 }

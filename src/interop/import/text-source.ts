@@ -1,70 +1,43 @@
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
+import { Gunzip } from 'fflate';
 import { ChunkSource, openChunkSource } from '../../format/chunk-source';
-import { describeFsError, LhpError } from '../../format/errors';
-import { GZIP_MAGIC } from './detect';
+import { CodecFactory, DecompressingSource } from '../../format/decompressing-source';
+import { readError } from '../../format/read-at';
 
-const SLICE = 8 << 20;
+export const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+/** The error code fflate gives data that ends inside a gzip member. */
+const FFLATE_UNEXPECTED_EOF = 0;
 
 /**
- * A text file as chunks: plain or zstd (the .lhp reader's sources, streaming), or gzip.
- * node:zlib has no synchronous streaming decompressor, so a gzip file is decompressed
- * whole, then handed out in slices; one cut short is decompressed as far as it goes.
+ * A text file as chunks: plain or zstd (the .lhp reader's sources), or gzip, all
+ * streaming: memory stays small however far the text expands.
  */
 export function openTextSource(path: string): ChunkSource {
   const head = Buffer.alloc(2);
-  let n = 0;
+  let fd: number;
   try {
-    const fd = fs.openSync(path, 'r');
-    try {
-      n = fs.readSync(fd, head, 0, 2, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fd = fs.openSync(path, 'r');
   } catch (err) {
-    throw new LhpError(`cannot read ${path}: ${describeFsError(err)}`);
+    throw readError(path, err);
   }
-  return n === 2 && head.equals(GZIP_MAGIC) ? new GzipSource(path) : openChunkSource(path);
+  try {
+    const n = fs.readSync(fd, head, 0, 2, 0);
+    if (n === 2 && head.equals(GZIP_MAGIC)) return new DecompressingSource(path, fd, fs.fstatSync(fd).size, gzipCodec);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw readError(path, err);
+  }
+  fs.closeSync(fd);
+  return openChunkSource(path);
 }
 
-class GzipSource implements ChunkSource {
-  readonly compressed = true;
-  readonly fileSize: number;
-  cutShort = false;
-  private readonly text: Buffer;
-  private offset = 0;
-
-  constructor(path: string) {
-    let data: Buffer;
-    try {
-      data = fs.readFileSync(path);
-    } catch (err) {
-      throw new LhpError(`cannot read ${path}: ${describeFsError(err)}`);
-    }
-    this.fileSize = data.length;
-    try {
-      this.text = zlib.gunzipSync(data);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'Z_BUF_ERROR') {
-        throw new LhpError(`${path} is corrupt: its gzip compression is damaged (${(err as Error).message})`);
-      }
-      // "unexpected end of file": keep what the complete part holds
-      this.text = zlib.gunzipSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-      this.cutShort = true;
-    }
-  }
-
-  /** Compressed bytes, in proportion to the text handed out. */
-  get consumed(): number {
-    return this.text.length === 0 ? this.fileSize : Math.round((this.offset / this.text.length) * this.fileSize);
-  }
-
-  next(): Uint8Array | null {
-    if (this.offset >= this.text.length) return null;
-    const chunk = this.text.subarray(this.offset, this.offset + SLICE);
-    this.offset += chunk.length;
-    return chunk;
-  }
-
-  close(): void {}
-}
+/** fflate's streaming gunzip (node:zlib has no synchronous streaming one); it reads concatenated members too. */
+export const gzipCodec: CodecFactory = (onData) => {
+  const gunzip = new Gunzip((chunk) => onData(chunk));
+  return {
+    name: 'gzip',
+    push: (piece, final) => gunzip.push(piece, final),
+    endsEarly: (err) => (err as { code?: unknown }).code === FFLATE_UNEXPECTED_EOF,
+  };
+};

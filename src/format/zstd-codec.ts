@@ -1,0 +1,33 @@
+import { Decompress } from 'fzstd';
+import { CodecFactory, expansionLimit, refuseBomb } from './decompressing-source';
+import { LhpError } from './errors';
+import { ZstdFrameWalker } from './zstd-frames';
+
+/** zstd's own decoder refuses windows over 128 MiB unless told otherwise (`--memory`); so do we. */
+const MAX_WINDOW = 128 << 20;
+/** The error code fzstd gives a stream that ends inside a frame. */
+const FZSTD_UNEXPECTED_EOF = 5;
+
+/**
+ * fzstd, behind a walker that judges each frame's header before fzstd allocates its
+ * window: a damaged header can ask for 2 GiB, or claim content no recording could hold.
+ */
+export function zstdCodec(path: string, fileSize: number): CodecFactory {
+  return (onData) => {
+    const decompressor = new Decompress((chunk) => onData(chunk));
+    const walker = new ZstdFrameWalker((window, content) => {
+      if (window > MAX_WINDOW) {
+        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than the ${MAX_WINDOW} zstd itself accepts`);
+      }
+      if (content > expansionLimit(fileSize)) refuseBomb(path, 'zstd', fileSize, String(content));
+    });
+    return {
+      name: 'zstd',
+      push(piece, final) {
+        walker.walk(piece);
+        decompressor.push(piece, final);
+      },
+      endsEarly: (err) => (err as { code?: unknown }).code === FZSTD_UNEXPECTED_EOF,
+    };
+  };
+}
