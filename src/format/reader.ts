@@ -158,7 +158,12 @@ class StreamParser {
     const have = this.buf.length;
     const cut = `${this.path} is truncated inside its header: nothing was recorded`;
     // A compressed file can decompress to nothing: empty, or cut before its first block ended.
-    if (have === 0) throw new LhpError(this.source.cutShort ? cut : `${this.path} is empty: no profile was recorded`);
+    if (have === 0 && this.source.cutShort) {
+      throw new LhpError(
+        `${this.path} is cut short inside its first zstd block: nothing can be read (zstd decodes a block, up to 128 KiB of the stream, whole)`,
+      );
+    }
+    if (have === 0) throw new LhpError(`${this.path} is empty: no profile was recorded`);
     for (let i = 0; i < Math.min(have, MAGIC.length); i++) {
       if (this.buf[i] !== MAGIC[i]) throw new LhpError(`${this.path} is not a leakhound profile (.lhp): wrong magic bytes`);
     }
