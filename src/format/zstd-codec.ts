@@ -19,6 +19,10 @@ export function zstdCodec(path: string, fileSize: number): CodecFactory {
       if (window > MAX_WINDOW) {
         throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than the ${MAX_WINDOW} zstd itself accepts`);
       }
+      // a window bigger than all the data can expand to is never filled, but fzstd allocates it
+      if (window > expansionLimit(fileSize)) {
+        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than its ${fileSize} bytes can fill`);
+      }
       if (content > expansionLimit(fileSize)) refuseBomb(path, 'zstd', fileSize, String(content));
     });
     return {
