@@ -57,7 +57,7 @@ function badInputs(): [string, string, RegExp][] {
     ['newer major version', patched('future.lhp', (b) => b.writeUInt16LE(2, 8)), /uses format 2\.\d+, newer than this leakhound reads .*upgrade leakhound/],
     ['zeros inside the records', patched('zeros.lhp', (b) => b.fill(0, headerEnd + 100, headerEnd + 200)), /is corrupt/],
     ['missing file', file('does-not-exist.lhp'), /cannot read .*does-not-exist\.lhp: no such file/],
-    ['directory', file('a-directory.lhp'), /cannot read .*a-directory\.lhp: is a directory/],
+    ['directory', file('a-directory.lhp'), /cannot read .*a-directory\.lhp: it is a directory, not a regular file/],
   ];
 }
 

@@ -516,7 +516,7 @@ describe('export: bad input is one line, and no file is left half written', () =
     fs.mkdirSync(path.join(blocked, 'x.stacks.parquet'), { recursive: true }); // a directory where a file must go
     const r = runCli(['export', demo, '-f', 'parquet', '-o', path.join(blocked, 'x.parquet')]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^leakhound: cannot write .*blocked\/x\.stacks\.parquet: EISDIR\n$/);
+    assert.match(r.stderr, /^leakhound: cannot write .*blocked\/x\.stacks\.parquet: it is a directory, not a regular file\n$/);
     assert.deepEqual(fs.readdirSync(blocked), ['x.stacks.parquet'], 'neither file, and no temporary, is left');
     const over = runCli(['export', demo, '-f', 'collapsed', '-o', demo]);
     assert.equal(over.code, 1);

@@ -401,7 +401,7 @@ test('empty, foreign, missing and directory paths are refused with one line', ()
   refused(tiny, /not a leakhound profile/);
 
   refused(file('no-such.lhp'), /cannot read .*no-such\.lhp: no such file or directory \(ENOENT\)$/);
-  refused(dir, /cannot read .*: is a directory \(EISDIR\)$/);
+  refused(dir, /cannot read .*: it is a directory, not a regular file$/);
 });
 
 test('damaged records are refused with one line naming the byte', () => {

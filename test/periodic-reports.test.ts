@@ -270,11 +270,17 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     fs.writeFileSync(notADir, '');
     const started = path.join(dir, 'started');
     const output = path.join(dir, 'unwritable.lhp');
-    const r = recordCommand(output, ['sh', '-c', `touch '${started}'`], ['--report-dir', path.join(notADir, 'reports')]);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^leakhound: cannot write reports in .*a-file\/reports: ENOTDIR\n$/);
-    assert.equal(fs.existsSync(started), false, 'the program never ran');
-    assert.equal(fs.existsSync(output), false);
+    // under a regular file; and in /proc, where node's recursive mkdir loops for ever (mkdir says ENOENT)
+    for (const [reports, why] of [
+      [path.join(notADir, 'reports'), /^leakhound: cannot write reports in .*a-file\/reports: .*a-file is a file, not a directory\n$/],
+      ['/proc/self/leakhound-reports', /^leakhound: cannot write reports in \/proc\/self\/leakhound-reports: ENOENT\n$/],
+    ] as const) {
+      const r = recordCommand(output, ['sh', '-c', `touch '${started}'`], ['--report-every', '2s', '--report-dir', reports]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, why);
+      assert.equal(fs.existsSync(started), false, 'the program never ran');
+      assert.equal(fs.existsSync(output), false);
+    }
   });
 
   it('a bad --report-every is a usage error', () => {

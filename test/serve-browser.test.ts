@@ -6,25 +6,21 @@ import type { Page } from 'playwright-core';
 import { loadSync } from '../src/profile/loader';
 import { screenshotDir, withPage } from './browser';
 import { runCli, tmpDir } from './helpers';
-import { RunningRecord, startCli } from './running-record';
+import { startServe, stopServers } from './serve-client';
 
 const dir = tmpDir();
 const demo = path.join(dir, 'demo.lhp');
-let server: RunningRecord;
-/** localhost, not 127.0.0.1: the test browser resolves names only for localhost. */
+/** localhost, not 127.0.0.1: the test browser resolves names only for localhost; with the token. */
 let url: string;
 
 before(async () => {
   const sim = runCli(['simulate', '-o', demo, '--allocations', '50k', '--seed', '1']);
   assert.equal(sim.code, 0, sim.stderr);
-  server = startCli(['serve', demo, '--port', '0']);
-  await server.waitFor(() => /at http:\/\/127\.0\.0\.1:\d+\//.test(server.stderr()), 'the URL line');
-  url = `http://localhost:${/127\.0\.0\.1:(\d+)\//.exec(server.stderr())![1]}/`;
+  ({ url } = await startServe([demo, '--port', '0']));
+  url = url.replace('127.0.0.1', 'localhost');
 });
 
-after(() => {
-  server?.child.kill('SIGKILL');
-});
+after(stopServers);
 
 const rowVerdicts = (page: Page) => page.locator('table#groups tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')));
 

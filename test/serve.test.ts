@@ -1,16 +1,15 @@
 /** `leakhound serve`: the web UI's server over real HTTP, started as a user starts it (no browser here). */
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSync } from '../src/profile/loader';
+import { TOKEN_HEADER } from '../src/report/serve/server';
 import { runCli, tmpDir } from './helpers';
-import { RunningRecord, startCli } from './running-record';
+import { startCli } from './running-record';
+import { raw, startServe, stopServers, URL_LINE } from './serve-client';
 
 const dir = tmpDir();
 const demo = path.join(dir, 'demo.lhp');
-const URL_LINE = /^leakhound: serving (.+) at (http:\/\/127\.0\.0\.1:(\d+)\/)$/m;
-
 interface Row {
   rank: number;
   stackId: number;
@@ -26,57 +25,28 @@ interface Groups {
   selected: { count: number; bytes: number; leakedCount: number; leakedBytes: number };
 }
 
-const running: RunningRecord[] = [];
-
-/** `leakhound serve <args>` in the background, once it says where it listens. */
-async function startServe(args: string[]): Promise<{ server: RunningRecord; url: string; port: number }> {
-  const server = startCli(['serve', ...args]);
-  running.push(server);
-  await server.waitFor(() => URL_LINE.test(server.stderr()), 'the URL line');
-  const m = URL_LINE.exec(server.stderr())!;
-  return { server, url: m[2], port: Number(m[3]) };
-}
-
-/** A request with the path sent as written (fetch would resolve `..` first), and any headers. */
-function raw(port: number, method: string, requestPath: string, headers: http.OutgoingHttpHeaders = {}, body?: string): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: requestPath, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type'] ?? ''), body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 before(() => {
   const sim = runCli(['simulate', '-o', demo, '--allocations', '50k', '--seed', '1']);
   assert.equal(sim.code, 0, sim.stderr);
 });
 
-after(async () => {
-  for (const r of running) {
-    if (!r.hasExited()) r.child.kill('SIGKILL');
-    await r.exited;
-  }
-});
+after(stopServers);
 
 describe('leakhound serve', () => {
   let url = '';
   let port = 0;
-  const get = async (p: string) => fetch(new URL(p, url));
+  let token = '';
+  const get = async (p: string) => fetch(new URL(p, url), { headers: p.startsWith('/api/') ? { [TOKEN_HEADER]: token } : {} });
   const groups = async (query: string): Promise<Groups> => {
     const res = await get(`/api/groups${query}`);
     assert.equal(res.status, 200, await res.clone().text());
     return (await res.json()) as Groups;
   };
   const query = (expression: unknown) =>
-    fetch(new URL('/api/query', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expression }) });
+    fetch(new URL('/api/query', url), { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body: JSON.stringify({ expression }) });
 
   before(async () => {
-    ({ url, port } = await startServe([demo, '--port', '0']));
+    ({ url, port, token } = await startServe([demo, '--port', '0']));
   });
 
   test('prints the file and its loopback URL on stderr, and serves the page and its two files', async () => {
@@ -85,7 +55,7 @@ describe('leakhound serve', () => {
     served.server.child.kill('SIGTERM');
     await served.server.exited;
 
-    const page = await get('/');
+    const page = await fetch(url);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type')!, /^text\/html/);
     assert.match(page.headers.get('content-security-policy')!, /default-src 'none'/);
@@ -304,11 +274,13 @@ describe('leakhound serve: refusals and the end', () => {
     }
   });
 
-  test('--allow-remote listens where asked, with a warning line', async () => {
+  test('--allow-remote listens where asked, with one warning line saying what it exposes', async (t) => {
     const server = startCli(['serve', demo, '--host', '0.0.0.0', '--port', '0', '--allow-remote']);
-    running.push(server);
-    await server.waitFor(() => /at http:\/\/0\.0\.0\.0:\d+\/$/m.test(server.stderr()), 'the URL line');
-    assert.match(server.stderr(), /^leakhound: warning: listening on 0\.0\.0\.0, not loopback/m);
+    t.after(() => void (server.hasExited() || server.child.kill('SIGKILL')));
+    await server.waitFor(() => /at http:\/\/0\.0\.0\.0:\d+\/\?token=[\w-]{32}$/m.test(server.stderr()), 'the URL line');
+    const warnings = server.stderr().split('\n').filter((l) => l.startsWith('leakhound: warning:'));
+    assert.equal(warnings.length, 1, server.stderr());
+    assert.match(warnings[0], /^leakhound: warning: listening on 0\.0\.0\.0, not loopback: anyone who can reach port \d+ and has the token can read the recording and run code \(query expressions\) as \S+$/);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
   });

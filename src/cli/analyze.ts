@@ -5,7 +5,8 @@ import { loadSync } from '../profile/loader';
 import { siblingProfiles } from '../profile/siblings';
 import { diagnosisJson } from '../render/json';
 import { diagnosisText, processesText } from '../render/text';
-import { EXIT } from './errors';
+import { terminalText } from '../render/terminal-text';
+import { EXIT, warn } from './errors';
 import { fraction, positiveInt } from './parse';
 
 export function analyzeCommand(): Command {
@@ -24,10 +25,10 @@ export function analyzeCommand(): Command {
       const processes = siblingSummaries(path, options);
       if (opts.json) process.stdout.write(`${JSON.stringify(diagnosisJson(d, path, opts.top ?? 100, processes))}\n`);
       else {
-        process.stdout.write(`${diagnosisText(d, path, opts.top ?? 10)}\n`);
-        if (processes.length) process.stdout.write(`\n${processesText(processes)}\n`);
+        process.stdout.write(`${terminalText(diagnosisText(d, path, opts.top ?? 10))}\n`);
+        if (processes.length) process.stdout.write(`\n${terminalText(processesText(processes))}\n`);
       }
-      if (!opts.json) for (const w of profile.info.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
+      if (!opts.json) for (const w of profile.info.warnings) warn(w);
       const leaking = d.verdict === 'leak' || processes.some((p) => p.verdict === 'leak');
       process.exitCode = opts.failOnLeak && leaking ? EXIT.leak : EXIT.ok;
     });
@@ -43,7 +44,7 @@ function siblingSummaries(path: string, options: DiagnoseOptions): ProcessSummar
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
       // LhpError messages name the file already
-      process.stderr.write(`leakhound: warning: ${message.includes(file) ? message : `${file}: ${message}`} (skipped)\n`);
+      warn(`${message.includes(file) ? message : `${file}: ${message}`} (skipped)`);
     }
   }
   return summaries;

@@ -14,8 +14,9 @@ import {
   writeParquet,
 } from '../interop/export';
 import { loadSync } from '../profile/loader';
+import { writeAtomically, writeFileAtomically } from '../util/regular-files';
 import { formatBytes } from '../util/units';
-import { CliError, EXIT } from './errors';
+import { CliError, EXIT, warn } from './errors';
 
 interface ExportOpts {
   format: ExportFormat;
@@ -40,11 +41,11 @@ export function exportCommand(): Command {
       if (output !== '-' && path.resolve(output) === path.resolve(profilePath)) throw new CliError(`refusing to write the export over the recording ${profilePath}`);
 
       const profile = loadSync(profilePath);
-      for (const w of profile.info.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
+      for (const w of profile.info.warnings) warn(w);
 
       if (opts.format === 'parquet') {
         const stacks = stacksPathFor(output);
-        atomically([output, stacks], ([allocationsTmp, stacksTmp]) => writeParquet(profile, profilePath, allocationsTmp, stacksTmp));
+        writeAtomically([output, stacks], ([allocationsTmp, stacksTmp]) => writeParquet(profile, profilePath, allocationsTmp, stacksTmp));
         process.stderr.write(`leakhound: wrote ${output} (${formatBytes(fs.statSync(output).size)}) and ${stacks} (${formatBytes(fs.statSync(stacks).size)})\n`);
         return;
       }
@@ -58,7 +59,7 @@ export function exportCommand(): Command {
         process.stdout.write(data);
         return;
       }
-      atomically([output], ([tmp]) => fs.writeFileSync(tmp, data));
+      writeFileAtomically(output, data);
       process.stderr.write(`leakhound: wrote ${output} (${formatBytes(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength)})\n`);
     });
 }
@@ -67,30 +68,4 @@ export function exportCommand(): Command {
 function defaultOutput(profilePath: string, format: ExportFormat): string {
   const base = profilePath.endsWith('.lhp') ? profilePath.slice(0, -'.lhp'.length) : profilePath;
   return `${base}${EXPORT_EXTENSIONS[format]}`;
-}
-
-/**
- * Writes each file under a temporary name beside it, then renames them all: a
- * reader never sees half an export, and a failure leaves what was there before.
- * A file that cannot be written is the user's to fix: one line.
- */
-function atomically(outputs: string[], write: (temporaries: string[]) => void): void {
-  const temporaries = outputs.map((o) => path.join(path.dirname(o), `.${path.basename(o)}.${process.pid}.tmp`));
-  let current = outputs[0];
-  try {
-    write(temporaries);
-    // the first output last: it appears only once the files it goes with are there
-    for (let i = outputs.length - 1; i >= 0; i--) {
-      current = outputs[i];
-      fs.renameSync(temporaries[i], outputs[i]);
-    }
-  } catch (err) {
-    for (const t of temporaries) fs.rmSync(t, { force: true });
-    const e = err as NodeJS.ErrnoException;
-    if (e && typeof e.syscall === 'string') {
-      const failed = outputs.find((_, i) => e.path === temporaries[i]) ?? current;
-      throw new CliError(`cannot write ${failed}: ${e.code ?? e.message}`);
-    }
-    throw err;
-  }
 }

@@ -8,8 +8,9 @@ import { recordNative, UnwindMode } from '../recorders/native/launcher';
 import { recordNode } from '../recorders/node/launcher';
 import { DEFAULT_SAMPLING_INTERVAL } from '../recorders/node/settings';
 import { defaultReportDir, LATEST_REPORT, PeriodicReports, prepareReportDir } from '../report/periodic-reports';
+import { regularOutput } from '../util/regular-files';
 import { formatCount } from '../util/units';
-import { EXIT } from './errors';
+import { EXIT, warn } from './errors';
 import { bytes, millisecondsOrAuto, timerPeriod } from './parse';
 
 interface RecordOptions {
@@ -57,6 +58,8 @@ export function recordCommand(): Command {
     .option('--report-dir <dir>', 'where reports go (default <output>-reports beside the output); alone: reports at each SIGUSR2 to record and at the end')
     .passThroughOptions()
     .action(async (command: string, args: string[], opts: RecordOptions) => {
+      // the recorder writes -o itself: what is there must be a regular file, or nothing
+      regularOutput(opts.output);
       const reports = startReports(opts);
       let result: RecordResult;
       try {
@@ -72,7 +75,7 @@ export function recordCommand(): Command {
       for (const f of result.files) {
         const what = f.running ? 'still running' : `${formatCount(f.allocations)} allocations`;
         process.stderr.write(`leakhound: wrote ${f.path} (pid ${f.pid}, ${what})\n`);
-        for (const w of f.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
+        for (const w of f.warnings) warn(w);
       }
       if (reports && !main) reports.stop();
       const report = reports && main ? await reports.finish() : undefined;

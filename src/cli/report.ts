@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { writeReport } from '../report/write-report';
 import { formatBytes } from '../util/units';
+import { warn } from './errors';
 import { fraction, positiveInt } from './parse';
 
 export function reportCommand(): Command {
@@ -13,7 +14,7 @@ export function reportCommand(): Command {
     .addOption(new Option('--warmup <fraction>', 'first part of the run that counts as warm-up').default(0.1).argParser(fraction))
     .action((profile: string, opts: { output: string; groups: number; exitWindow: number; warmup: number }) => {
       const written = writeReport(profile, opts.output, { groups: opts.groups, exitWindow: opts.exitWindow, warmup: opts.warmup });
-      for (const w of written.warnings) process.stderr.write(`leakhound: warning: ${w}\n`);
+      for (const w of written.warnings) warn(w);
       process.stderr.write(`leakhound: wrote ${opts.output} (${formatBytes(written.bytes)})\n`);
     });
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadSync } from '../profile/loader';
 import { runScript } from '../script/run-script';
+import { checkRegularInput } from '../util/regular-files';
 
 export function scriptCommand(): Command {
   return new Command('script')
@@ -10,6 +11,7 @@ export function scriptCommand(): Command {
     .argument('[args...]', "the script's own arguments (argv)")
     .option('-d, --output-dir <dir>', 'where graph().save() without a file writes graph-1.svg, graph-2.svg, …', '.')
     .action(async (script: string, profilePath: string, args: string[], opts: { outputDir: string }) => {
+      checkRegularInput(script);
       const profile = loadSync(profilePath);
       await runScript(script, profile, {
         outputDir: opts.outputDir,

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { userInfo } from 'node:os';
 import { loadSync } from '../profile/loader';
 import { isLoopback, serveUi, UiServer } from '../report/serve/server';
 import { UiViews } from '../report/serve/views';
@@ -21,7 +22,7 @@ export function serveCommand(): Command {
     .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
     .option('--host <host>', 'the address to listen on: loopback (127.0.0.1, ::1, localhost) unless --allow-remote', '127.0.0.1')
     .addOption(new Option('-p, --port <port>', 'the port (0 picks a free one)').default(8321).argParser(port))
-    .option('--allow-remote', 'listen on a --host other machines can reach: anyone who reaches it can run query expressions, code, as you')
+    .option('--allow-remote', 'listen on a --host other machines can reach: anyone who reaches it and has the token in the printed address can run query expressions, code, as you')
     .addOption(new Option('--exit-window <fraction>', 'last part of the run that counts as shutdown').default(0.02).argParser(fraction))
     .addOption(new Option('--warmup <fraction>', 'first part of the run that counts as warm-up').default(0.1).argParser(fraction))
     .action(async (profile: string, opts: ServeOptions) => {
@@ -54,7 +55,10 @@ async function serve(file: string, options: ServeOptions): Promise<number> {
       const why = err.code === 'EADDRINUSE' ? 'the port is in use (--port 0 picks a free one)' : err.code === 'EACCES' ? 'permission denied' : err.code;
       throw new CliError(`cannot serve on ${opts.host}:${opts.port}: ${why}`);
     });
-    if (remote) process.stderr.write(`leakhound: warning: listening on ${opts.host}, not loopback: whoever reaches it can run query expressions (code) as this user\n`);
+    if (remote) {
+      const port = new URL(server.url).port;
+      process.stderr.write(`leakhound: warning: listening on ${opts.host}, not loopback: anyone who can reach port ${port} and has the token can read the recording and run code (query expressions) as ${userInfo().username}\n`);
+    }
     process.stderr.write(`leakhound: serving ${file} at ${server.url}\n`);
     await stopped;
     return EXIT.ok;

@@ -7,6 +7,7 @@ import { launchTarget, runningTarget, stopLaunched, WatchTarget } from '../recor
 import { JsonView, LinesView, LiveView, WatchView } from '../render/watch-views';
 import { ListenAddress, MetricsServer, parseListenAddress, serveMetrics } from '../serve/metrics-server';
 import { WatchMetrics } from '../serve/watch-metrics';
+import { regularOutput } from '../util/regular-files';
 import { formatSeconds } from '../util/units';
 import { CliError, EXIT } from './errors';
 import { duration, positiveInt, timerPeriod } from './parse';
@@ -66,6 +67,8 @@ const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2'];
 
 async function watch(command: string | undefined, args: string[], opts: WatchOptions): Promise<number> {
+  // refused before the program starts: the recording is written straight to this path
+  if (opts.recordTo !== undefined) regularOutput(opts.recordTo);
   const view = chooseView(opts, command ?? `pid ${opts.pid}`);
   let stop: (end: WatchEnd) => void = () => {};
   const ended = new Promise<WatchEnd>((resolve) => (stop = resolve));

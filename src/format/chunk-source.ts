@@ -3,7 +3,8 @@ import { ZSTD_MAGIC } from './constants';
 import { DecompressingSource } from './decompressing-source';
 import { zstdCodec } from './zstd-codec';
 import { LhpError } from './errors';
-import { readAt, readError } from './read-at';
+import { kindOf } from '../util/regular-files';
+import { openForReading, readAt, readError } from './read-at';
 
 /** Yields a file's bytes in chunks, decompressing zstd transparently. */
 export interface ChunkSource {
@@ -20,14 +21,13 @@ export interface ChunkSource {
 
 const CHUNK = 8 << 20;
 
-
 export function openChunkSource(path: string): ChunkSource {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(path, 'r');
-    // Linux opens a directory for reading; only the first read fails.
+    fd = openForReading(path);
+    // Linux opens a directory for reading, and a FIFO or a device would be read for ever
     const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new LhpError(`cannot read ${path}: it is ${kindOf(stat)}, not a regular file`);
     const fileSize = stat.size;
     const head = Buffer.alloc(4);
     const n = readAt(path, fd, head, 0);

@@ -5,6 +5,14 @@ export function readError(path: string, err: unknown): LhpError {
   return new LhpError(`cannot read ${path}: ${describeFsError(err)}`);
 }
 
+/**
+ * Opens a file to read it, without waiting: opening a FIFO that has no writer would
+ * wait for one for ever (the caller then refuses what is not a regular file).
+ */
+export function openForReading(path: string): number {
+  return fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+}
+
 /** fs.readSync whose failures (EIO, …) are one-line LhpErrors. */
 export function readAt(path: string, fd: number, buf: Buffer, position: number): number {
   try {
@@ -13,3 +21,4 @@ export function readAt(path: string, fd: number, buf: Buffer, position: number):
     throw readError(path, err);
   }
 }
+

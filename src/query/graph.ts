@@ -1,9 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Profile } from '../profile/profile';
 import { liveSeries } from '../profile/live-series';
 import { chartSvg } from '../render/svg/chart';
 import { svgToPng } from '../render/svg/png';
+import { makeDirectory, writeFileAtomically } from '../util/regular-files';
 import { AllocationList } from './allocation-list';
 import { AllocationGroup, AllocationGroupList } from './group-list';
 
@@ -94,8 +94,8 @@ export class Graph {
     const target = file ?? this.options.defaultFile?.();
     if (!target) throw new Error('graph().save(file): say where to write the graph (an .svg or .png file)');
     const svg = this.toSvg();
-    fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
-    fs.writeFileSync(target, target.toLowerCase().endsWith('.png') ? svgToPng(svg) : svg);
+    makeDirectory(path.dirname(path.resolve(target)));
+    writeFileAtomically(target, target.toLowerCase().endsWith('.png') ? svgToPng(svg) : svg);
     return target;
   }
 

@@ -3,6 +3,7 @@ import type { WatchState } from '../recorders/rss/memory-watch';
 import type { WatchSummary } from '../recorders/rss/watch-summary';
 import { formatBytes, formatSeconds } from '../util/units';
 import { sparkline } from './sparkline';
+import { terminalText } from './terminal-text';
 import { growthText, sampleLine, summaryText } from './watch-text';
 
 /** Where `watch` shows its samples and its summary. */
@@ -37,16 +38,16 @@ export class JsonView implements WatchView {
   }
 }
 
-/** Stdout is not a terminal: a line per sample, then the summary. */
+/** Stdout is not a terminal: a line per sample, then the summary (commands made safe for a terminal all the same: the lines may be shown on one later). */
 export class LinesView implements WatchView {
   constructor(private readonly out: NodeJS.WritableStream) {}
 
   update(state: WatchState): void {
-    this.out.write(`${sampleLine(state)}\n`);
+    this.out.write(`${terminalText(sampleLine(state))}\n`);
   }
 
   finish(summary: WatchSummary): void {
-    this.out.write(`${summaryText(summary)}\n`);
+    this.out.write(`${terminalText(summaryText(summary))}\n`);
   }
 
   interject(write: () => void): void {
@@ -86,7 +87,7 @@ export class LiveView implements WatchView {
   }
 
   finish(summary: WatchSummary): void {
-    this.out.write(`${summaryText(summary)}\n`);
+    this.out.write(`${terminalText(summaryText(summary))}\n`);
   }
 
   interject(write: () => void): void {
@@ -103,7 +104,9 @@ export class LiveView implements WatchView {
       readline.clearScreenDown(this.out);
     }
     const width = this.out.columns || 100;
-    if (lines.length > 0) this.out.write(`${lines.map((l) => (l.length > width ? l.slice(0, width - 1) : l)).join('\n')}\n`);
+    // commands are the watched programs' own: no escape sequence of theirs reaches the terminal
+    const safe = lines.map((l) => terminalText(l));
+    if (safe.length > 0) this.out.write(`${safe.map((l) => (l.length > width ? l.slice(0, width - 1) : l)).join('\n')}\n`);
     this.drawn = lines;
   }
 }

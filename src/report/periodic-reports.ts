@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DUMP_WAIT_MS, fileSize, waitForDump } from '../recorders/dump-wait';
 import { RecordError } from '../recorders/errors';
+import { makeDirectory } from '../util/regular-files';
 
 export interface PeriodicReportOptions {
   /** The profile reported (record's `-o` file). */
@@ -47,7 +48,7 @@ const STALE_REPORT = /^(report-\d{3,}|report-final|latest)\.html$/;
  */
 export function prepareReportDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     const probe = path.join(dir, `.leakhound-probe-${process.pid}`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);

@@ -8,15 +8,20 @@ interface ProgramHeader {
   vaddr: number;
 }
 
-/** An ELF file's program headers; undefined when the file is not a readable ELF file. */
+/**
+ * An ELF file's program headers; undefined when the file is not a readable ELF file. Opened
+ * without blocking and read only when it is a regular file: a recording's module path may
+ * name a FIFO, whose read would wait for a writer for ever.
+ */
 function programHeaders(path: string): ProgramHeader[] | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
+    if (!fs.fstatSync(fd).isFile()) return undefined;
     const head = Buffer.alloc(64);
     if (fs.readSync(fd, head, 0, 64, 0) < 64 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
     const is64 = head[4] === 2;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { MAGIC, ZSTD_MAGIC } from '../../format/constants';
 import { ChunkSource, openChunkSource } from '../../format/chunk-source';
 import { LhpError } from '../../format/errors';
+import { openForReading } from '../../format/read-at';
 import { GZIP_MAGIC, openTextSource } from './text-source';
 
 /** What a profile file holds: leakhound's own stream, or a file another tool wrote (docs/IMPORT.md). */
@@ -39,7 +40,7 @@ export function detectFormat(path: string): ProfileFormat {
 function readHead(path: string): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = openForReading(path);
     const buf = Buffer.alloc(HEAD_BYTES);
     return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
   } catch {

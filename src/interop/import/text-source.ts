@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { Gunzip } from 'fflate';
 import { ChunkSource, openChunkSource } from '../../format/chunk-source';
 import { CodecFactory, DecompressingSource } from '../../format/decompressing-source';
-import { readError } from '../../format/read-at';
+import { openForReading, readError } from '../../format/read-at';
 
 export const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
@@ -17,7 +17,7 @@ export function openTextSource(path: string): ChunkSource {
   const head = Buffer.alloc(2);
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = openForReading(path);
   } catch (err) {
     throw readError(path, err);
   }

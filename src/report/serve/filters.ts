@@ -1,6 +1,8 @@
+import { RE2JS } from 're2js';
 import type { Verdict } from '../../diagnose/classify';
 import type { Profile } from '../../profile/profile';
 import type { AllocationList } from '../../query/allocation-list';
+import { whereBacktrace } from '../../query/verbs/stack-test';
 
 /** The verdicts a site can have, most suspicious first (the order of `diagnose`'s ranking). */
 export const VERDICTS: readonly Verdict[] = ['leak', 'leak-freed-at-exit', 'unclear', 'bounded', 'temporary'];
@@ -12,7 +14,9 @@ export class BadRequest extends Error {}
  * The web UI's filters, as its query string carries them. Sizes are bytes, bounds
  * included; lifetimes and the time window are seconds (`from` included, `to` not, as
  * `onlyAllocatedAfter` / `onlyAllocatedBefore`); `function` and `file` are regex sources
- * (`onlyPassingThroughFunction` / `onlyPassingThroughSource`).
+ * matched as `onlyPassingThroughFunction` / `onlyPassingThroughSource` do, but by RE2
+ * (re2js): linear time in the name, so no pattern can hold the server (`(a+)+$` would
+ * backtrack for ever in JavaScript's engine); RE2 has no lookaround or backreferences.
  */
 export interface Filters {
   /** Sites with one of these verdicts; null for every verdict. */
@@ -76,11 +80,7 @@ export function parseFilters(params: URLSearchParams): Filters {
   for (const name of PATTERNS) {
     const source = params.get(name);
     if (!source) continue;
-    try {
-      new RegExp(source);
-    } catch (err) {
-      throw new BadRequest(`${name}: not a regular expression: ${(err as Error).message}`);
-    }
+    linearPattern(name, source);
     filters[name] = source;
   }
   const parts = [
@@ -114,7 +114,19 @@ export function applyFilters(profile: Profile, f: Filters, siteVerdict: Int8Arra
   if (f.maxLifetime !== undefined) list = list.onlyAliveForAtMost(f.maxLifetime);
   if (f.from !== undefined) list = list.onlyAllocatedAfter(f.from);
   if (f.to !== undefined) list = list.onlyAllocatedBefore(f.to);
-  if (f.function !== undefined) list = list.onlyPassingThroughFunction(f.function);
-  if (f.file !== undefined) list = list.onlyPassingThroughSource(f.file);
+  for (const name of PATTERNS) {
+    if (f[name] === undefined) continue;
+    const pattern = linearPattern(name, f[name]);
+    list = whereBacktrace(list, (bt) => bt.frames.some((frame) => pattern.matcher(frame[name]).find()));
+  }
   return list;
+}
+
+/** A filter's pattern compiled by RE2; one that does not compile is a BadRequest naming the filter. */
+function linearPattern(name: string, source: string): RE2JS {
+  try {
+    return RE2JS.compile(source);
+  } catch (err) {
+    throw new BadRequest(`${name}: not a regular expression (RE2 syntax: no lookaround or backreferences): ${(err as Error).message}`);
+  }
 }

@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -17,6 +18,9 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui.js': { file: 'ui.js', type: 'text/javascript; charset=utf-8' },
   '/ui.css': { file: 'ui.css', type: 'text/css; charset=utf-8' },
 };
+
+/** The header every API request carries the run's token in (the page's script sends it). */
+export const TOKEN_HEADER = 'x-leakhound-token';
 
 /** A query expression's request body at most. */
 export const MAX_BODY_BYTES = 64 << 10;
@@ -40,8 +44,10 @@ export interface UiAddress {
 }
 
 export interface UiServer {
-  /** The page's address, e.g. http://127.0.0.1:8321/. */
+  /** The page's address with the run's token, e.g. http://127.0.0.1:8321/?token=…. */
   url: string;
+  /** The run's secret: the page needs it in its URL, every API request in the x-leakhound-token header. */
+  token: string;
   close(): Promise<void>;
 }
 
@@ -80,14 +86,19 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
  * JSON and SVG API over the profile the views hold. GET (and HEAD) only, except
  * POST /api/query. Any other path is a 404; nothing is read from disk after start.
  *
- * The query box runs code, so the server guards against other sites reaching it
- * through the user's browser: on loopback it answers only requests whose Host is a
- * loopback name with its port (DNS rebinding), and a query must be a same-origin
- * `application/json` POST (a cross-site page cannot send one without a preflight,
- * which is never granted).
+ * The query box runs code, so the server guards against other users of the machine
+ * and other sites reaching it through the user's browser: the page needs the run's
+ * secret token in its URL (`?token=`) and every API request needs it in the
+ * x-leakhound-token header (403 otherwise; the page's own script and stylesheet hold
+ * no data and need none); on loopback it answers only requests whose Host is a
+ * loopback name with its port (DNS rebinding); an API request with a foreign Origin
+ * or `Sec-Fetch-Site: cross-site` is refused, and a query must be an
+ * `application/json` POST (a cross-site page cannot send one, nor the header, without
+ * a preflight, which is never granted).
  */
 export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?: string; query?: QueryLimits } = {}): Promise<UiServer> {
   const assets = loadAssets(options.assetDir ?? ASSET_DIR);
+  const token = randomBytes(24).toString('base64url');
   const limits = options.query ?? DEFAULT_QUERY_LIMITS;
   let port = address.port;
 
@@ -111,7 +122,14 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
     const asset = assets.get(pathname);
     if (asset) {
       if (!allow(req, res, ['GET', 'HEAD'])) return;
+      if (pathname === '/' && !tokenMatches(new URLSearchParams(search).get('token'), token)) {
+        return send(res, 403, 'text/plain; charset=utf-8', 'open the page at the address leakhound serve printed: it carries the ?token= this page needs\n', head);
+      }
       return send(res, 200, asset.type, asset.body, head);
+    }
+    if (pathname.startsWith('/api/')) {
+      if (crossSite(req)) return sendJson(res, 403, { error: "the API answers this server's own page only" });
+      if (!tokenMatches(req.headers[TOKEN_HEADER], token)) return sendJson(res, 403, { error: `the API needs the run's token in the ${TOKEN_HEADER} header (it is in the address leakhound serve printed)` });
     }
     if (pathname === '/api/query') {
       if (!allow(req, res, ['POST'])) return;
@@ -144,11 +162,6 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
   }
 
   async function query(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    // a cross-site form or fetch: refused before anything is read
-    const origin = req.headers.origin;
-    if ((origin !== undefined && origin !== `http://${req.headers.host}`) || req.headers['sec-fetch-site'] === 'cross-site') {
-      return sendJson(res, 403, { error: 'queries are taken from this server\'s own page only' });
-    }
     if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
       return sendJson(res, 415, { error: 'send the query as application/json: {"expression": "…"}' });
     }
@@ -181,7 +194,8 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
       port = (server.address() as AddressInfo).port;
       const host = address.host.includes(':') ? `[${address.host}]` : address.host;
       resolve({
-        url: `http://${host}:${port}/`,
+        url: `http://${host}:${port}/?token=${token}`,
+        token,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
@@ -190,6 +204,20 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
       });
     });
   });
+}
+
+/** A request another origin's page made (a form, a fetch, an image): its Origin is not this server's. */
+function crossSite(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  return (origin !== undefined && origin !== `http://${req.headers.host}`) || req.headers['sec-fetch-site'] === 'cross-site';
+}
+
+/** The token given (a query parameter or a header) is the run's, compared in constant time. */
+function tokenMatches(given: string | string[] | null | undefined, token: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A Host header naming a loopback address and the server's port. */

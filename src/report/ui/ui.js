@@ -8,6 +8,8 @@
   const SECONDS = ['minLifetime', 'maxLifetime', 'from', 'to'];
 
   const $ = (selector) => document.querySelector(selector);
+  // the run's secret, from the address serve printed: every API request carries it
+  const TOKEN = new URLSearchParams(location.search).get('token') || '';
   const form = $('#filters');
   const queryForm = $('#query');
 
@@ -73,7 +75,7 @@
   async function request(path, init) {
     let response;
     try {
-      response = await fetch(path, init);
+      response = await fetch(path, { ...init, headers: { ...(init && init.headers), 'x-leakhound-token': TOKEN } });
     } catch (err) {
       if (err && err.name === 'AbortError') throw err;
       throw new Error('cannot reach the leakhound server (was it stopped?)');
@@ -141,7 +143,10 @@
     }
     clearError(errorNode);
     const query = params.toString();
-    history.replaceState(null, '', query ? '?' + query : location.pathname);
+    // the address keeps the token, so a reload works
+    const address = new URLSearchParams({ token: TOKEN });
+    for (const [name, value] of params) address.append(name, value);
+    history.replaceState(null, '', '?' + address.toString());
     if (pending) pending.abort();
     const controller = new AbortController();
     pending = controller;
