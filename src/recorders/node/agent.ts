@@ -19,11 +19,14 @@ function start(): void {
   const settings = settingsFromEnv(process.env);
   if (!settings) return;
   if (isMainThread && LAUNCHER_SCRIPT.test(path.basename(process.argv[1] ?? ''))) return;
+  // The sampler is opened first (loading the addon takes a few ms): the profile is
+  // claimed and its header written right after: a kill in between, which leaves an
+  // empty profile, has microseconds to land, not milliseconds.
+  const { sampler, fallback } = openHeapSampler(settings.useAddon);
   const file = profilePath(settings);
   if (!file) return;
   // V8 charges an allocation in an inlined function to its caller: keep frames exact.
   if (!settings.keepInlining) v8.setFlagsFromString('--no-turbo-inlining');
-  const { sampler, fallback } = openHeapSampler(settings.useAddon);
   // said once, by the process that writes the recording's first profile: the others fall back alike
   if (fallback && file === settings.output) process.stderr.write(`leakhound: ${INSPECTOR_COST} (the heap sampler addon is not available: ${fallback})\n`);
   new NodeRecorder(file, settings, sampler).start();
