@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, tmpDir } from './helpers';
+import { tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';
 import { RunningRecord, startCli } from './running-record';
 
@@ -35,7 +35,7 @@ const LINUX_ONLY = process.platform !== 'linux' && 'watch samples /proc: Linux o
  * 20 ms; the parent ends by itself after 3000 steps (a minute), should all else fail.
  */
 const TREE_ARGS = ['2', '1024', '16', '20', '3000'];
-const VERDICTS = ['growing', 'plateau', 'stable', 'warming up'];
+const VERDICTS = ['growing', 'unclear', 'plateau', 'stable', 'warming up'];
 /** Samples before the verdicts are read: 2.5 s at 100 ms, enough for the growing child's to be `growing`. */
 const SAMPLES_FOR_VERDICTS = 25;
 /** Guards against a hang (none is a time asserted). */

@@ -29,7 +29,7 @@ const MIN_INTERVAL_MS = 10;
 
 export function watchCommand(): Command {
   return new Command('watch')
-    .description("watch a process's resident memory (RSS; PSS and swap too) and say whether it grows: growing, plateau, stable or warming up")
+    .description("watch a process's resident memory (RSS; PSS and swap too) and say whether it grows: growing, plateau, stable, warming up, or unclear (watch longer)")
     .usage('(--pid <pid> | [options] [--] <command> [args...])')
     .argument('[command]', 'a program to run and watch')
     .argument('[args...]', 'its arguments')
@@ -39,7 +39,7 @@ export function watchCommand(): Command {
     .option('--tree', 'also watch its descendants (the default for a program watch runs)')
     .option('--no-tree', 'watch the one process only')
     .option('--json', 'one JSON object per sample, then a summary, a line each')
-    .option('--fail-on-leak', 'exit 3 when the verdict is growing (for CI)')
+    .option('--fail-on-leak', 'exit 3 when the verdict is growing, not when unclear (for CI)')
     .addOption(new Option('--metrics <[host:]port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (:0 picks a free port)').argParser(listenAddress))
     .option('--record-to <file>', 'also write the samples to a profile that leakhound analyze reads')
     .passThroughOptions()

@@ -1,8 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { MemoryTrend, MemoryVerdict } from '../diagnose/memory-trend';
+import { MEMORY_VERDICTS, MemoryTrend } from '../diagnose/memory-trend';
 import type { ProcessVerdict, WatchState } from '../recorders/rss/memory-watch';
-
-const VERDICTS: MemoryVerdict[] = ['growing', 'plateau', 'stable', 'warming up'];
 
 /**
  * The watch as Prometheus metrics (prom-client writes the text exposition): the
@@ -62,7 +60,7 @@ export class WatchMetrics {
 
   private setTrend(growth: Gauge, verdict: Gauge, labels: Record<string, string>, trend: MemoryTrend): void {
     growth.set(labels, trend.bytesPerSecond);
-    for (const v of VERDICTS) verdict.set({ ...labels, verdict: v }, v === trend.verdict ? 1 : 0);
+    for (const v of MEMORY_VERDICTS) verdict.set({ ...labels, verdict: v }, v === trend.verdict ? 1 : 0);
   }
 
   private gauge(name: string, help: string, labelNames: string[]): Gauge {
