@@ -1,14 +1,15 @@
 /**
  * The Node.js verdict fixtures and what each must give: shared by the end-to-end
- * tests (test/record-node.test.ts, each fixture twice) and bench/node-stability.ts
- * (each N times, with the pass rate).
+ * tests (test/record-node.test.ts, each fixture twice), the stress suite
+ * (test/stress/node-verdicts.test.ts, each 5 times beside a CPU hog) and
+ * bench/node-stability.ts (each N times, with the pass rate).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSync } from '../src/profile/loader';
 import { assertCulprit, summary } from './assert-culprit';
-import { analyzeJson, ROOT } from './helpers';
+import { AnalysisJson, analyzeJson, ROOT } from './helpers';
 
 export const NODE_FIXTURES = path.join(ROOT, 'test', 'fixtures', 'node');
 
@@ -59,13 +60,17 @@ export function siblingsOf(output: string, kind: 'process' | 'thread'): string[]
   return fs.readdirSync(path.dirname(output)).filter((f) => pattern.test(f)).map((f) => path.join(path.dirname(output), f));
 }
 
-/** A recording of `c`'s fixture, written to `output`, gives the expected verdict and culprit, through the addon. */
-export function assertPattern(c: PatternCase, output: string): void {
+/**
+ * A recording of `c`'s fixture, written to `output`, gives the expected verdict and
+ * culprit, through the addon. `seen` is handed the analysis before it is checked.
+ */
+export function assertPattern(c: PatternCase, output: string, seen?: (a: AnalysisJson) => void): void {
   const profiles = c.profile ? siblingsOf(output, c.profile) : [output];
   assert.equal(profiles.length, 1, `one ${c.profile ?? 'main'} profile: ${profiles.join(', ')}`);
   const [profile] = profiles;
   assert.equal(loadSync(profile).header.options?.sampler, 'addon', 'polled through the addon');
   const a = analyzeJson(profile);
+  seen?.(a);
   assert.equal(a.verdict, c.overall, summary(a));
   if (c.verdict && c.culprit) assertCulprit(a, c.verdict, c.culprit, c.source ?? path.basename(c.fixture));
   if (c.overall === 'no-leak') assert.ok(!a.groups.some((g) => g.verdict === 'leak'), summary(a));

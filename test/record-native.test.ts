@@ -10,14 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSync } from '../src/profile/loader';
 import { assertCulprit, summary } from './assert-culprit';
-import { analyzeJson, AnalysisJson, recordCommand, runCli, tmpDir } from './helpers';
-import { buildFixture, fixtureSource } from './native-fixtures';
+import { analyzeJson, recordCommand, runCli, tmpDir } from './helpers';
+import { buildFixture } from './native-fixtures';
+import { assertNativePattern, caseName, childProfiles, NATIVE_PATTERNS } from './native-patterns';
 import { startRecord } from './running-record';
 
 const dir = tmpDir('leakhound-native-test-');
 const LINUX_ONLY = process.platform !== 'linux' && 'the native recorder is Linux-only';
 
-type Analysis = AnalysisJson;
 interface Recorded {
   code: number | null;
   stdout: string;
@@ -34,45 +34,13 @@ function record(name: string, binary: string, options: { args?: string[]; flags?
 
 const analyze = analyzeJson;
 
-/** Profiles `<base>.<pid>.lhp` the processes forked by the recorded program wrote beside `output`. */
-function childProfiles(output: string): string[] {
-  const base = path.basename(output, '.lhp');
-  const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.lhp$`);
-  return fs.readdirSync(path.dirname(output)).filter((f) => pattern.test(f)).map((f) => path.join(path.dirname(output), f));
-}
-
-interface PatternCase {
-  fixture: string;
-  overall: 'leak' | 'no-leak';
-  verdict: 'leak' | 'leak-freed-at-exit' | 'bounded';
-  culprit: string | RegExp;
-  what: string;
-  depth?: number;
-}
-
-const PATTERNS: PatternCase[] = [
-  { fixture: 'linear', overall: 'leak', verdict: 'leak', culprit: 'session_new', what: 'a session per request, never freed' },
-  { fixture: 'rare', overall: 'leak', verdict: 'leak', culprit: 'request_context_new', what: 'one context in 1,000 kept, from the same call site as the 399,600 freed' },
-  { fixture: 'exit', overall: 'leak', verdict: 'leak-freed-at-exit', culprit: 'connection_remember', what: 'connections kept all run, freed by a shutdown hook' },
-  { fixture: 'realloc', overall: 'leak', verdict: 'leak', culprit: 'log_append', what: 'a log buffer grown by realloc, never freed' },
-  { fixture: 'cache', overall: 'no-leak', verdict: 'bounded', culprit: 'cache_insert', what: 'a full cache evicting its oldest entry' },
-  { fixture: 'pool', overall: 'no-leak', verdict: 'bounded', culprit: 'pool_grow', what: 'a pool at its high-water mark after the first 10 %' },
-  { fixture: 'threads', overall: 'leak', verdict: 'leak', culprit: 'worker_leak', what: 'one of four threads keeps a record per request' },
-  { fixture: 'cpp', overall: 'leak', verdict: 'leak', culprit: /^Registry::add\b/, what: 'C++ operator new in a member function, demangled' },
-  { fixture: 'strdup', overall: 'leak', verdict: 'leak', culprit: 'name_copy', what: 'strings from strdup() kept' },
-  // malloc called inside libc (no frame pointers): libc's frames come first, then the caller
-  { fixture: 'asprintf', overall: 'leak', verdict: 'leak', culprit: 'label_format', what: 'strings from asprintf() kept, unwound through libc' },
-];
-
 describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
   describe('verdicts and culprits, one allocation pattern per program', () => {
-    for (const c of PATTERNS) {
-      it(`${c.fixture}: ${c.what} → ${c.verdict} in ${typeof c.culprit === 'string' ? c.culprit : c.culprit.source}`, () => {
-        const r = record(c.fixture, buildFixture(c.fixture));
-        assert.equal(r.code, 0, `record's exit code; stderr: ${r.stderr}`);
-        const a = analyze(r.output);
-        assert.equal(a.verdict, c.overall, summary(a));
-        assertCulprit(a, c.verdict, c.culprit, path.basename(fixtureSource(c.fixture)), c.depth);
+    for (const c of NATIVE_PATTERNS) {
+      const expected = c.verdict && c.culprit ? `${c.verdict} in ${typeof c.culprit === 'string' ? c.culprit : c.culprit.source}` : c.overall;
+      it(`${caseName(c)}: ${c.what} → ${expected}`, () => {
+        const r = record(caseName(c), buildFixture(c.fixture, c.build));
+        assertNativePattern(c, r, r.output);
       });
     }
 
@@ -91,14 +59,6 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
   });
 
   describe('stack capture', () => {
-    it('a program built without frame pointers (-O2 -fomit-frame-pointer): --unwind auto falls back to DWARF and finds the culprit', () => {
-      const r = record('nofp', buildFixture('linear', ['-O2', '-fomit-frame-pointer']));
-      assert.equal(r.code, 0, r.stderr);
-      const a = analyze(r.output);
-      assert.equal(a.verdict, 'leak', summary(a));
-      assertCulprit(a, 'leak', 'session_new', 'linear.c');
-    });
-
     for (const mode of ['fp', 'dwarf']) {
       it(`--unwind ${mode} on a program with frame pointers finds the same culprit`, () => {
         const r = record(`linear-${mode}`, buildFixture('linear'), { flags: ['--unwind', mode] });
