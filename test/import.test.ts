@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { decompress } from 'fzstd';
+import { decompressZstd as decompress } from '../src/format/zstd-codec';
 import { loadSync } from '../src/profile/loader';
 import { assertCulprit, summary } from './assert-culprit';
 import { AnalysisJson, CliResult, recordCommand, ROOT, runCli, tmpDir } from './helpers';

@@ -18,7 +18,7 @@ export interface LhpVisitor {
   module(start: number, end: number, path: number): void;
   end(time: number): void;
   /** `sources` holds (function, file, line) triples, innermost first; only valid during the call. */
-  symbol(frame: number, module: number, sources: Uint32Array): void;
+  symbol(frame: number, module: number, sources: Float64Array): void;
 }
 
 export interface ReadResult {
@@ -297,7 +297,7 @@ class StreamParser {
           const module = this.varint();
           const count = this.varint();
           if (count * 3 > end - this.pos) this.corrupt('symbol record overruns its length');
-          const sources = new Uint32Array(count * 3);
+          const sources = new Float64Array(count * 3); // string ids may pass 2^32
           for (let i = 0; i < sources.length; i++) sources[i] = this.varint();
           v.symbol(frame, module, sources);
           break;

@@ -1,7 +1,14 @@
-import { Decompress } from 'fzstd';
 import { CodecFactory, expansionLimit, refuseBomb } from './decompressing-source';
 import { LhpError } from './errors';
+import * as fzstd from './vendor/fzstd';
 import { ZstdFrameWalker } from './zstd-frames';
+
+/** fzstd's streaming decompressor: `push` hands what it decodes to `ondata`. */
+const Decompress = fzstd.Decompress as unknown as new (ondata: (chunk: Uint8Array, final: boolean) => void) => {
+  push(chunk: Uint8Array, final?: boolean): void;
+};
+/** Decompresses a whole zstd stream at once (for tests and tools, not for files of unknown size). */
+export const decompressZstd = fzstd.decompress as unknown as (data: Uint8Array) => Uint8Array;
 
 /** zstd's own decoder refuses windows over 128 MiB unless told otherwise (`--memory`); so do we. */
 const MAX_WINDOW = 128 << 20;

@@ -203,7 +203,7 @@ class ProfileBuilder implements LhpVisitor {
     if (time > this.maxTime) this.maxTime = time;
   }
 
-  symbol(fileFrame: number, module: number, sources: Uint32Array): void {
+  symbol(fileFrame: number, module: number, sources: Float64Array): void {
     const frame = this.frameIds.indexOf(fileFrame);
     if (frame < 0) this.corrupt(`a symbol record refers to frame ${fileFrame}, never defined`);
     const frames = [];
