@@ -73,3 +73,22 @@ for (const name of inputs) {
     assert.ok(rssKiB <= limit, `${name}: peak ${rssKiB} KiB, more than ${Math.round(limit)} KiB`);
   });
 }
+
+test('columns are sized to what a compressed recording holds, not to a guess of its expansion', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'run.lhp');
+  const made = spawnSync(process.execPath, [CLI, 'simulate', '-o', file, '--allocations', '200k', '--compress'], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  // typed arrays count in arrayBuffers whether their pages were touched or not: address space under a ulimit
+  const r = spawnSync(
+    process.execPath,
+    ['-e', `const p = require(${JSON.stringify(path.join(ROOT, 'dist', 'profile', 'loader'))}).loadSync(${JSON.stringify(file)});
+      console.log(JSON.stringify({ count: p.columns.count, arrayBuffers: process.memoryUsage().arrayBuffers }))`],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const { count, arrayBuffers } = JSON.parse(r.stdout) as { count: number; arrayBuffers: number };
+  assert.ok(count > 190_000, `${count} allocations`);
+  const COLUMN_BYTES = 46;
+  assert.ok(arrayBuffers <= 3 * count * COLUMN_BYTES + (8 << 20), `${arrayBuffers} bytes of typed arrays for ${count} allocations`);
+});
