@@ -12,6 +12,13 @@ export const decompressZstd = fzstd.decompress as unknown as (data: Uint8Array) 
 
 /** zstd's own decoder refuses windows over 128 MiB unless told otherwise (`--memory`); so do we. */
 const MAX_WINDOW = 128 << 20;
+/**
+ * Encoders fit the window to the data: zstd's largest default is 8 MiB (level 19), its
+ * long mode 128 MiB, for data that fills it. Beyond 16 MiB, a window must come with at
+ * least a byte of file per KiB of window.
+ */
+const WINDOW_SLACK = 16 << 20;
+const WINDOW_PER_BYTE = 1024;
 /** The error code fzstd gives a stream that ends inside a frame. */
 const FZSTD_UNEXPECTED_EOF = 5;
 
@@ -26,9 +33,13 @@ export function zstdCodec(path: string, fileSize: number): CodecFactory {
       if (window > MAX_WINDOW) {
         throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than the ${MAX_WINDOW} zstd itself accepts`);
       }
-      // a window bigger than all the data can expand to is never filled, but fzstd allocates it
-      if (window > expansionLimit(fileSize)) {
-        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than its ${fileSize} bytes can fill`);
+      // fzstd allocates the window whole and touches all of it: a window larger than the
+      // frame's declared content, or than a file this small is ever written with, is damage
+      if (content >= 0 && window > content + WINDOW_SLACK) {
+        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes for ${content} bytes of content`);
+      }
+      if (window > WINDOW_SLACK + WINDOW_PER_BYTE * fileSize) {
+        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than a file of ${fileSize} bytes is written with`);
       }
       if (content > expansionLimit(fileSize)) refuseBomb(path, 'zstd', fileSize, String(content));
     });
