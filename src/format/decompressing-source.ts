@@ -17,13 +17,13 @@ export interface Codec {
 export type CodecFactory = (onData: (chunk: Uint8Array) => void) => Codec;
 
 /**
- * The most a recording expands, beyond a first 16 MiB. Our recorder's stream of the
+ * The most a recording expands, beyond a first 4 MiB. Our recorder's stream of the
  * most repetitive program there is (20 M malloc/free pairs of one size in a loop)
  * expands 4,800×; every zstd block carries headers, so no recording does much better.
  * Data that expands further is a decompression bomb, refused before it costs minutes.
  */
 export const MAX_EXPANSION = 8192;
-const EXPANSION_SLACK = 16 << 20;
+const EXPANSION_SLACK = 4 << 20;
 /**
  * Compressed bytes given to the decompressor at a time. What one push produces is
  * bounded by it (a 4-byte zstd RLE block yields 128 KiB), so memory stays small however
