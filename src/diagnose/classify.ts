@@ -33,7 +33,7 @@ export interface Classification {
 /**
  * Whether a series rises: significantly and by a share of its level over the later
  * half of the work (`risingLate`), and steadily, from the end of warm-up on (`steady`).
- * `time`: the series' instants, evenly spaced over [0, work end].
+ * `time`: the series' instants on the work clock, over [0, work end].
  */
 export function rise(t: Trend, time: Float64Array): { risingLate: boolean; steady: boolean } {
   const halfSpan = (time[time.length - 1] - time[0]) / 2;
@@ -56,7 +56,7 @@ export function classify(ev: Evidence): Classification {
     ev.survivorsInThirds >= RULES.minSpreadSurvivors &&
     inThirds > 0 &&
     Math.min(...thirds) >= RULES.minThirdShare * inThirds;
-  const { risingLate, steady } = rise(ev, ev.series.time);
+  const { risingLate, steady } = rise(ev, ev.series.work);
 
   const leakBy = (reason: Classification['reason'], rate: number, confidence: number): Classification => {
     const verdict = ev.survivorsFreedBytes >= RULES.freedAtExitShare * ev.survivorBytes ? 'leak-freed-at-exit' : 'leak';

@@ -1,13 +1,13 @@
-import { evenInstants } from '../profile/live-series';
 import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
 import type { ImportedFrom } from '../interop/import/result';
 import { classify, NO_LIFETIMES, Verdict } from './classify';
-import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals, Windows } from './evidence';
+import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals } from './evidence';
 import { explain } from './explain';
 import { allocationSites } from './sites';
 import { residentMemory, ResidentMemory } from './resident-memory';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
+import { windowsOf } from './windows';
 
 export { Verdict } from './classify';
 export { UnattributedGrowth } from './unattributed';
@@ -78,18 +78,11 @@ const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, u
  */
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
   const runtime = knownUntil(profile);
-  const exitWindow = options.exitWindow ?? 0.02;
-  const points = options.points ?? 64;
-  const censuses = censusEnds(profile);
-  const workEndNs = workEnd(runtime, exitWindow, censuses);
-  const windows: Windows = {
-    runEndNs: runtime,
-    workEndNs,
-    survivorAgeNs: runtime * exitWindow,
-    warmupEndNs: runtime * (options.warmup ?? 0.1),
-    points,
-    liveInstants: censusInstants(censuses, workEndNs, points) ?? evenInstants(0, workEndNs, points),
-  };
+  const windows = windowsOf(profile, runtime, {
+    exitWindow: options.exitWindow ?? 0.02,
+    warmup: options.warmup ?? 0.1,
+    points: options.points ?? 64,
+  });
   const birth = chainBirths(profile);
   const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
   const scored: { g: GroupDiagnosis; score: number }[] = [];
@@ -182,54 +175,6 @@ function knownUntil(profile: Profile): number {
   const polls = profile.series.get('leakhound.poll');
   if (profile.info.clean || !polls || polls.time.length === 0) return profile.runtimeNs;
   return polls.time[polls.time.length - 1];
-}
-
-/**
- * A census must be this late in the run to end the work (below): an earlier one would
- * leave too much of the run out of the survivor test.
- */
-const LATEST_CENSUS_SHARE = 0.85;
-/** Fewer censuses than this cannot show a trend: live bytes are then read at even instants. */
-const MIN_CENSUS_POINTS = 10;
-
-/**
- * For a Node.js recording polled without GCs (the addon), when each full GC ended:
- * there an old object is seen to die only at a full GC, so those are the moments
- * its live set is known, censuses. Undefined for other recordings.
- */
-function censusEnds(profile: Profile): number[] | undefined {
-  const majors = profile.header.options?.sampler === 'addon' ? profile.series.get('gc.major') : undefined;
-  // a point is a GC's start, its value its pause: the census is taken when the pause ends
-  return majors && Array.from(majors.time, (t, i) => t + majors.value[i]).sort((a, b) => a - b);
-}
-
-/**
- * Where the program's work ends: the exit window before the end, or the last census
- * if that is earlier. What dies at the GC the recorder forces at exit may have been
- * garbage since the last census (a cache's last evictions) or been let go at
- * shutdown, and the recording cannot tell which. Counting both as freed at exit
- * keeps that garbage from passing for survivors.
- */
-function workEnd(runtime: number, exitWindow: number, censuses: number[] | undefined): number {
-  const end = runtime * (1 - exitWindow);
-  const last = censuses?.filter((c) => c <= end).at(-1) ?? 0;
-  return last >= runtime * LATEST_CENSUS_SHARE ? last : end;
-}
-
-/**
- * The censuses to read live bytes at: for each of `points` even instants over
- * [0, work end], the last census at or before it. Between censuses, garbage not
- * yet collected would read as live (a sawtooth that rises until each full GC).
- */
-function censusInstants(censuses: number[] | undefined, workEndNs: number, points: number): Float64Array | undefined {
-  if (!censuses) return undefined;
-  const chosen = new Set<number>();
-  let next = 0;
-  for (const t of evenInstants(0, workEndNs, points)) {
-    while (next < censuses.length && censuses[next] <= t) next++;
-    if (next > 0) chosen.add(censuses[next - 1]);
-  }
-  return chosen.size >= MIN_CENSUS_POINTS ? Float64Array.from(chosen) : undefined;
 }
 
 /**

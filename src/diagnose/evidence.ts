@@ -1,30 +1,11 @@
 import type { Profile } from '../profile/profile';
 import { liveSeriesAt } from '../profile/live-series';
 import { mannKendall, mean, theilSen } from './stats';
+import type { Windows } from './windows';
 
-/** Where the diagnosis looks, as fractions of the run. */
-export interface Windows {
-  /** End of what is known of the run (see knownUntil in diagnose.ts). */
-  runEndNs: number;
-  /** End of the program's work: after it, memory freed counts as freed at exit. */
-  workEndNs: number;
-  /** How long before the end of work a survivor must have been born: the exit window's length (what is merely in flight is no survivor). */
-  survivorAgeNs: number;
-  /** End of warm-up: survivors allocated before it are start-up state. */
-  warmupEndNs: number;
-  /** Points of the memory series over [0, workEnd]. */
-  points: number;
-  /**
-   * Where a group's live bytes are read, ascending, up to work end: `points` even
-   * instants, or, for a recording whose deaths are seen only at full GCs, the ends
-   * of those GCs (diagnose.ts).
-   */
-  liveInstants: Float64Array;
-}
-
-/** Robust trends of a series sampled over [0, work end]: what tells growth from a plateau. */
+/** Robust trends of a series sampled over [0, work end] of the work clock: what tells growth from a plateau. */
 export interface Trend {
-  /** Theil–Sen slopes, per ns: over the later half of the work, over all of it after warm-up, and over its first half. */
+  /** Theil–Sen slopes, per ns of work time: over the later half of the work, over all of it after warm-up, and over its first half. */
   slopeLate: number;
   slopeAll: number;
   slopeEarly: number;
@@ -35,14 +16,14 @@ export interface Trend {
   meanLate: number;
 }
 
-/** Where warm-up ends and the later half of the work begins, as indices of a series' points. */
+/** Where warm-up ends and the later half of the work begins, as indices of a series' points (`time`: work clock). */
 function phaseStarts(time: Float64Array, windows: Windows): { warm: number; half: number } {
   const from = (ns: number): number => time.findIndex((t) => t >= ns);
-  const { warmupEndNs, workEndNs } = windows;
-  return { warm: from(warmupEndNs), half: from(warmupEndNs + (workEndNs - warmupEndNs) / 2) };
+  const { warmupEnd, workEnd } = windows.work;
+  return { warm: from(warmupEnd), half: from(warmupEnd + (workEnd - warmupEnd) / 2) };
 }
 
-/** The trends of `values`, sampled at `time` (ascending, over [0, work end]). */
+/** The trends of `values`, sampled at `time` (work clock, ascending, over [0, work end]). */
 export function trendOf(time: Float64Array, values: Float64Array, windows: Windows): Trend {
   const { warm, half } = phaseStarts(time, windows);
   return {
@@ -67,16 +48,16 @@ export interface Evidence extends Trend {
   survivorBytes: number;
   /** Survivors freed (after the end of work), i.e. at exit. */
   survivorsFreedBytes: number;
-  /** Survivor bytes born (realloc chains: first allocated) in each third of [warm-up end, work end]. */
+  /** Survivor bytes born (realloc chains: first allocated) in each third of [warm-up end, work end] on the work clock. */
   survivorThirds: [number, number, number];
   survivorsInThirds: number;
   /** Survivor bytes born before the end of warm-up. */
   survivorWarmupBytes: number;
-  /** Live bytes at the live instants over [0, work end]. */
-  series: { time: Float64Array; bytes: Float64Array };
+  /** Live bytes at the live instants over [0, work end]: `time` on the wall clock, `work` on the work clock. */
+  series: { time: Float64Array; work: Float64Array; bytes: Float64Array };
   peakLiveBytes: number;
   liveBytesAtWorkEnd: number;
-  /** Survivor accumulation rate over the later half and after warm-up, bytes/ns. */
+  /** Survivor accumulation rate over the later half and after warm-up, bytes/ns of work time. */
   survivorSlopeLate: number;
   survivorSlopeAll: number;
   /** Mean lifetime of freed allocations, ns. */
@@ -104,9 +85,8 @@ export interface StackTotals {
 /** A survivor is alive at the end of work and was born at least the exit window before it. */
 function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: number) => boolean {
   const { allocTime, freeTime } = profile.columns;
-  const { workEndNs } = windows;
-  const bornBy = workEndNs - windows.survivorAgeNs;
-  return (i) => freeTime[i] > workEndNs && allocTime[i] <= workEndNs && birth(i) <= bornBy;
+  const { workEnd, survivorBornBy } = windows.wall;
+  return (i) => freeTime[i] > workEnd && allocTime[i] <= workEnd && birth(i) <= survivorBornBy;
 }
 
 export function stackTotals(profile: Profile, site: Int32Array, windows: Windows, birth: Birth): StackTotals {
@@ -124,7 +104,7 @@ export function stackTotals(profile: Profile, site: Int32Array, windows: Windows
   const { stack, allocTime, freeTime } = c;
   const weight = c.weight ?? c.size;
   const survives = survivorTest(profile, windows, birth);
-  const workEnd = windows.workEndNs;
+  const workEnd = windows.wall.workEnd;
   for (let i = 0; i < c.count; i++) {
     const s = site[stack[i]];
     const w = weight[i];
@@ -167,7 +147,7 @@ export function gatherEvidence(
     survivorThirds: [0, 0, 0],
     survivorsInThirds: 0,
     survivorWarmupBytes: 0,
-    series: { time: new Float64Array(0), bytes: new Float64Array(0) },
+    series: { time: new Float64Array(0), work: new Float64Array(0), bytes: new Float64Array(0) },
     peakLiveBytes: 0,
     liveBytesAtWorkEnd: 0,
     slopeLate: 0,
@@ -184,8 +164,8 @@ export function gatherEvidence(
 
   const c = profile.columns;
   const weight = c.weight ?? c.size;
-  const { workEndNs, warmupEndNs } = windows;
-  const third = (workEndNs - warmupEndNs) / 3;
+  const { workEnd, warmupEnd } = windows.work;
+  const third = (workEnd - warmupEnd) / 3;
   const survives = survivorTest(profile, windows, birth);
   const survivorBirths: number[] = [];
   const survivorWeights: number[] = [];
@@ -200,22 +180,23 @@ export function gatherEvidence(
     if (c.freeTime[i] !== Infinity && c.reallocNext[i] < 0) ev.survivorsFreedBytes += w;
     survivorBirths.push(born);
     survivorWeights.push(w);
-    if (born < warmupEndNs) ev.survivorWarmupBytes += w;
+    if (born < windows.wall.warmupEnd) ev.survivorWarmupBytes += w;
     else {
-      ev.survivorThirds[Math.min(2, Math.floor((born - warmupEndNs) / third))] += w;
+      ev.survivorThirds[Math.min(2, Math.max(0, Math.floor((windows.clock.at(born) - warmupEnd) / third)))] += w;
       ev.survivorsInThirds++;
     }
   }
 
-  const live = liveSeriesAt(c, members, windows.liveInstants);
-  ev.series = { time: live.time, bytes: live.bytes };
+  const live = liveSeriesAt(c, members, windows.live.wall);
+  const work = windows.live.work;
+  ev.series = { time: live.time, work, bytes: live.bytes };
   ev.peakLiveBytes = Math.max(...live.bytes);
   ev.liveBytesAtWorkEnd = live.bytes[live.bytes.length - 1];
-  Object.assign(ev, trendOf(live.time, live.bytes, windows));
+  Object.assign(ev, trendOf(work, live.bytes, windows));
   const cumulative = survivorCurve(live.time, survivorBirths, survivorWeights);
-  const { warm, half } = phaseStarts(live.time, windows);
-  ev.survivorSlopeLate = theilSen(live.time.subarray(half), cumulative.subarray(half));
-  ev.survivorSlopeAll = theilSen(live.time.subarray(warm), cumulative.subarray(warm));
+  const { warm, half } = phaseStarts(work, windows);
+  ev.survivorSlopeLate = theilSen(work.subarray(half), cumulative.subarray(half));
+  ev.survivorSlopeAll = theilSen(work.subarray(warm), cumulative.subarray(warm));
   return ev;
 }
 

@@ -1,6 +1,7 @@
 import { formatBytes, formatCount, formatRate, formatSeconds, percent } from '../util/units';
 import type { Classification } from './classify';
-import type { Evidence, Windows } from './evidence';
+import type { Evidence } from './evidence';
+import type { Windows } from './windows';
 
 /** A sentence for the verdict and the numbers behind it. */
 export function explain(ev: Evidence, c: Classification, windows: Windows, runtimeNs: number): { explanation: string; evidence: string[] } {
@@ -24,7 +25,7 @@ export function explain(ev: Evidence, c: Classification, windows: Windows, runti
           : `live memory rises steadily at ${formatRate(c.rate * 1e9)} through the run`;
       const atExit =
         c.verdict === 'leak-freed-at-exit'
-          ? `; ${percent(ev.survivorsFreedBytes / ev.survivorBytes)} of it is freed only at exit (after ${percent(windows.workEndNs / runtimeNs)} of the run)`
+          ? `; ${percent(ev.survivorsFreedBytes / ev.survivorBytes)} of it is freed only at exit (after ${percent(windows.wall.workEnd / runtimeNs)} of the run)`
           : '';
       explanation = `${how}${atExit}`;
       evidence.push(retained, spread, trend);

@@ -1,8 +1,8 @@
-import { evenInstants } from '../profile/live-series';
 import type { Profile, Series } from '../profile/profile';
 import { formatBytes, formatRate } from '../util/units';
 import { rise, RULES } from './classify';
-import { trendOf, Windows } from './evidence';
+import { trendOf } from './evidence';
+import { evenOn, Windows } from './windows';
 import { mannKendall } from './stats';
 
 /**
@@ -42,10 +42,10 @@ export function unattributedGrowth(profile: Profile, windows: Windows): Unattrib
 
 /** The same trend rules as a group's live bytes, on the series sampled at the same instants. */
 function judge(name: string, label: string, series: Series, windows: Windows): UnattributedGrowth {
-  const time = evenInstants(0, windows.workEndNs, windows.points);
-  const values = valuesAt(series, time);
-  const trend = trendOf(time, values, windows);
-  const { risingLate, steady } = rise(trend, time);
+  const { wall, work } = evenOn(windows.clock, windows.work.workEnd, windows.points);
+  const values = valuesAt(series, wall);
+  const trend = trendOf(work, values, windows);
+  const { risingLate, steady } = rise(trend, work);
   const startBytes = series.value[0];
   const endBytes = values[values.length - 1];
   const finding = (verdict: UnattributedGrowth['verdict'], ratePerNs: number, explanation: string): UnattributedGrowth => ({
