@@ -42,7 +42,7 @@ export interface WindowOptions {
 
 /** The windows of a run known until `runtime` (wall ns). */
 export function windowsOf(profile: Profile, runtime: number, options: WindowOptions): Windows {
-  const clock = workClock(profile.columns, runtime);
+  const clock = workClock(profile, runtime);
   const censuses = censusEnds(profile, clock);
   const workEnd = workEndOf(runtime, options.exitWindow, censuses);
   const warmupEnd = runtime * options.warmup;

@@ -1,4 +1,5 @@
 import type { AllocationColumns } from '../profile/columns';
+import type { Profile, Series } from '../profile/profile';
 
 /**
  * The run re-timed so that the program allocates at an even pace: a moment's work
@@ -8,6 +9,10 @@ import type { AllocationColumns } from '../profile/columns';
  * paused by a heap snapshot, asleep between requests. The verdicts measure growth
  * against work done, so a stall cannot pass for a plateau, nor a temporary held
  * across one for a survivor.
+ *
+ * A sampled recording (Node.js) sees only the samples still alive at a poll, and how
+ * many of the short-lived ones it sees depends on when the polls came: there the
+ * clock follows the recorder's count of samples taken (`leakhound.progress`).
  */
 export interface WorkClock {
   /** Work time (ns) at a wall-clock instant (ns since the start). */
@@ -23,18 +28,13 @@ const MIN_ALLOCATIONS = 64;
 
 export const WALL_CLOCK: WorkClock = { at: (ns) => ns, wallAt: (ns) => ns };
 
-/** The work clock of a run that is known until `runtimeNs`, from when its allocations were made. */
-export function workClock(columns: AllocationColumns, runtimeNs: number): WorkClock {
-  if (columns.count < MIN_ALLOCATIONS || !(runtimeNs > 0)) return WALL_CLOCK;
+/** The work clock of a run that is known until `runtimeNs`. */
+export function workClock(profile: Pick<Profile, 'columns' | 'series'>, runtimeNs: number): WorkClock {
+  if (profile.columns.count < MIN_ALLOCATIONS || !(runtimeNs > 0)) return WALL_CLOCK;
   const width = runtimeNs / BINS;
-  // made[k]: allocations before the wall instant k × width
-  const made = new Float64Array(BINS + 1);
-  const { allocTime } = columns;
-  for (let i = 0; i < columns.count; i++) {
-    const t = allocTime[i];
-    if (t <= runtimeNs) made[Math.min(BINS - 1, Math.max(0, Math.floor(t / width))) + 1]++;
-  }
-  for (let k = 1; k <= BINS; k++) made[k] += made[k - 1];
+  const progress = profile.series.get('leakhound.progress');
+  // made[k]: allocations made before the wall instant k × width
+  const made = progress && progress.time.length >= 2 ? progressAt(progress, width) : allocationsBefore(profile.columns, width);
   const total = made[BINS];
   if (total < MIN_ALLOCATIONS) return WALL_CLOCK;
   const nsPerAllocation = runtimeNs / total;
@@ -61,4 +61,34 @@ export function workClock(columns: AllocationColumns, runtimeNs: number): WorkCl
       return (lo - 1 + (target - made[lo - 1]) / (made[lo] - made[lo - 1])) * width;
     },
   };
+}
+
+/** Allocations recorded before each of the BINS + 1 instants k × width. */
+function allocationsBefore(columns: AllocationColumns, width: number): Float64Array {
+  const made = new Float64Array(BINS + 1);
+  const { allocTime } = columns;
+  for (let i = 0; i < columns.count; i++) {
+    const t = allocTime[i];
+    if (t <= width * BINS) made[Math.min(BINS - 1, Math.max(0, Math.floor(t / width))) + 1]++;
+  }
+  for (let k = 1; k <= BINS; k++) made[k] += made[k - 1];
+  return made;
+}
+
+/** A progress count (ascending in time, from 0 at the start) read at each of the BINS + 1 instants k × width, linearly between its points. */
+function progressAt(progress: Series, width: number): Float64Array {
+  const made = new Float64Array(BINS + 1);
+  const { time, value } = progress;
+  let p = 0;
+  let running = 0;
+  for (let k = 0; k <= BINS; k++) {
+    const t = k * width;
+    while (p < time.length && time[p] <= t) p++;
+    // between the point before (or the start, at 0) and the one after (or none: flat)
+    const [t0, v0] = p > 0 ? [time[p - 1], value[p - 1]] : [0, 0];
+    const v = p < time.length ? v0 + ((value[p] - v0) * (t - t0)) / (time[p] - t0) : v0;
+    running = Math.max(running, v);
+    made[k] = running;
+  }
+  return made;
 }
