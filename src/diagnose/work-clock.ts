@@ -36,7 +36,8 @@ export function workClock(profile: Pick<Profile, 'columns' | 'series'>, runtimeN
   // made[k]: allocations made before the wall instant k × width
   const made = progress && progress.time.length >= 2 ? progressAt(progress, width) : allocationsBefore(profile.columns, width);
   const total = made[BINS];
-  if (total < MIN_ALLOCATIONS) return WALL_CLOCK;
+  // (a damaged file's progress may be no number at all)
+  if (!(total >= MIN_ALLOCATIONS && total < Infinity)) return WALL_CLOCK;
   const nsPerAllocation = runtimeNs / total;
   return {
     at(wallNs) {
