@@ -138,6 +138,39 @@ test('too short a run with a handful of survivors is unclear or bounded, never a
   assert.notEqual(d.groups[0].verdict, 'leak');
 });
 
+/**
+ * A cache of about 80 objects of 64 KiB turning over for 4 s, whose level wanders
+ * as the sampled level of a real cache does: 80, down to 72 at 2.5 s, up to 86 at
+ * the end. `sampled`: written as the Node.js recorder writes, one record a sample.
+ */
+function wanderingCache(name: string, sampled: boolean): Diagnosis {
+  const file = path.join(dir, `${name}.lhp`);
+  const w = LhpWriter.create(file, sampled ? { recorder: 'node', options: { samplingInterval: 65536 } } : { recorder: 'test' });
+  const stack = w.stack([w.frame({ function: 'cachePut', file: '/srv/cache.js', line: 9 }), w.frame({ function: 'main', file: '/srv/app.js', line: 1 })]);
+  const level = (s: number): number => (s < 2 ? 80 : s < 2.5 ? 80 - 16 * (s - 2) : 72 + (14 * (s - 2.5)) / 1.5);
+  const live: number[] = [];
+  let id = 0;
+  for (let step = 0; step < 400; step++) {
+    const t = step * 1e7;
+    for (let k = 0; k < 2 || live.length < level(step / 100); k++) {
+      w.alloc(t, ++id, 65536, stack, 0);
+      live.push(id);
+    }
+    while (live.length > Math.round(level(step / 100))) w.free(t + 1, live.shift()!);
+  }
+  w.finish(400 * 1e7);
+  w.close();
+  return diagnose(loadSync(file));
+}
+
+test("a sampled cache's level wandering by less than sampling noise is bounded; recorded in full, the same rise is unclear", () => {
+  const sampled = wanderingCache('wander-sampled', true);
+  assert.equal(sampled.groups[0].verdict, 'bounded', sampled.groups[0].explanation);
+  const full = wanderingCache('wander-full', false);
+  assert.equal(full.groups[0].verdict, 'unclear', full.groups[0].explanation);
+  assert.match(full.groups[0].explanation, /later half only/);
+});
+
 test('Theil–Sen ignores outliers; Mann–Kendall separates trends from noise', () => {
   const x = Array.from({ length: 20 }, (_, i) => i);
   const y = x.map((v) => 3 * v + 1);

@@ -8,6 +8,12 @@ export const RULES = {
   zSignificant: 2.33,
   /** Live bytes must grow by this fraction of their mean over the later half to count as rising. */
   minRelativeGrowth: 0.1,
+  /**
+   * …and, in a sampled recording, by this many times the sampling noise of that mean:
+   * more than a test of independent points would ask, as neighbouring points share
+   * their error (the objects that carry samples are replaced slowly).
+   */
+  samplingNoiseMargin: 4,
   /** Each third of the run after warm-up must hold this share of the survivors for them to be "allocated throughout". */
   minThirdShare: 0.15,
   /** Fewer survivors than this after warm-up cannot show a spread. */
@@ -31,14 +37,14 @@ export interface Classification {
 }
 
 /**
- * Whether a series rises: significantly and by a share of its level over the later
- * half of the work (`risingLate`), and steadily, from the end of warm-up on (`steady`).
+ * Whether a series rises: significantly and by a share of its level (more than
+ * sampling alone would move it) over the later half of the work (`risingLate`), and steadily, from the end of warm-up on (`steady`).
  * `time`: the series' instants on the work clock, over [0, work end].
  */
 export function rise(t: Trend, time: Float64Array): { risingLate: boolean; steady: boolean } {
   const halfSpan = (time[time.length - 1] - time[0]) / 2;
-  const risingLate =
-    t.zLate >= RULES.zSignificant && t.slopeLate > 0 && (t.slopeLate * halfSpan) / Math.max(t.meanLate, 1) >= RULES.minRelativeGrowth;
+  const minGrowth = Math.max(RULES.minRelativeGrowth, RULES.samplingNoiseMargin * t.samplingNoiseLate);
+  const risingLate = t.zLate >= RULES.zSignificant && t.slopeLate > 0 && (t.slopeLate * halfSpan) / Math.max(t.meanLate, 1) >= minGrowth;
   const steady = risingLate && t.zAll >= RULES.zSignificant && t.slopeEarly >= RULES.minEarlyToLateSlope * t.slopeLate;
   return { risingLate, steady };
 }

@@ -14,6 +14,12 @@ export interface Trend {
   zAll: number;
   /** Mean over the later half. */
   meanLate: number;
+  /**
+   * The relative error sampling alone puts in that mean: 1/√n for n samples alive
+   * (Poisson), 0 for a recording of every allocation. A sampled level wanders by
+   * about that much as the objects that carry samples are replaced.
+   */
+  samplingNoiseLate: number;
 }
 
 /** Where warm-up ends and the later half of the work begins, as indices of a series' points (`time`: work clock). */
@@ -23,10 +29,14 @@ function phaseStarts(time: Float64Array, windows: Windows): { warm: number; half
   return { warm: from(warmupEnd), half: from(warmupEnd + (workEnd - warmupEnd) / 2) };
 }
 
-/** The trends of `values`, sampled at `time` (work clock, ascending, over [0, work end]). */
-export function trendOf(time: Float64Array, values: Float64Array, windows: Windows): Trend {
+/**
+ * The trends of `values`, sampled at `time` (work clock, ascending, over [0, work end]).
+ * `samples`: for a sampled recording, how many samples make up each value.
+ */
+export function trendOf(time: Float64Array, values: Float64Array, windows: Windows, samples?: Float64Array): Trend {
   const { warm, half } = phaseStarts(time, windows);
   return {
+    samplingNoiseLate: samples ? 1 / Math.sqrt(Math.max(1, mean(samples.subarray(half)))) : 0,
     slopeLate: theilSen(time.subarray(half), values.subarray(half)),
     slopeAll: theilSen(time.subarray(warm), values.subarray(warm)),
     slopeEarly: theilSen(time.subarray(warm, half + 1), values.subarray(warm, half + 1)),
@@ -158,6 +168,7 @@ export function gatherEvidence(
     zLate: 0,
     zAll: 0,
     meanLate: 0,
+    samplingNoiseLate: 0,
     meanLifetimeNs: freedCount ? totals.lifetimeTotal[stackId] / freedCount : 0,
   };
   if (!members || totals.survivorCount[stackId] === 0) return ev;
@@ -192,12 +203,17 @@ export function gatherEvidence(
   ev.series = { time: live.time, work, bytes: live.bytes };
   ev.peakLiveBytes = Math.max(...live.bytes);
   ev.liveBytesAtWorkEnd = live.bytes[live.bytes.length - 1];
-  Object.assign(ev, trendOf(work, live.bytes, windows));
+  Object.assign(ev, trendOf(work, live.bytes, windows, isSampled(profile) ? live.count : undefined));
   const cumulative = survivorCurve(live.time, survivorBirths, survivorWeights);
   const { warm, half } = phaseStarts(work, windows);
   ev.survivorSlopeLate = theilSen(work.subarray(half), cumulative.subarray(half));
   ev.survivorSlopeAll = theilSen(work.subarray(warm), cumulative.subarray(warm));
   return ev;
+}
+
+/** Whether each allocation recorded stands for many: a sampling recorder's (Node.js), or sampled weights. */
+function isSampled(profile: Profile): boolean {
+  return profile.columns.weight !== null || typeof profile.header.options?.samplingInterval === 'number';
 }
 
 /** Survivor bytes born at or before each instant. */
