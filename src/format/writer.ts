@@ -132,8 +132,14 @@ export class LhpWriter {
     let id = this.frames.get(key);
     if (id === undefined) {
       id = this.frames.size;
-      const { address = 0, function: fn, file = '', line = 0, module = '' } = frame;
-      this.emit(RECORD.frame, { id, address, function: fn, file, line, module });
+      this.emit(RECORD.frame, {
+        id,
+        address: frame.address ?? 0,
+        function: frame.function,
+        file: frame.file ?? '',
+        line: frame.line ?? 0,
+        module: frame.module ?? '',
+      });
       this.frames.set(key, id); // only once written: a bad field throws before the frame exists
     }
     return id;
@@ -157,7 +163,10 @@ export class LhpWriter {
    */
   symbol(frame: number, module: string, sources: readonly { function: string; file: string; line: number }[]): void {
     // The sources' strings are defined before the module's, as leakhound always wrote them.
-    for (const s of sources) this.string(s.function), this.string(s.file);
+    for (const s of sources) {
+      this.string(s.function);
+      this.string(s.file);
+    }
     this.emit(RECORD.symbol, { frame, module, sources });
   }
 
@@ -235,9 +244,9 @@ export class LhpWriter {
   }
 
   /**
-   * Appends a record, its fields encoded as the schema says. Its strings are defined
-   * first (a string record is never built while another is); its time becomes the base
-   * of the next difference only once the record is complete.
+   * Appends a record, its fields encoded as the schema says. The strings it names are
+   * written first, before its payload is built in the one payload buffer; its time
+   * becomes the base of the next difference only once the record is complete.
    */
   private emit(record: RecordType, values: FieldValues): void {
     if (NAMING_STRINGS.has(record)) this.internStrings(record.fields, values);
