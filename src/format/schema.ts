@@ -4,6 +4,7 @@
  * the record table of docs/FORMAT.md all follow it; test/format-schema.test.ts checks
  * the last two.
  */
+import type { LhpVisitor } from './reader';
 
 /** How a field is encoded (FORMAT.md, "Numbers"). */
 export type FieldKind =
@@ -29,7 +30,6 @@ export interface Field {
 
 export interface RecordType {
   readonly tag: number;
-  /** Also the method of `LhpVisitor` that takes the record. */
   readonly name: RecordName;
   /** In payload order. */
   readonly fields: readonly Field[];
@@ -37,20 +37,8 @@ export interface RecordType {
   readonly since?: string;
 }
 
-export type RecordName =
-  | 'string'
-  | 'frame'
-  | 'stack'
-  | 'alloc'
-  | 'free'
-  | 'realloc'
-  | 'sample'
-  | 'mark'
-  | 'thread'
-  | 'process'
-  | 'module'
-  | 'end'
-  | 'symbol';
+/** A record type's name is the `LhpVisitor` method that takes it. */
+export type RecordName = keyof LhpVisitor;
 
 const varint = (name: string): Field => ({ name, kind: 'varint' });
 const str = (name: string): Field => ({ name, kind: 'str' });
