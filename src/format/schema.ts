@@ -20,6 +20,7 @@ export type FieldKind =
   | 'list';
 
 export interface Field {
+  /** A definition's own id is `id`; a varint named `frame` or `stack` refers to one by id. */
   readonly name: string;
   readonly kind: FieldKind;
   /** A varint that may be left out, last: absent, it equals the field named here. */
