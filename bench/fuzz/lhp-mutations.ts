@@ -4,9 +4,13 @@
  * (which docs/FORMAT.md allows), records dropped, repeated or moved, a damaged header.
  */
 import { MAGIC } from '../../src/format/constants';
+import { RECORDS } from '../../src/format/schema';
 import { Mutated } from './byte-mutations';
 import { decodeFields, encodeFields, fieldRole, idKind, joinLhp, LhpParts, LhpRecord, varintBytes } from './lhp-records';
 import { INTERESTING_VALUES, Random } from './random';
+
+/** 0, every record tag, the first unassigned one and 0xff. */
+const TAGS_TO_TRY = [0, ...RECORDS.map((rec) => rec.tag), Math.max(...RECORDS.map((rec) => rec.tag)) + 1, 0xff];
 
 type LhpMutation = (parts: LhpParts, r: Random) => { parts: LhpParts; step: string; sound?: boolean } | Mutated;
 
@@ -97,7 +101,7 @@ const hugeLength: LhpMutation = (parts, r) => {
   const before = joinLhp({ ...parts, records: parts.records.slice(0, i), tail: new Uint8Array(0) });
   const length = r.pick(INTERESTING_VALUES.slice(8));
   const replace = r.chance(0.5) && i < parts.records.length;
-  const tag = replace ? parts.records[i].tag : r.pick([...Array(14).keys(), 0x0e, 0xff]);
+  const tag = replace ? parts.records[i].tag : r.pick(TAGS_TO_TRY);
   const rest = joinLhp({ header: new Uint8Array(0), records: parts.records.slice(replace ? i + 1 : i), tail: parts.tail });
   const payload = replace ? parts.records[i].payload : new Uint8Array(0);
   const bytes = Buffer.concat([before, Uint8Array.from([tag, ...varintBytes(length)]), payload, rest]);

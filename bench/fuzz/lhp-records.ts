@@ -4,7 +4,8 @@
  * Works on sound streams (the seeds): parsing stops at the first damage, and what
  * is left goes into `tail` unchanged.
  */
-import { MAGIC, Tag } from '../../src/format/constants';
+import { MAGIC } from '../../src/format/constants';
+import { Field, RECORD, RECORD_BY_TAG } from '../../src/format/schema';
 
 export interface LhpRecord {
   tag: number;
@@ -90,7 +91,7 @@ export function decodeFields(record: LhpRecord): Fields {
     if (!v) break;
     values.push(v.value);
     pos = v.end;
-    if (record.tag === Tag.String) break;
+    if (record.tag === RECORD.string.tag) break;
   }
   return { values, text: record.payload.subarray(pos) };
 }
@@ -103,31 +104,33 @@ export function encodeFields(tag: number, fields: Fields): LhpRecord {
 /** What a field holds: a definition's own id, a reference to a string, frame or stack, or a plain number. */
 export type FieldRole = 'string-id' | 'frame-id' | 'stack-id' | 'string' | 'frame' | 'stack' | 'number';
 
+/**
+ * The role of a record's `index`th varint, from the schema: a definition's `id` is its
+ * own id, a `str` field names a string, a varint named `frame` or `stack` refers to one.
+ */
 export function fieldRole(tag: number, index: number): FieldRole {
-  switch (tag) {
-    case Tag.String:
-      return 'string-id';
-    case Tag.Frame:
-      return index === 0 ? 'frame-id' : index === 2 || index === 3 || index === 5 ? 'string' : 'number';
-    case Tag.Stack:
-      return index === 0 ? 'stack-id' : index === 1 ? 'number' : 'frame';
-    case Tag.Alloc:
-      return index === 3 ? 'stack' : 'number';
-    case Tag.Realloc:
-      return index === 4 ? 'stack' : 'number';
-    case Tag.Sample:
-    case Tag.Mark:
-    case Tag.Thread:
-      return index === 1 ? 'string' : 'number';
-    case Tag.Process:
-    case Tag.Module:
-      return index === 2 ? 'string' : 'number';
-    case Tag.Symbol:
-      // frame, module, count, then (function, file, line) triples
-      return index === 0 ? 'frame' : index === 1 ? 'string' : index === 2 ? 'number' : (index - 3) % 3 === 2 ? 'number' : 'string';
-    default:
-      return 'number';
+  const record = RECORD_BY_TAG[tag];
+  if (record === undefined) return 'number';
+  if (record.name === 'string') return 'string-id';
+  const field = varintAt(record.fields, index);
+  if (field === undefined) return 'number';
+  if (field.name === 'id') return `${record.name}-id` as FieldRole;
+  if (field.kind === 'str') return 'string';
+  return field.name === 'frame' || field.name === 'stack' ? field.name : 'number';
+}
+
+/** The field of the `index`th varint of a payload; a list's count is a field of its own (undefined). */
+function varintAt(fields: readonly Field[], index: number): Field | undefined {
+  for (const [i, field] of fields.entries()) {
+    if (field.kind !== 'list') {
+      if (i === index) return field;
+      continue;
+    }
+    if (index === i) return undefined; // the count
+    const each = field.each!;
+    return each[(index - i - 1) % each.length];
   }
+  return undefined;
 }
 
 /** The kind of id a role names, for renumbering definitions and references alike. */

@@ -14,24 +14,6 @@ export const MAX_RECORD_PAYLOAD = 1 << 26;
 /** The first four bytes of a zstd frame: a compressed stream is detected by them. */
 export const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
-/** Record tags. Every record is `tag, varint payloadLength, payload`. */
-export const enum Tag {
-  String = 0x01,
-  Frame = 0x02,
-  Stack = 0x03,
-  Alloc = 0x04,
-  Free = 0x05,
-  Realloc = 0x06,
-  Sample = 0x07,
-  Mark = 0x08,
-  Thread = 0x09,
-  Process = 0x0a,
-  Module = 0x0b,
-  End = 0x0c,
-  /** 1.1: what a native frame resolved to after the run; may follow the end record. */
-  Symbol = 0x0d,
-}
-
 /** The fixed header fields, stored as a length-prefixed JSON object after magic and version. */
 export interface LhpHeader {
   /** Which recorder wrote the stream: "native", "node", "rss", "simulate", or an importer's name. */

@@ -1,8 +1,13 @@
-import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, MAX_HEADER_JSON, MAX_RECORD_PAYLOAD, Tag } from './constants';
+import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, MAX_HEADER_JSON, MAX_RECORD_PAYLOAD } from './constants';
 import { ChunkSource, openChunkSource } from './chunk-source';
 import { LhpError } from './errors';
+import { RECORD_BY_TAG, RecordName } from './schema';
 
-/** Receives the records of a stream in file order. Times are nanoseconds since the header's start. */
+/**
+ * Receives the records of a stream in file order: one method per record type, its
+ * fields as arguments in schema order (schema.ts). Times are nanoseconds since the
+ * header's start.
+ */
 export interface LhpVisitor {
   string(id: number, text: string): void;
   frame(id: number, address: number, fn: number, file: number, line: number, module: number): void;
@@ -63,21 +68,60 @@ const MAX_VARINT_BYTES = 10;
 /** A local copy: the hot loop reads it without a module property lookup. */
 const MAX_PAYLOAD = MAX_RECORD_PAYLOAD;
 
-const RECORD_NAMES: Record<number, string> = {
-  [Tag.String]: 'string',
-  [Tag.Frame]: 'frame',
-  [Tag.Stack]: 'stack',
-  [Tag.Alloc]: 'alloc',
-  [Tag.Free]: 'free',
-  [Tag.Realloc]: 'realloc',
-  [Tag.Sample]: 'sample',
-  [Tag.Mark]: 'mark',
-  [Tag.Thread]: 'thread',
-  [Tag.Process]: 'process',
-  [Tag.Module]: 'module',
-  [Tag.End]: 'end',
-  [Tag.Symbol]: 'symbol',
-};
+/** The most number fields a record has (alloc has 6): what `callWith` passes. */
+const MAX_NUMBERS = 6;
+
+/** How the parser reads a record type, made from its schema. */
+interface Layout {
+  name: RecordName;
+  /** Per leading number field: whether it is a time. */
+  times: readonly boolean[];
+  /** The field a missing optional last varint equals, or -1 when there is none. */
+  orElse: number;
+  tail: 'none' | 'bytes' | 'list';
+  /** Numbers per list item. */
+  itemSize: number;
+  /** An event record: skipped without decoding by `definitionsOnly`. */
+  event: boolean;
+}
+
+const LAYOUTS: (Layout | undefined)[] = RECORD_BY_TAG.map((record) => {
+  if (record === undefined) return undefined;
+  const numbers = record.fields.filter((f) => f.kind === 'varint' || f.kind === 'str' || f.kind === 'time');
+  const optional = numbers.at(-1)?.orElse;
+  const last = record.fields.at(-1)!;
+  if (numbers.length > MAX_NUMBERS) throw new Error(`the ${record.name} record has more than ${MAX_NUMBERS} number fields`);
+  const timed = numbers.some((f) => f.kind === 'time');
+  return {
+    name: record.name,
+    times: (optional === undefined ? numbers : numbers.slice(0, -1)).map((f) => f.kind === 'time'),
+    orElse: optional === undefined ? -1 : numbers.findIndex((f) => f.name === optional),
+    tail: last.kind === 'bytes' || last.kind === 'list' ? last.kind : 'none',
+    itemSize: last.each?.length ?? 0,
+    event: timed && record.name !== 'end',
+  };
+});
+
+/** Calls a visitor's method with the first `n` of the numbers `f`, one argument per field. */
+function callWith(method: Function, visitor: LhpVisitor, f: Float64Array, n: number): void {
+  switch (n) {
+    case 1:
+      return method.call(visitor, f[0]);
+    case 2:
+      return method.call(visitor, f[0], f[1]);
+    case 3:
+      return method.call(visitor, f[0], f[1], f[2]);
+    case 4:
+      return method.call(visitor, f[0], f[1], f[2], f[3]);
+    case 5:
+      return method.call(visitor, f[0], f[1], f[2], f[3], f[4]);
+    default:
+      return method.call(visitor, f[0], f[1], f[2], f[3], f[4], f[5]);
+  }
+}
+
+/** The lists a visitor gets as a Uint32Array (frame ids are below 2^32); others come as a Float64Array. */
+const U32_LISTS: ReadonlySet<RecordName> = new Set(['stack']);
 
 class StreamParser {
   private buf: Uint8Array = new Uint8Array(0);
@@ -89,7 +133,11 @@ class StreamParser {
   private clean = false;
   private skippedAllocations = 0;
   private readonly skipEvents: boolean;
-  private readonly frameScratch = new Uint32Array(1024);
+  private readonly listScratch = new Uint32Array(1024);
+  /** The number fields of the record being read. */
+  private readonly numbers = new Float64Array(MAX_NUMBERS);
+  /** The visitor's method for each record tag. */
+  private readonly methods: (Function | undefined)[];
   private fileMinor = 0;
   /** The record being parsed: its start in `buf` and the end of its payload, for error messages. */
   private recordStart = 0;
@@ -104,6 +152,7 @@ class StreamParser {
     private readonly options: ReadOptions,
   ) {
     this.skipEvents = options.definitionsOnly === true;
+    this.methods = LAYOUTS.map((layout) => layout && visitor[layout.name]);
   }
 
   run(): ReadResult {
@@ -204,7 +253,6 @@ class StreamParser {
   /** Parses every complete record in the buffer; leaves `pos` at the first incomplete one. */
   private parseRecords(): void {
     const buf = this.buf;
-    const v = this.visitor;
     const len = buf.length;
     if (this.zeroTail >= 0) return this.skipZeros(this.pos);
     for (;;) {
@@ -232,117 +280,65 @@ class StreamParser {
       this.pos = p;
       this.recordStart = start;
       this.limit = end;
-      if (this.skipEvents && tag >= Tag.Alloc && tag <= Tag.Mark) {
-        if (tag === Tag.Alloc || tag === Tag.Realloc) this.skippedAllocations++;
+      const layout = LAYOUTS[tag];
+      if (layout === undefined) {
+        // A newer minor version may add record types: skip them. In a file of our own
+        // version an unknown tag can only be damage.
+        if (this.fileMinor <= FORMAT_MINOR) this.corrupt(`unknown record type 0x${tag.toString(16)}`);
+      } else if (this.skipEvents && layout.event) {
+        if (layout.name === 'alloc' || layout.name === 'realloc') this.skippedAllocations++;
         this.pos = end;
-        this.records++;
-        continue;
-      }
-      switch (tag) {
-        case Tag.Alloc: {
-          const time = this.readTime();
-          const address = this.varint();
-          const bytes = this.varint();
-          const stack = this.varint();
-          const thread = this.varint();
-          const weight = this.pos < end ? this.varint() : bytes;
-          v.alloc(time, address, bytes, stack, thread, weight);
-          break;
-        }
-        case Tag.Free: {
-          const time = this.readTime();
-          v.free(time, this.varint());
-          break;
-        }
-        case Tag.Realloc: {
-          const time = this.readTime();
-          const oldAddress = this.varint();
-          const newAddress = this.varint();
-          const bytes = this.varint();
-          const stack = this.varint();
-          v.realloc(time, oldAddress, newAddress, bytes, stack, this.varint());
-          break;
-        }
-        case Tag.String: {
-          const id = this.varint();
-          if (this.pos > end) this.overrun();
-          v.string(id, Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, end - this.pos).toString('utf8'));
-          break;
-        }
-        case Tag.Frame: {
-          const id = this.varint();
-          const address = this.varint();
-          const fn = this.varint();
-          const file = this.varint();
-          const line = this.varint();
-          v.frame(id, address, fn, file, line, this.varint());
-          break;
-        }
-        case Tag.Stack: {
-          const id = this.varint();
-          const count = this.varint();
-          // each frame id takes at least a byte: a bigger count is damage, not a reason to allocate
-          if (count > end - this.pos) this.corrupt('stack record overruns its length');
-          const frames = count <= this.frameScratch.length ? this.frameScratch.subarray(0, count) : new Uint32Array(count);
-          for (let i = 0; i < count; i++) {
-            const f = this.varint();
-            if (f > 0xffffffff) this.corrupt(`stack ${id} refers to frame ${f}, beyond 2^32-1`);
-            frames[i] = f;
-          }
-          v.stack(id, frames);
-          break;
-        }
-        case Tag.Symbol: {
-          const frame = this.varint();
-          const module = this.varint();
-          const count = this.varint();
-          if (count * 3 > end - this.pos) this.corrupt('symbol record overruns its length');
-          const sources = new Float64Array(count * 3); // string ids may pass 2^32
-          for (let i = 0; i < sources.length; i++) sources[i] = this.varint();
-          v.symbol(frame, module, sources);
-          break;
-        }
-        case Tag.Sample: {
-          const time = this.readTime();
-          const series = this.varint();
-          v.sample(time, series, this.varint());
-          break;
-        }
-        case Tag.Mark: {
-          const time = this.readTime();
-          v.mark(time, this.varint());
-          break;
-        }
-        case Tag.Thread: {
-          const tid = this.varint();
-          v.thread(tid, this.varint());
-          break;
-        }
-        case Tag.Process: {
-          const pid = this.varint();
-          const ppid = this.varint();
-          v.process(pid, ppid, this.varint());
-          break;
-        }
-        case Tag.Module: {
-          const from = this.varint();
-          const to = this.varint();
-          v.module(from, to, this.varint());
-          break;
-        }
-        case Tag.End:
-          v.end(this.readTime());
-          this.clean = true;
-          break;
-        default:
-          // A newer minor version may add record types: skip them. In a file of our own
-          // version an unknown tag can only be damage.
-          if (this.fileMinor <= FORMAT_MINOR) this.corrupt(`unknown record type 0x${tag.toString(16)}`);
+      } else {
+        this.deliver(layout, this.methods[tag]!, end);
       }
       if (this.pos > end) this.overrun();
       this.pos = end; // a newer minor version may append fields to a record: skip them
       this.records++;
     }
+  }
+
+  /** Decodes the record at `pos`, whose payload ends at `end`, and hands it to the visitor. */
+  private deliver(layout: Layout, method: Function, end: number): void {
+    const f = this.numbers;
+    const times = layout.times;
+    const n = times.length;
+    for (let i = 0; i < n; i++) f[i] = times[i] ? this.readTime() : this.varint();
+    if (layout.orElse >= 0) {
+      f[n] = this.pos < end ? this.varint() : f[layout.orElse];
+      callWith(method, this.visitor, f, n + 1);
+    } else if (layout.tail === 'none') {
+      callWith(method, this.visitor, f, n);
+    } else {
+      const tail = layout.tail === 'bytes' ? this.text(end) : this.list(layout, end);
+      method.apply(this.visitor, [...f.subarray(0, n), tail]);
+    }
+    if (layout.name === 'end') this.clean = true;
+  }
+
+  /** The UTF-8 text filling the rest of the record. */
+  private text(end: number): string {
+    if (this.pos > end) this.overrun();
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, end - this.pos).toString('utf8');
+  }
+
+  /** A count, then that many items of `itemSize` numbers. Only valid until the next list. */
+  private list(layout: Layout, end: number): Uint32Array | Float64Array {
+    const count = this.varint();
+    // each number takes at least a byte: a bigger count is damage, not a reason to allocate
+    if (count * layout.itemSize > end - this.pos) this.corrupt(`${layout.name} record overruns its length`);
+    const size = count * layout.itemSize;
+    if (!U32_LISTS.has(layout.name)) {
+      const items = new Float64Array(size); // string ids may pass 2^32
+      for (let i = 0; i < size; i++) items[i] = this.varint();
+      return items;
+    }
+    const items = size <= this.listScratch.length ? this.listScratch.subarray(0, size) : new Uint32Array(size);
+    for (let i = 0; i < size; i++) {
+      const item = this.varint();
+      if (item > 0xffffffff) this.corrupt(`${layout.name} ${this.numbers[0]} refers to frame ${item}, beyond 2^32-1`);
+      items[i] = item;
+    }
+    return items;
   }
 
   /**
@@ -403,6 +399,6 @@ class StreamParser {
 
   private overrun(): never {
     const tag = this.buf[this.recordStart];
-    return this.corrupt(`${RECORD_NAMES[tag] ?? `0x${tag.toString(16)}`} record overruns its length`);
+    return this.corrupt(`${RECORD_BY_TAG[tag]?.name ?? `0x${tag.toString(16)}`} record overruns its length`);
   }
 }

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { ByteWriter } from './byte-writer';
-import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, Tag } from './constants';
+import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC } from './constants';
 import { describeFsError, LhpError } from './errors';
+import { Field, RECORD, RECORDS, RecordType } from './schema';
 import { zstdStoredFrame } from './zstd-stored';
 
 export interface FrameInfo {
@@ -12,6 +13,16 @@ export interface FrameInfo {
   line?: number;
   module?: string;
   address?: number;
+}
+
+/** A record's field values by field name: numbers, texts for `str` and `bytes` fields, item lists for `list` fields. */
+type FieldValues = { readonly [field: string]: number | string | readonly FieldValues[] | undefined };
+
+/** The record types that name strings; the others skip the interning pass. */
+const NAMING_STRINGS: ReadonlySet<RecordType> = new Set(RECORDS.filter((r) => namesStrings(r.fields)));
+
+function namesStrings(fields: readonly Field[]): boolean {
+  return fields.some((f) => f.kind === 'str' || (f.each !== undefined && namesStrings(f.each)));
 }
 
 export interface WriterOptions {
@@ -32,9 +43,8 @@ export class LhpWriter {
   private readonly strings = new Map<string, number>();
   private readonly frames = new Map<string, number>();
   private readonly stacks = new Map<string, number>();
-  /** Time of the last record written, and of the record being built. */
+  /** Time of the last timed record written. */
   private lastTime = 0;
-  private recordTime = 0;
   private closed = false;
   /** The id of the first string this writer defines (past those of an appended-to file). */
   private firstStringId = 1;
@@ -111,10 +121,7 @@ export class LhpWriter {
     if (id === undefined) {
       id = this.firstStringId + this.strings.size - 1;
       this.strings.set(text, id);
-      const p = this.begin();
-      p.varint(id);
-      p.bytes(Buffer.from(text, 'utf8'));
-      this.end(Tag.String);
+      this.emit(RECORD.string, { id, text });
     }
     return id;
   }
@@ -124,18 +131,15 @@ export class LhpWriter {
     const key = `${frame.address ?? 0}\0${frame.function}\0${frame.file ?? ''}\0${frame.line ?? 0}\0${frame.module ?? ''}`;
     let id = this.frames.get(key);
     if (id === undefined) {
-      const fn = this.string(frame.function);
-      const file = this.string(frame.file ?? '');
-      const module = this.string(frame.module ?? '');
       id = this.frames.size;
-      const p = this.begin();
-      p.varint(id);
-      p.varint(frame.address ?? 0);
-      p.varint(fn);
-      p.varint(file);
-      p.varint(frame.line ?? 0);
-      p.varint(module);
-      this.end(Tag.Frame);
+      this.emit(RECORD.frame, {
+        id,
+        address: frame.address ?? 0,
+        function: frame.function,
+        file: frame.file ?? '',
+        line: frame.line ?? 0,
+        module: frame.module ?? '',
+      });
       this.frames.set(key, id); // only once written: a bad field throws before the frame exists
     }
     return id;
@@ -147,11 +151,7 @@ export class LhpWriter {
     let id = this.stacks.get(key);
     if (id === undefined) {
       id = this.stacks.size;
-      const p = this.begin();
-      p.varint(id);
-      p.varint(frameIds.length);
-      for (const f of frameIds) p.varint(f);
-      this.end(Tag.Stack);
+      this.emit(RECORD.stack, { id, frames: frameIds.map((frame) => ({ frame })) });
       this.stacks.set(key, id); // only once written: a bad frame id throws before the stack exists
     }
     return id;
@@ -162,97 +162,53 @@ export class LhpWriter {
    * frames, innermost first (more than one where calls were inlined).
    */
   symbol(frame: number, module: string, sources: readonly { function: string; file: string; line: number }[]): void {
-    const ids = sources.map((s) => [this.string(s.function), this.string(s.file), s.line]);
-    const moduleId = this.string(module);
-    const p = this.begin();
-    p.varint(frame);
-    p.varint(moduleId);
-    p.varint(ids.length);
-    for (const triple of ids) for (const n of triple) p.varint(n);
-    this.end(Tag.Symbol);
+    // The sources' strings are defined before the module's, as leakhound always wrote them.
+    for (const s of sources) {
+      this.string(s.function);
+      this.string(s.file);
+    }
+    this.emit(RECORD.symbol, { frame, module, sources });
   }
 
   /** An allocation. `weight` is the bytes a sampled allocation stands for; omitted, it equals `size`. */
   alloc(timeNs: number, address: number, size: number, stack: number, thread: number, weight?: number): void {
-    const p = this.begin();
-    this.time(p, timeNs);
-    p.varint(address);
-    p.varint(size);
-    p.varint(stack);
-    p.varint(thread);
-    if (weight !== undefined && weight !== size) p.varint(weight);
-    this.end(Tag.Alloc);
+    this.emit(RECORD.alloc, { time: timeNs, address, size, stack, thread, weight });
   }
 
   free(timeNs: number, address: number): void {
-    const p = this.begin();
-    this.time(p, timeNs);
-    p.varint(address);
-    this.end(Tag.Free);
+    this.emit(RECORD.free, { time: timeNs, address });
   }
 
   /** A realloc: frees `oldAddress` (0: none) and allocates `newAddress`, linked as one chain. */
   realloc(timeNs: number, oldAddress: number, newAddress: number, size: number, stack: number, thread: number): void {
-    const p = this.begin();
-    this.time(p, timeNs);
-    p.varint(oldAddress);
-    p.varint(newAddress);
-    p.varint(size);
-    p.varint(stack);
-    p.varint(thread);
-    this.end(Tag.Realloc);
+    this.emit(RECORD.realloc, { time: timeNs, oldAddress, newAddress, size, stack, thread });
   }
 
   /** A point of a time series ("rss", "heap.used", "gc.major", …): a non-negative integer. */
   sample(timeNs: number, series: string, value: number): void {
-    const name = this.string(series);
-    const p = this.begin();
-    this.time(p, timeNs);
-    p.varint(name);
-    p.varint(Math.max(0, Math.round(value)));
-    this.end(Tag.Sample);
+    this.emit(RECORD.sample, { time: timeNs, series, value: Math.max(0, Math.round(value)) });
   }
 
   /** A user or signal marker ("SIGUSR2 dump", "phase: warm-up done"). */
   mark(timeNs: number, label: string): void {
-    const name = this.string(label);
-    const p = this.begin();
-    this.time(p, timeNs);
-    p.varint(name);
-    this.end(Tag.Mark);
+    this.emit(RECORD.mark, { time: timeNs, label });
   }
 
   thread(tid: number, name: string): void {
-    const nameId = this.string(name);
-    const p = this.begin();
-    p.varint(tid);
-    p.varint(nameId);
-    this.end(Tag.Thread);
+    this.emit(RECORD.thread, { tid, name });
   }
 
   process(pid: number, ppid: number, command: string): void {
-    const cmd = this.string(command);
-    const p = this.begin();
-    p.varint(pid);
-    p.varint(ppid);
-    p.varint(cmd);
-    this.end(Tag.Process);
+    this.emit(RECORD.process, { pid, ppid, command });
   }
 
   module(start: number, end: number, path: string): void {
-    const name = this.string(path);
-    const p = this.begin();
-    p.varint(start);
-    p.varint(end);
-    p.varint(name);
-    this.end(Tag.Module);
+    this.emit(RECORD.module, { start, end, path });
   }
 
   /** Clean shutdown. Its absence tells the reader the recorder was killed or is still running. */
   finish(timeNs: number): void {
-    const p = this.begin();
-    this.time(p, timeNs);
-    this.end(Tag.End);
+    this.emit(RECORD.end, { time: timeNs });
   }
 
   /** Writes buffered records to the file. */
@@ -287,29 +243,60 @@ export class LhpWriter {
     if (this.options.compress) compressInPlace(this.path);
   }
 
-  private begin(): ByteWriter {
+  /**
+   * Appends a record, its fields encoded as the schema says. The strings it names are
+   * written first, before its payload is built in the one payload buffer; its time
+   * becomes the base of the next difference only once the record is complete.
+   */
+  private emit(record: RecordType, values: FieldValues): void {
+    if (NAMING_STRINGS.has(record)) this.internStrings(record.fields, values);
     this.payload.reset();
-    this.recordTime = this.lastTime;
-    return this.payload;
-  }
-
-  /** Appends the record built since begin(); only now does its time become the base of the next delta. */
-  private end(tag: Tag): void {
-    this.lastTime = this.recordTime;
-    this.out.byte(tag);
+    const time = this.encode(record.fields, values, this.lastTime);
+    this.lastTime = time;
+    this.out.byte(record.tag);
     this.out.varint(this.payload.length);
     this.out.bytes(this.payload.view());
     if (this.out.length >= (this.options.bufferSize ?? 1 << 20)) this.flush();
   }
 
-  /**
-   * Times are whole nanoseconds: a fractional delta would lose its low bit in the varint,
-   * and the zigzag decoding would read it back with the wrong sign.
-   */
-  private time(p: ByteWriter, timeNs: number): void {
-    const t = Math.round(timeNs);
-    p.svarint(t - this.lastTime);
-    this.recordTime = t;
+  private internStrings(fields: readonly Field[], values: FieldValues): void {
+    for (const field of fields) {
+      const value = values[field.name];
+      if (field.kind === 'str') this.string(value as string);
+      else if (field.kind === 'list') for (const item of value as readonly FieldValues[]) this.internStrings(field.each!, item);
+    }
+  }
+
+  /** Encodes fields into the payload; returns the record's time (`time` when it has none). */
+  private encode(fields: readonly Field[], values: FieldValues, time: number): number {
+    const p = this.payload;
+    for (const field of fields) {
+      const value = values[field.name];
+      switch (field.kind) {
+        case 'varint':
+          if (field.orElse === undefined || (value !== undefined && value !== values[field.orElse])) p.varint(value as number);
+          break;
+        case 'str':
+          p.varint(this.strings.get(value as string)!);
+          break;
+        case 'time': {
+          // Whole nanoseconds: a fractional difference would lose its low bit in the
+          // varint, and the zigzag decoding would read it back with the wrong sign.
+          const t = Math.round(value as number);
+          p.svarint(t - this.lastTime);
+          time = t;
+          break;
+        }
+        case 'bytes':
+          p.bytes(Buffer.from(value as string, 'utf8'));
+          break;
+        case 'list':
+          p.varint((value as readonly FieldValues[]).length);
+          for (const item of value as readonly FieldValues[]) this.encode(field.each!, item, time);
+          break;
+      }
+    }
+    return time;
   }
 }
 

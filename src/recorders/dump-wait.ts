@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAGIC, MAX_RECORD_PAYLOAD, Tag, ZSTD_MAGIC } from '../format/constants';
+import { MAGIC, MAX_RECORD_PAYLOAD, ZSTD_MAGIC } from '../format/constants';
+import { RECORD, RECORD_BY_TAG } from '../format/schema';
 
 /**
  * How long a recorder may take: the native one's flusher writes a dump within 10 ms of
@@ -117,7 +118,7 @@ class MarkScan {
     for (;;) {
       if (p >= buf.length) return p;
       const tag = buf[p];
-      if (tag === 0 || tag > Tag.Symbol) {
+      if (RECORD_BY_TAG[tag] === undefined) {
         this.lost = true;
         return p;
       }
@@ -140,7 +141,7 @@ class MarkScan {
         return p;
       }
       if (q + size > buf.length) return p;
-      if (tag === Tag.Mark) this.found = true;
+      if (tag === RECORD.mark.tag) this.found = true;
       p = q + size;
     }
   }

@@ -9,8 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "leakhound.h"
-
-enum { TAG_PROCESS = 0x0a };
+#include "lh_tags.h"
 
 static char json[65536];
 static size_t json_length;

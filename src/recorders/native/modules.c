@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "leakhound.h"
-
-enum { TAG_MODULE = 0x0b };
+#include "lh_tags.h"
 
 int lh_unwind_mode = LH_UNWIND_AUTO;
 

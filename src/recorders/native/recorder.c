@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "leakhound.h"
+#include "lh_tags.h"
 
-enum { TAG_STRING = 1, TAG_ALLOC = 4, TAG_FREE, TAG_REALLOC, TAG_SAMPLE, TAG_MARK, TAG_THREAD, TAG_END = 0x0c };
 enum { OFF, ON, DONE };
 
 LH_TLS int lh_busy;

@@ -12,8 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "leakhound.h"
-
-enum { TAG_FRAME = 2, TAG_STACK = 3 };
+#include "lh_tags.h"
 
 /* ---- capture ---- */
 
