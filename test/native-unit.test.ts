@@ -46,6 +46,12 @@ const PROGRAMS: Record<string, string[]> = {
     'each frame address has one id',
     'each stack is written once',
   ],
+  terminate: [
+    'the handler returns with the recording stopped',
+    "the stream is whole, with the threads' events",
+    'one end record, last',
+    'the frame table is beside the stream',
+  ],
 };
 
 /** The environment without the recorder's settings (a test run under `record` must not pass them on). */
