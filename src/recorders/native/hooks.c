@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "leakhound.h"
+#include "allocator.h"
+#include "lh_record.h"
 
 #define CALLER __builtin_frame_address(0), __builtin_return_address(0)
 #define EXPORT __attribute__((visibility("default"), noinline))
@@ -125,6 +126,6 @@ EXPORT void _ZdaPvm(void *p, size_t size) { (void)size; free(p); }
 
 /* _exit skips destructors: flush what was recorded first. */
 EXPORT void _exit(int status) {
-  lh_finish();
+  lh_record_finish();
   for (;;) syscall(SYS_exit_group, status);
 }

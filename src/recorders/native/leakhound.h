@@ -4,21 +4,27 @@
  * Split like heaptrack's "track" half — the hot path only captures return
  * addresses, deduplicates the stack and appends a few varints to a buffer:
  *   hooks.c     the interposed malloc family, C++ new/delete, strdup, _exit
+ *   preload.c   start-up, exit, the signal handlers (dump, terminate, crash)
  *   allocator.c the allocator they hand the work to (dlsym RTLD_NEXT)
- *   recorder.c  state, the .lhp records, the flusher thread, signals, fork
+ * and the recording they drive through its API (lh_record.h):
+ *   recorder.c  state, the .lhp records, the flusher thread, fork
  *   header.c    a stream's header and process record
  *   clock.c     the clock (TSC, calibrated against CLOCK_MONOTONIC)
  *   output.c    the buffer ring, zstd compression, writes
  *   stacks.c    stack capture (frame-pointer walk) and the stack/frame tables
  *   unwind.c    unwinding code without frame pointers: DWARF, with learnt rules
  *   modules.c   the loaded ELF modules, and which of them keep frame pointers
- * Symbols are resolved after the run, in TypeScript (src/recorders/native/symbolize.ts).
+ * Symbols are resolved after the run, in TypeScript (src/recorders/native/finalize.ts).
+ * This header is the recording's inside; hooks.c and preload.c use lh_record.h and
+ * allocator.h only.
  */
 #ifndef LEAKHOUND_H
 #define LEAKHOUND_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "allocator.h"
+#include "lh_record.h"
 
 #define LH_MAX_FRAMES 64
 
@@ -26,15 +32,7 @@
 #define LH_TLS __thread __attribute__((tls_model("initial-exec")))
 extern LH_TLS int lh_busy;        /* inside the recorder: allocations pass through */
 
-/* recorder.c */
-int lh_active(void);              /* recording, and not re-entered from the recorder */
-void lh_ensure_started(void);
-void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret);
-void lh_record_free(void *ptr);
-void *lh_record_realloc(void *old, size_t size, void *frame, void *ret);
-void lh_finish(void);             /* flush, write the end record, stop recording */
-
-/* The one lock over the buffer and the tables. */
+/* recorder.c (besides lh_record.h): the one lock over the buffer and the tables. */
 void lh_lock(void);
 void lh_unlock(void);
 int lh_recording(void);           /* a stream is open */
@@ -94,20 +92,5 @@ int lh_in_fp_module(uintptr_t address);
 void lh_modules_write(int fd);
 extern int lh_unwind_mode;        /* LH_UNWIND_* */
 enum { LH_UNWIND_AUTO, LH_UNWIND_FP, LH_UNWIND_DWARF };
-
-/* allocator.c: the allocator after the recorder (glibc's, or the program's own) */
-struct lh_allocator {
-  void *(*malloc)(size_t);
-  void *(*calloc)(size_t, size_t);
-  void *(*realloc)(void *, size_t);
-  void (*free)(void *);
-  void *(*memalign)(size_t, size_t);
-  void *(*valloc)(size_t);
-  void *(*pvalloc)(size_t);
-};
-extern struct lh_allocator lh_next;
-void lh_allocator_resolve(void);
-int lh_from_arena(const void *p);  /* memory handed out while resolving: never freed */
-size_t lh_arena_size(const void *p);
 
 #endif

@@ -6,12 +6,14 @@
  * file in the order the events happened, which is what the format needs: an
  * allocation's record before its free, across threads. A flusher thread writes the
  * full buffers (output.c) and every 100 ms the current one too (so a SIGKILL loses
- * at most that much), samples the resident set size, records SIGUSR2 dump marks and
- * picks up newly loaded modules.
+ * at most that much), samples the resident set size, records SIGUSR2 dump marks,
+ * picks up newly loaded modules, and ends the stream when a terminating signal asks.
+ * The API the hooks call is lh_record.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -44,7 +46,10 @@ static pid_t stream_pid; /* the process the stream records */
 static uint64_t allocation_count;
 
 static volatile sig_atomic_t dump_requested;
-static volatile int flusher_wanted;
+static volatile int flusher_wanted;   /* a forked child starts its flusher at its first event */
+static volatile int flusher_running;  /* this process has a flusher thread */
+static volatile int end_requested;    /* a terminating signal asks the flusher to end the stream */
+static volatile int stream_ended;     /* the stream is complete, or can no longer be written */
 
 /* ---- lock ---- */
 
@@ -90,7 +95,10 @@ static uint8_t *put_time(uint8_t *p, uint64_t t) {
   return lh_put_varint(p, d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1);
 }
 
-void lh_output_failed(void) { state = DONE; }
+void lh_output_failed(void) {
+  state = DONE;
+  __atomic_store_n(&stream_ended, 1, __ATOMIC_RELEASE);
+}
 
 /* Room for n more bytes, flushing first if needed (n is always far below the buffer). */
 static inline uint8_t *reserve(size_t n) {
@@ -230,6 +238,8 @@ static int start_stream(int numbered) {
   next_string = 1;
   allocation_count = 0;
   threads_seen = 0;
+  end_requested = 0;
+  stream_ended = 0;
   lh_read_cmdline();
   lh_write_header(follow);
   state = ON;
@@ -241,7 +251,9 @@ static int start_stream(int numbered) {
   return 1;
 }
 
-/* ---- flusher thread, signals ---- */
+/* ---- flusher thread ---- */
+
+static void end_stream(int scan_modules);
 
 static void *flusher(void *unused) {
   (void)unused;
@@ -254,6 +266,10 @@ static void *flusher(void *unused) {
   const uint64_t period = 10000000; /* 10 ms: the clock tick; every 10th, the rest */
   uint64_t next_tick = lh_monotonic_ns() + period;
   for (unsigned ticks = 0; state == ON;) {
+    if (end_requested) {
+      end_stream(0); /* no module scan: the signalled thread may hold the loader's lock */
+      break;
+    }
     uint64_t t = lh_monotonic_ns();
     if (t < next_tick && !dump_requested) {
       lh_output_write_for((long)(next_tick - t)); /* full buffers meanwhile */
@@ -277,6 +293,7 @@ static void *flusher(void *unused) {
     lh_output_drain();
   }
   lh_output_writer_stopped();
+  flusher_running = 0;
   return NULL;
 }
 
@@ -285,55 +302,58 @@ static void start_flusher(void) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_create(&thread, &attr, flusher, NULL);
+  flusher_running = 1; /* before it runs: a signal meanwhile waits for it */
+  if (pthread_create(&thread, &attr, flusher, NULL) != 0) flusher_running = 0;
   pthread_attr_destroy(&attr);
 }
 
-static void on_dump_signal(int sig) {
-  (void)sig;
-  dump_requested = 1;
+/* ---- for signal handlers (preload.c): async-signal-safe ---- */
+
+void lh_record_dump(void) { dump_requested = 1; }
+
+static uint64_t elapsed_ms(const struct timespec *since) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)(now.tv_sec - since->tv_sec) * 1000 + (uint64_t)(now.tv_nsec / 1000000) - (uint64_t)(since->tv_nsec / 1000000);
 }
 
-/* A crash: write out what is buffered (unless the crash is inside the recorder), then die as before. */
-static void on_crash(int sig) {
+/*
+ * No work here: the flusher thread ends the stream (as at exit, without the module
+ * scan) and this thread waits for it. The calls are all on POSIX's list of
+ * async-signal-safe functions (signal-safety(7)): getpid, clock_gettime, and poll
+ * with no descriptors as a 5 ms sleep; the rest are loads and stores of volatile
+ * words, with no lock taken. The flusher sees the request at its next 10 ms tick
+ * (it blocks every signal but SIGUSR2, so it never runs this handler itself).
+ * Nothing to wait for, at once:
+ * - this thread was inside the recorder: it may hold the lock the flusher needs;
+ * - the process has no flusher: a forked child before its first event (its
+ *   header, process and module records are written, the end record is not);
+ * - a vfork child: the stream is its parent's.
+ * After LH_END_WAIT_MS (a flusher stuck behind the dynamic loader's lock, which the
+ * signal may have interrupted), the stream stays as written: a readable prefix.
+ */
+void lh_record_end_from_signal(void) {
+  if (lh_busy || getpid() != stream_pid || state != ON || !flusher_running) return;
+  int saved_errno = errno;
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  __atomic_store_n(&end_requested, 1, __ATOMIC_RELEASE);
+  while (!__atomic_load_n(&stream_ended, __ATOMIC_ACQUIRE) && elapsed_ms(&start) < LH_END_WAIT_MS) poll(NULL, 0, 5);
+  errno = saved_errno;
+}
+
+/*
+ * Best effort, from the crashing thread: seal and write what is buffered (unless
+ * the crash is inside the recorder, or another thread holds the lock). Not
+ * async-signal-safe (zstd and write from the handler): the process is dying of a
+ * fault, its flusher may be the thread that faulted, and nothing may be waited for.
+ */
+void lh_record_crash_flush(void) {
   if (!lh_busy && !__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
     lh_output_seal();
     state = DONE;
     unlock();
     lh_output_drain();
-  }
-  raise(sig); /* the default action now: a raised or sent signal would otherwise be lost */
-}
-
-static void end_stream(int scan_modules);
-
-/*
- * SIGINT, SIGTERM, SIGHUP in a program that does not handle them (Ctrl-C on a
- * server): end the stream as at exit, then die of the signal as before. Skipped if
- * the signal came while this thread was inside the recorder.
- */
-static void on_terminate(int sig) {
-  if (!lh_busy && getpid() == stream_pid) end_stream(0);
-  raise(sig);
-}
-
-static void install_handlers(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_dump_signal;
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGUSR2, &sa, NULL);
-  static const struct {
-    int sig;
-    void (*handler)(int);
-  } fatal[] = {{SIGSEGV, on_crash}, {SIGBUS, on_crash},       {SIGABRT, on_crash},     {SIGFPE, on_crash},
-               {SIGILL, on_crash},  {SIGINT, on_terminate}, {SIGTERM, on_terminate}, {SIGHUP, on_terminate}};
-  for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++) {
-    struct sigaction old;
-    if (sigaction(fatal[i].sig, NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue; /* the program's own, or ignored */
-    sa.sa_handler = fatal[i].handler;
-    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-    sigaction(fatal[i].sig, &sa, NULL);
   }
 }
 
@@ -349,6 +369,7 @@ static void after_fork_parent(void) {
 }
 static void after_fork_child(void) {
   thread_id = 0;
+  flusher_running = 0; /* the parent's: threads do not survive fork */
   lh_set_stack_top();
   if (fd >= 0) close(fd);
   fd = -1;
@@ -468,7 +489,7 @@ static void write_frames_file(void) {
   if (!ok) unlink(path);
 }
 
-void lh_finish(void) {
+void lh_record_finish(void) {
   /* A vfork child calling _exit shares the parent's memory: the stream is not its own. */
   if (getpid() != stream_pid) return;
   end_stream(1);
@@ -492,7 +513,10 @@ static void end_stream(int scan_modules) {
   }
   unlock();
   lh_output_close();
-  if (finished) write_frames_file();
+  if (finished) {
+    write_frames_file();
+    __atomic_store_n(&stream_ended, 1, __ATOMIC_RELEASE);
+  }
 }
 
 /* ---- start-up ---- */
@@ -502,8 +526,8 @@ static pid_t env_pid(const char *name) {
   return v ? (pid_t)atoi(v) : 0;
 }
 
-/* Opens this process's stream and starts the flusher; returns early when it records nothing. */
-static void start_recording(const char *out) {
+/* Opens this process's stream and starts the flusher; 0 when it records nothing. */
+static int start_recording(const char *out) {
   lh_allocator_resolve();
   snprintf(out_path, sizeof out_path, "%s", out);
   const char *unwind = getenv("LEAKHOUND_UNWIND");
@@ -531,37 +555,23 @@ static void start_recording(const char *out) {
       rename(out_path, stream_path);
     }
   } else if (!follow) {
-    return;
+    return 0;
   } else {
     numbered = 1;
   }
   lh_set_stack_top();
   lh_modules_scan();
-  if (!start_stream(numbered)) return;
+  if (!start_stream(numbered)) return 0;
   lh_modules_scan();
-  install_handlers();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   start_flusher();
+  return 1;
 }
 
-__attribute__((constructor)) static void lh_init(void) {
-  const char *out = getenv("LEAKHOUND_OUTPUT");
-  if (!out || !*out || strlen(out) >= sizeof out_path) return;
-  /*
-   * SIGINT, SIGTERM or SIGHUP during start-up (the stream's header is already on
-   * disk) waits until the handlers that end the stream are in place: unblocked below,
-   * it then ends the stream cleanly instead of leaving it without its end record.
-   */
-  sigset_t ending, saved;
-  sigemptyset(&ending);
-  sigaddset(&ending, SIGINT);
-  sigaddset(&ending, SIGTERM);
-  sigaddset(&ending, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &ending, &saved);
+int lh_record_init(const char *out) {
+  if (strlen(out) >= sizeof out_path) return 0;
   lh_busy = 1;
-  start_recording(out);
+  int recording = start_recording(out);
   lh_busy = 0;
-  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  return recording;
 }
-
-__attribute__((destructor)) static void lh_fini(void) { lh_finish(); }
