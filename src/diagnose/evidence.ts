@@ -2,6 +2,7 @@ import type { Profile } from '../profile/profile';
 import { liveSeriesAt } from '../profile/live-series';
 import { mannKendall, mean, theilSen } from './stats';
 import type { Windows } from './windows';
+import { isSampled } from './work-clock';
 
 /** Robust trends of a series sampled over [0, work end] of the work clock: what tells growth from a plateau. */
 export interface Trend {
@@ -209,11 +210,6 @@ export function gatherEvidence(
   ev.survivorSlopeLate = theilSen(work.subarray(half), cumulative.subarray(half));
   ev.survivorSlopeAll = theilSen(work.subarray(warm), cumulative.subarray(warm));
   return ev;
-}
-
-/** Whether each allocation recorded stands for many: a sampling recorder's (Node.js), or sampled weights. */
-function isSampled(profile: Profile): boolean {
-  return profile.columns.weight !== null || typeof profile.header.options?.samplingInterval === 'number';
 }
 
 /** Survivor bytes born at or before each instant. */

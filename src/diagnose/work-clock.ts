@@ -1,5 +1,5 @@
 import type { AllocationColumns } from '../profile/columns';
-import type { Profile, Series } from '../profile/profile';
+import type { Profile } from '../profile/profile';
 
 /**
  * The run re-timed so that the program allocates at an even pace: a moment's work
@@ -10,9 +10,10 @@ import type { Profile, Series } from '../profile/profile';
  * against work done, so a stall cannot pass for a plateau, nor a temporary held
  * across one for a survivor.
  *
- * A sampled recording (Node.js) sees only the samples still alive at a poll, and how
- * many of the short-lived ones it sees depends on when the polls came: there the
- * clock follows the recorder's count of samples taken (`leakhound.progress`).
+ * A sampled recording (Node.js) keeps the wall clock. It sees only the samples
+ * still alive at a poll, so counting them ties the clock to when polls came; and
+ * samples count bytes, which stretches an allocation-heavy phase such as a cache
+ * filling up until it looks like a late rise.
  */
 export interface WorkClock {
   /** Work time (ns) at a wall-clock instant (ns since the start). */
@@ -29,15 +30,13 @@ const MIN_ALLOCATIONS = 64;
 export const WALL_CLOCK: WorkClock = { at: (ns) => ns, wallAt: (ns) => ns };
 
 /** The work clock of a run that is known until `runtimeNs`. */
-export function workClock(profile: Pick<Profile, 'columns' | 'series'>, runtimeNs: number): WorkClock {
-  if (profile.columns.count < MIN_ALLOCATIONS || !(runtimeNs > 0)) return WALL_CLOCK;
+export function workClock(profile: Pick<Profile, 'columns' | 'header'>, runtimeNs: number): WorkClock {
+  if (isSampled(profile) || profile.columns.count < MIN_ALLOCATIONS || !(runtimeNs > 0)) return WALL_CLOCK;
   const width = runtimeNs / BINS;
-  const progress = profile.series.get('leakhound.progress');
   // made[k]: allocations made before the wall instant k × width
-  const made = progress && progress.time.length >= 2 ? progressAt(progress, width) : allocationsBefore(profile.columns, width);
+  const made = allocationsBefore(profile.columns, width);
   const total = made[BINS];
-  // (a damaged file's progress may be no number at all)
-  if (!(total >= MIN_ALLOCATIONS && total < Infinity)) return WALL_CLOCK;
+  if (total < MIN_ALLOCATIONS) return WALL_CLOCK;
   const nsPerAllocation = runtimeNs / total;
   return {
     at(wallNs) {
@@ -76,20 +75,7 @@ function allocationsBefore(columns: AllocationColumns, width: number): Float64Ar
   return made;
 }
 
-/** A progress count (ascending in time, from 0 at the start) read at each of the BINS + 1 instants k × width, linearly between its points. */
-function progressAt(progress: Series, width: number): Float64Array {
-  const made = new Float64Array(BINS + 1);
-  const { time, value } = progress;
-  let p = 0;
-  let running = 0;
-  for (let k = 0; k <= BINS; k++) {
-    const t = k * width;
-    while (p < time.length && time[p] <= t) p++;
-    // between the point before (or the start, at 0) and the one after (or none: flat)
-    const [t0, v0] = p > 0 ? [time[p - 1], value[p - 1]] : [0, 0];
-    const v = p < time.length ? v0 + ((value[p] - v0) * (t - t0)) / (time[p] - t0) : v0;
-    running = Math.max(running, v);
-    made[k] = running;
-  }
-  return made;
+/** Whether each allocation recorded stands for many: a sampling recorder's (Node.js), or sampled weights. */
+export function isSampled(profile: Pick<Profile, 'columns' | 'header'>): boolean {
+  return profile.columns.weight !== null || typeof profile.header.options?.samplingInterval === 'number';
 }

@@ -98,7 +98,6 @@ export class NodeRecorder {
     if (live.lastMajorGcHrtimeNs !== undefined) this.lastMajorGcNs = this.fromHrtime(live.lastMajorGcHrtimeNs);
     const pause = this.now() - at;
     this.writer.sample(at, 'leakhound.poll', pause);
-    this.writer.sample(at, 'leakhound.progress', this.lifetimes.samplesTaken);
     this.writer.flush();
     this.keepExitListenerLast();
     return pause / 1e6;

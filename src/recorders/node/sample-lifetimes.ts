@@ -66,11 +66,6 @@ export class SampleLifetimes {
     return { born, died };
   }
 
-  /** Samples V8 has taken so far, seen or not (their ids count them): the run's allocation progress. */
-  get samplesTaken(): number {
-    return this.lastSampleId;
-  }
-
   private learn(node: SampleNode): void {
     if (this.framesOf.has(node.id)) return;
     const parentFrames = this.framesOf.get(node.parent);
