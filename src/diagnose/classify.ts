@@ -38,7 +38,8 @@ export interface Classification {
 
 /**
  * Whether a series rises: significantly and by a share of its level (more than
- * sampling alone would move it) over the later half of the work (`risingLate`), and steadily, from the end of warm-up on (`steady`).
+ * sampling alone would move it) over the later half of the work (`risingLate`),
+ * and steadily, from the end of warm-up on (`steady`).
  * `time`: the series' instants on the work clock, over [0, work end].
  */
 export function rise(t: Trend, time: Float64Array): { risingLate: boolean; steady: boolean } {

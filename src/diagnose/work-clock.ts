@@ -1,5 +1,6 @@
 import type { AllocationColumns } from '../profile/columns';
 import type { Profile } from '../profile/profile';
+import { firstAtLeast } from '../util/sorted-search';
 
 /**
  * The run re-timed so that the program allocates at an even pace: a moment's work
@@ -51,13 +52,7 @@ export function workClock(profile: Pick<Profile, 'columns' | 'header'>, runtimeN
       if (!(target > 0)) return 0;
       if (target >= total) return runtimeNs;
       // the first knot that reaches the target, then back into the stretch before it
-      let lo = 1;
-      let hi = BINS;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (made[mid] < target) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = firstAtLeast(made, target, 1);
       return (lo - 1 + (target - made[lo - 1]) / (made[lo] - made[lo - 1])) * width;
     },
   };

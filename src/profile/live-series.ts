@@ -1,4 +1,5 @@
 import { AllocationColumns } from './columns';
+import { firstAtLeast } from '../util/sorted-search';
 
 /** Live bytes and count sampled at instants. */
 export interface LiveSeries {
@@ -40,16 +41,7 @@ export function liveSeriesAt(columns: AllocationColumns, indices: ArrayLike<numb
   const bytes = new Float64Array(points + 1);
   const count = new Float64Array(points + 1);
   // The first instant at or after t (points when there is none): time[k - 1] < t <= time[k].
-  const slot = (t: number): number => {
-    let lo = 0;
-    let hi = points;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (time[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const slot = (t: number): number => firstAtLeast(time, t);
   const weight = columns.weight ?? columns.size;
   const n = indices ? indices.length : columns.count;
   for (let j = 0; j < n; j++) {
