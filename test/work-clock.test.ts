@@ -78,7 +78,7 @@ test('the work clock stands still while nothing is allocated, and maps back to t
   // 100 allocations in the first 10 ms, none for 80 ms, 100 in the last 10 ms
   const count = 200;
   const allocTime = Float64Array.from({ length: count }, (_, i) => (i < 100 ? i * 0.1 : 90 + (i - 100) * 0.1) * MS);
-  const clock = workClock({ columns: { count, allocTime, weight: null } as never, header: { recorder: 'native' } as never }, 100 * MS);
+  const clock = workClock({ columns: { count, allocTime, weight: null } as never, header: { recorder: 'native' } as never, series: new Map() }, 100 * MS);
   assert.ok(Math.abs(clock.at(10 * MS) - 50 * MS) < 1 * MS, `${clock.at(10 * MS)}`);
   assert.equal(clock.at(50 * MS), clock.at(80 * MS), 'no work while stalled');
   assert.ok(Math.abs(clock.at(95 * MS) - 75 * MS) < 1 * MS, `${clock.at(95 * MS)}`);
@@ -86,12 +86,24 @@ test('the work clock stands still while nothing is allocated, and maps back to t
   for (const work of [0, 10, 37.5, 50, 62.5, 99].map((x) => x * MS)) assert.ok(Math.abs(clock.at(clock.wallAt(work)) - work) < 1e-3 * MS, `${work}`);
   assert.ok(clock.wallAt(50 * MS) <= 10.1 * MS, `the stall's start, not its end: ${clock.wallAt(50 * MS)}`);
   // too few allocations to tell a pace: the wall clock
-  assert.equal(workClock({ columns: { count: 10, allocTime: allocTime.subarray(0, 10), weight: null } as never, header: { recorder: 'native' } as never }, 100 * MS), WALL_CLOCK);
+  assert.equal(workClock({ columns: { count: 10, allocTime: allocTime.subarray(0, 10), weight: null } as never, header: { recorder: 'native' } as never, series: new Map() }, 100 * MS), WALL_CLOCK);
 });
 
-test('a sampled recording keeps the wall clock', () => {
+test('a sampled recording runs on the program\'s CPU time, or on the wall clock without it', () => {
   const count = 100;
   const columns = { count, allocTime: Float64Array.from({ length: count }, (_, i) => i * 0.1 * MS), weight: null } as never;
-  assert.equal(workClock({ columns, header: { recorder: 'node', options: { samplingInterval: 65536 } } as never }, 100 * MS), WALL_CLOCK);
-  assert.notEqual(workClock({ columns, header: { recorder: 'native' } as never }, 100 * MS), WALL_CLOCK);
+  const header = { recorder: 'node', options: { samplingInterval: 65536 } } as never;
+  assert.equal(workClock({ columns, header, series: new Map() }, 100 * MS), WALL_CLOCK);
+  assert.notEqual(workClock({ columns, header: { recorder: 'native' } as never, series: new Map() }, 100 * MS), WALL_CLOCK);
+  // a reading every 5 ms: busy for 40 ms, descheduled for 40 ms, busy again until 95 ms
+  const time = Float64Array.from({ length: 19 }, (_, i) => (i + 1) * 5 * MS);
+  const value = time.map((t) => (t <= 40 * MS ? t : t <= 80 * MS ? 40 * MS : t - 40 * MS));
+  const clock = workClock({ columns, header, series: new Map([['leakhound.cpu', { time, value }]]) }, 100 * MS);
+  assert.equal(clock.at(50 * MS), clock.at(80 * MS), 'no work while descheduled');
+  // 55 ms of CPU by the last reading, at 95 ms; the last 5 ms at the run's average pace
+  const cpuAtEnd = (55 * 100) / 95;
+  assert.ok(Math.abs(clock.at(40 * MS) - (40 / cpuAtEnd) * 100 * MS) < 1e-6 * MS, `${clock.at(40 * MS)}`);
+  assert.equal(clock.at(100 * MS), 100 * MS);
+  assert.ok(Math.abs(clock.wallAt(clock.at(40 * MS)) - 40 * MS) < 1e-6 * MS, 'the stall\'s start, not its end');
+  for (const work of [0, 10, 50, 66.7, 90].map((x) => x * MS)) assert.ok(Math.abs(clock.at(clock.wallAt(work)) - work) < 1e-3 * MS, `${work}`);
 });

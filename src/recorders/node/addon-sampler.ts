@@ -12,6 +12,8 @@ interface Addon {
   onMajorGc(callback: () => void): void;
   collectGarbage(): void;
   startMarking(): void;
+  /** Missing from an addon built by an older leakhound. */
+  threadCpuNs?(): number | undefined;
 }
 
 /** Frames kept per sample, as the inspector keeps them. */
@@ -64,6 +66,10 @@ export class AddonSampler implements HeapSampler {
 
   collectGarbage(): void {
     this.addon.collectGarbage();
+  }
+
+  threadCpuNs(): number | undefined {
+    return this.addon.threadCpuNs?.();
   }
 
   stop(): void {

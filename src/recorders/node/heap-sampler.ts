@@ -30,6 +30,8 @@ export interface HeapSampler {
   startCensus(): void;
   /** Full GCs before an exact poll (at exit, at a dump): what is garbage then disappears. */
   collectGarbage(): void;
+  /** CPU time (ns) this thread has run, where it can be read: the program's work clock. */
+  threadCpuNs(): number | undefined;
   stop(): void;
 }
 

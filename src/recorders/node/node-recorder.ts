@@ -4,6 +4,7 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import { LhpWriter } from '../../format/writer';
 import type { HeapSampler } from './heap-sampler';
 import { gcSeries, observeGarbageCollections, performanceClockOffset, sampleMemory, selfSampler } from './memory-series';
+import { ProgramCpu } from './program-cpu';
 import { SampleLifetimes } from './sample-lifetimes';
 import type { NodeRecorderSettings } from './settings';
 
@@ -35,6 +36,7 @@ export class NodeRecorder {
   private readonly gcObserver?: ReturnType<typeof observeGarbageCollections>;
   /** The process's own RSS, read as `watch` reads it. */
   private readonly memory = selfSampler();
+  private readonly cpu: ProgramCpu;
   private memoryTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   /** A poll right after a full GC is on its way. */
@@ -68,6 +70,7 @@ export class NodeRecorder {
     this.writer.process(process.pid, process.ppid, command.join(' '));
     this.writer.thread(threadId, isMainThread ? 'main' : `worker ${threadId}`);
     this.lifetimes = new SampleLifetimes(this.writer, threadId);
+    this.cpu = new ProgramCpu(() => sampler.threadCpuNs());
     if (!sampler.gcFreePolls) this.gcObserver = observeGarbageCollections(this.writer, performanceClockOffset(this.now()));
   }
 
@@ -87,9 +90,21 @@ export class NodeRecorder {
     return Number(process.hrtime.bigint() - this.startNs);
   }
 
-  /** One poll of the live samples; returns its pause, in ms. */
+  /**
+   * One poll of the live samples, dated by both clocks. Returns its cost in ms: the
+   * CPU time it took where that can be read, as a pause on a busy machine also
+   * counts the time the program was descheduled, and would space the polls out.
+   */
   private poll(): number {
     const at = this.now();
+    const cpu = this.cpu.now();
+    if (cpu !== undefined) this.writer.sample(at, 'leakhound.cpu', cpu);
+    const pause = this.cpu.recorderWork(() => this.readLiveSamples(at));
+    return (this.cpu.lastWorkNs ?? pause) / 1e6;
+  }
+
+  /** Reads and writes the live samples and the GCs since the last poll; returns the pause, in ns. */
+  private readLiveSamples(at: number): number {
     const live = this.sampler.poll();
     const lastGc = live.lastGcHrtimeNs === undefined ? undefined : this.fromHrtime(live.lastGcHrtimeNs);
     this.lifetimes.record(live, at, lastGc);
@@ -100,7 +115,7 @@ export class NodeRecorder {
     this.writer.sample(at, 'leakhound.poll', pause);
     this.writer.flush();
     this.keepExitListenerLast();
-    return pause / 1e6;
+    return pause;
   }
 
   /** An hrtime reading (ns, as the addon gives them) on the stream's clock. */
@@ -143,7 +158,7 @@ export class NodeRecorder {
   };
 
   private sampleMemory(): void {
-    sampleMemory(this.writer, this.memory, this.now());
+    this.cpu.recorderWork(() => sampleMemory(this.writer, this.memory, this.now()));
     this.writer.flush();
   }
 
@@ -161,12 +176,14 @@ export class NodeRecorder {
   private readonly onExit = (): void => this.guard(() => this.finish());
 
   private readonly onDump = (): void =>
-    this.guard(() => {
-      this.writer.mark(this.now(), 'SIGUSR2 dump');
-      this.sampler.collectGarbage();
-      this.poll();
-      if (this.settings.heapSnapshotOnDump) this.writeHeapSnapshot();
-    });
+    this.guard(() =>
+      this.cpu.recorderWork(() => {
+        this.writer.mark(this.now(), 'SIGUSR2 dump');
+        this.sampler.collectGarbage();
+        this.poll();
+        if (this.settings.heapSnapshotOnDump) this.writeHeapSnapshot();
+      }),
+    );
 
   /**
    * SIGINT, SIGTERM and SIGHUP kill a program that does not handle them: the
@@ -203,8 +220,10 @@ export class NodeRecorder {
     this.stop();
     this.sampleMemory();
     // what the program's exit handlers let go of is freed at exit, not left alive
-    this.sampler.collectGarbage();
-    this.poll();
+    this.cpu.recorderWork(() => {
+      this.sampler.collectGarbage();
+      this.poll();
+    });
     this.sampler.stop();
     this.writer.finish(this.now());
     this.writer.close();

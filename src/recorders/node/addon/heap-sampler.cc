@@ -13,6 +13,7 @@
 #include <v8-profiler.h>
 
 #include <cstdint>
+#include <ctime>
 #include <vector>
 
 namespace {
@@ -204,6 +205,13 @@ void StartMarking(const FunctionCallbackInfo<Value>& args) {
   isolate->AdjustAmountOfExternalAllocatedMemory(-kCensusNudge);
 }
 
+// CPU time of the calling thread, ns: the program's work clock (descheduled time is not counted).
+void ThreadCpuNs(const FunctionCallbackInfo<Value>& args) {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return;  // undefined: no clock
+  args.GetReturnValue().Set(static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec));
+}
+
 void Export(Local<Object> exports, Local<Context> context, const char* name, v8::FunctionCallback fn, Local<External> data) {
   Isolate* isolate = context->GetIsolate();
   Local<Function> f = v8::FunctionTemplate::New(isolate, fn, data)->GetFunction(context).ToLocalChecked();
@@ -241,4 +249,5 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "onMajorGc", OnMajorGc, data);
   Export(exports, context, "collectGarbage", CollectGarbage, data);
   Export(exports, context, "startMarking", StartMarking, data);
+  Export(exports, context, "threadCpuNs", ThreadCpuNs, data);
 }
