@@ -2,7 +2,7 @@ import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
 import type { ImportedFrom } from '../interop/import/result';
 import { classify, NO_LIFETIMES, Verdict } from './classify';
-import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals } from './evidence';
+import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals } from './evidence';
 import { explain } from './explain';
 import { allocationSites } from './sites';
 import { residentMemory, ResidentMemory } from './resident-memory';
@@ -87,12 +87,12 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
   const scored: { g: GroupDiagnosis; score: number }[] = [];
   const site = allocationSites(profile);
-  const totals = stackTotals(profile, site, windows, birth);
+  const totals = siteTotals(profile, site, windows, birth);
   const members = survivorStackMembers(profile, site, totals);
   // a .heapprofile: what was alive when it was taken, with no times to tell growth by
   const lifetimes = profile.info.imported?.lifetimes !== false;
   for (let stackId = 0; stackId < profile.stacks.length; stackId++) {
-    if (totals.count[stackId] === 0) continue;
+    if (totals.allocatedCount[stackId] === 0) continue;
     const ev = gatherEvidence(profile, stackId, totals, members.get(stackId), windows, birth);
     const c = lifetimes ? classify(ev) : NO_LIFETIMES;
     const g = describe(profile, stackId, ev, c.verdict, c.rate, c.confidence, allocationsPerNs);
@@ -182,14 +182,14 @@ function knownUntil(profile: Profile): number {
  * sort restricted to those sites: sites of temporaries, usually most allocations,
  * are decided from their totals alone.
  */
-function survivorStackMembers(profile: Profile, site: Int32Array, totals: StackTotals): Map<number, Uint32Array> {
+function survivorStackMembers(profile: Profile, site: Int32Array, totals: SiteTotals): Map<number, Uint32Array> {
   const { stack, count } = profile.columns;
   const start = new Float64Array(profile.stacks.length).fill(-1);
   let total = 0;
   for (let s = 0; s < profile.stacks.length; s++) {
     if (totals.survivorCount[s] === 0) continue;
     start[s] = total;
-    total += totals.count[s];
+    total += totals.allocatedCount[s];
   }
   const sorted = new Uint32Array(total);
   const fill = start.slice();
@@ -199,7 +199,7 @@ function survivorStackMembers(profile: Profile, site: Int32Array, totals: StackT
   }
   const groups = new Map<number, Uint32Array>();
   for (let s = 0; s < profile.stacks.length; s++) {
-    if (start[s] >= 0) groups.set(s, sorted.subarray(start[s], start[s] + totals.count[s]));
+    if (start[s] >= 0) groups.set(s, sorted.subarray(start[s], start[s] + totals.allocatedCount[s]));
   }
   return groups;
 }

@@ -1,6 +1,7 @@
 import { shownFrames } from '../profile/backtrace';
 import { Frame, frameName } from '../profile/frames';
 import type { Profile } from '../profile/profile';
+import { stackTotals } from '../profile/totals';
 import type { AllocationList } from '../query/allocation-list';
 
 /**
@@ -37,32 +38,15 @@ export interface FlameTreeOptions {
  * distinct stacks are walked: cheap for any number of allocations.
  */
 export function leakedFlameTree(profile: Profile, options: FlameTreeOptions = {}): FlameNode {
-  const perStack = leakedBytesPerStack(profile, options.select);
+  const select = options.select;
+  if (select && select.profile !== profile) throw new Error('leakedFlameTree: the selected allocations belong to another profile');
+  const perStack = stackTotals(profile, { only: select?.indices() }).leakedBytes;
   const paths = new Paths();
   for (let stackId = 0; stackId < perStack.length; stackId++) {
     if (perStack[stackId] === 0) continue;
     paths.add(stackId, shownFrames(profile.backtrace(stackId)), perStack[stackId]);
   }
   return paths.tree();
-}
-
-/** Leaked bytes per stack id: one pass over the columns (or over the selected indices). */
-function leakedBytesPerStack(profile: Profile, select: AllocationList | undefined): Float64Array {
-  const c = profile.columns;
-  const { freeTime, stack } = c;
-  const weight = c.weight ?? c.size;
-  const perStack = new Float64Array(profile.stacks.length);
-  if (select) {
-    if (select.profile !== profile) throw new Error('leakedFlameTree: the selected allocations belong to another profile');
-    const indices = select.indices();
-    for (let k = 0; k < indices.length; k++) {
-      const i = indices[k];
-      if (freeTime[i] === Infinity) perStack[stack[i]] += weight[i];
-    }
-  } else {
-    for (let i = 0; i < c.count; i++) if (freeTime[i] === Infinity) perStack[stack[i]] += weight[i];
-  }
-  return perStack;
 }
 
 /**
