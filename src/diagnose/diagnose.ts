@@ -4,6 +4,7 @@ import type { ImportedFrom } from '../interop/import/result';
 import { classify, NO_LIFETIMES, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals } from './evidence';
 import { explain } from './explain';
+import { DiagnoseOptions, withDefaults } from './options';
 import { allocationSites } from './sites';
 import { residentMemory, ResidentMemory } from './resident-memory';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
@@ -12,15 +13,7 @@ import { windowsOf } from './windows';
 export { Verdict } from './classify';
 export { UnattributedGrowth } from './unattributed';
 export { ResidentMemory } from './resident-memory';
-
-export interface DiagnoseOptions {
-  /** The last fraction of the run that counts as shutdown (default 0.02). */
-  exitWindow?: number;
-  /** The first fraction of the run that counts as warm-up (default 0.1). */
-  warmup?: number;
-  /** Points of each live-bytes series (default 64). */
-  points?: number;
-}
+export { DiagnoseOptions } from './options';
 
 export interface GroupDiagnosis {
   verdict: Verdict;
@@ -78,11 +71,7 @@ const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, u
  */
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
   const runtime = knownUntil(profile);
-  const windows = windowsOf(profile, runtime, {
-    exitWindow: options.exitWindow ?? 0.02,
-    warmup: options.warmup ?? 0.1,
-    points: options.points ?? 64,
-  });
+  const windows = windowsOf(profile, runtime, withDefaults(options));
   const birth = chainBirths(profile);
   const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
   const scored: { g: GroupDiagnosis; score: number }[] = [];
