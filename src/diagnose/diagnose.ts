@@ -5,7 +5,7 @@ import { classify, NO_LIFETIMES, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals } from './evidence';
 import { explain } from './explain';
 import { DiagnoseOptions, withDefaults } from './options';
-import { allocationSites } from './sites';
+import { allocationSites } from '../profile/sites';
 import { residentMemory, ResidentMemory } from './resident-memory';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
 import { windowsOf } from './windows';
@@ -66,7 +66,7 @@ export interface Diagnosis {
 const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, unclear: 2, bounded: 3, temporary: 4 };
 
 /**
- * A verdict for every backtrace group, ranked most suspicious first, one for each
+ * A verdict for every site group (profile/sites), ranked most suspicious first, one for each
  * memory series no group accounts for, and the overall verdict.
  */
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
