@@ -1,33 +1,30 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { userInfo } from 'node:os';
+import type { DiagnoseOptions } from '../diagnose/options';
 import { loadSync } from '../profile/loader';
 import { isLoopback, serveUi, UiServer } from '../report/serve/server';
 import { UiViews } from '../report/serve/views';
 import { CliError, EXIT } from './errors';
-import { fraction } from './parse';
+import { diagnoseOptionsOf, withDiagnoseOptions } from './diagnose-options';
 
-interface ServeOptions {
+interface ServeOptions extends DiagnoseOptions {
   host: string;
   port: number;
   allowRemote?: boolean;
-  exitWindow: number;
-  warmup: number;
 }
 
 const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description("a web UI for a recording: the report's views with filters (verdict, size, lifetime, time, function, file) and a box to run query expressions")
     .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
     .option('--host <host>', 'the address to listen on: loopback (127.0.0.1, ::1, localhost) unless --allow-remote', '127.0.0.1')
     .addOption(new Option('-p, --port <port>', 'the port (0 picks a free one)').default(8321).argParser(port))
-    .option('--allow-remote', 'listen on a --host other machines can reach: anyone who reaches it and has the token in the printed address can run query expressions, code, as you')
-    .addOption(new Option('--exit-window <fraction>', 'last part of the run that counts as shutdown').default(0.02).argParser(fraction))
-    .addOption(new Option('--warmup <fraction>', 'first part of the run that counts as warm-up').default(0.1).argParser(fraction))
-    .action(async (profile: string, opts: ServeOptions) => {
-      process.exitCode = await serve(profile, opts);
-    });
+    .option('--allow-remote', 'listen on a --host other machines can reach: anyone who reaches it and has the token in the printed address can run query expressions, code, as you');
+  return withDiagnoseOptions(command).action(async (profile: string, opts: ServeOptions) => {
+    process.exitCode = await serve(profile, opts);
+  });
 }
 
 function port(value: string): number {
@@ -43,7 +40,7 @@ async function serve(file: string, options: ServeOptions): Promise<number> {
   if (remote && !opts.allowRemote) {
     throw new CliError(`--host ${opts.host} is not a loopback address: the query box runs code, so say --allow-remote to let other machines reach it`);
   }
-  const views = new UiViews(loadSync(file), file, { exitWindow: opts.exitWindow, warmup: opts.warmup });
+  const views = new UiViews(loadSync(file), file, diagnoseOptionsOf(opts));
 
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));

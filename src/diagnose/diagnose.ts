@@ -2,9 +2,10 @@ import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
 import type { ImportedFrom } from '../interop/import/result';
 import { classify, NO_LIFETIMES, Verdict } from './classify';
-import { Birth, gatherEvidence, Evidence, stackTotals, StackTotals } from './evidence';
+import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals } from './evidence';
 import { explain } from './explain';
-import { allocationSites } from './sites';
+import { DiagnoseOptions, withDefaults } from './options';
+import { allocationSites } from '../profile/sites';
 import { residentMemory, ResidentMemory } from './resident-memory';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
 import { windowsOf } from './windows';
@@ -12,15 +13,7 @@ import { windowsOf } from './windows';
 export { Verdict } from './classify';
 export { UnattributedGrowth } from './unattributed';
 export { ResidentMemory } from './resident-memory';
-
-export interface DiagnoseOptions {
-  /** The last fraction of the run that counts as shutdown (default 0.02). */
-  exitWindow?: number;
-  /** The first fraction of the run that counts as warm-up (default 0.1). */
-  warmup?: number;
-  /** Points of each live-bytes series (default 64). */
-  points?: number;
-}
+export { DiagnoseOptions } from './options';
 
 export interface GroupDiagnosis {
   verdict: Verdict;
@@ -73,26 +66,22 @@ export interface Diagnosis {
 const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, unclear: 2, bounded: 3, temporary: 4 };
 
 /**
- * A verdict for every backtrace group, ranked most suspicious first, one for each
+ * A verdict for every site group (profile/sites), ranked most suspicious first, one for each
  * memory series no group accounts for, and the overall verdict.
  */
 export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagnosis {
   const runtime = knownUntil(profile);
-  const windows = windowsOf(profile, runtime, {
-    exitWindow: options.exitWindow ?? 0.02,
-    warmup: options.warmup ?? 0.1,
-    points: options.points ?? 64,
-  });
+  const windows = windowsOf(profile, runtime, withDefaults(options));
   const birth = chainBirths(profile);
   const allocationsPerNs = runtime > 0 ? profile.columns.count / runtime : 0;
   const scored: { g: GroupDiagnosis; score: number }[] = [];
   const site = allocationSites(profile);
-  const totals = stackTotals(profile, site, windows, birth);
+  const totals = siteTotals(profile, site, windows, birth);
   const members = survivorStackMembers(profile, site, totals);
   // a .heapprofile: what was alive when it was taken, with no times to tell growth by
   const lifetimes = profile.info.imported?.lifetimes !== false;
   for (let stackId = 0; stackId < profile.stacks.length; stackId++) {
-    if (totals.count[stackId] === 0) continue;
+    if (totals.allocatedCount[stackId] === 0) continue;
     const ev = gatherEvidence(profile, stackId, totals, members.get(stackId), windows, birth);
     const c = lifetimes ? classify(ev) : NO_LIFETIMES;
     const g = describe(profile, stackId, ev, c.verdict, c.rate, c.confidence, allocationsPerNs);
@@ -182,14 +171,14 @@ function knownUntil(profile: Profile): number {
  * sort restricted to those sites: sites of temporaries, usually most allocations,
  * are decided from their totals alone.
  */
-function survivorStackMembers(profile: Profile, site: Int32Array, totals: StackTotals): Map<number, Uint32Array> {
+function survivorStackMembers(profile: Profile, site: Int32Array, totals: SiteTotals): Map<number, Uint32Array> {
   const { stack, count } = profile.columns;
   const start = new Float64Array(profile.stacks.length).fill(-1);
   let total = 0;
   for (let s = 0; s < profile.stacks.length; s++) {
     if (totals.survivorCount[s] === 0) continue;
     start[s] = total;
-    total += totals.count[s];
+    total += totals.allocatedCount[s];
   }
   const sorted = new Uint32Array(total);
   const fill = start.slice();
@@ -199,7 +188,7 @@ function survivorStackMembers(profile: Profile, site: Int32Array, totals: StackT
   }
   const groups = new Map<number, Uint32Array>();
   for (let s = 0; s < profile.stacks.length; s++) {
-    if (start[s] >= 0) groups.set(s, sorted.subarray(start[s], start[s] + totals.count[s]));
+    if (start[s] >= 0) groups.set(s, sorted.subarray(start[s], start[s] + totals.allocatedCount[s]));
   }
   return groups;
 }

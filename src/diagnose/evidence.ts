@@ -1,5 +1,6 @@
 import type { Profile } from '../profile/profile';
 import { liveSeriesAt } from '../profile/live-series';
+import { stackTotals, StackTotals } from '../profile/totals';
 import { mannKendall, mean, theilSen } from './stats';
 import type { Windows } from './windows';
 import { isSampled } from './work-clock';
@@ -47,7 +48,7 @@ export function trendOf(time: Float64Array, values: Float64Array, windows: Windo
   };
 }
 
-/** What the numbers say about one backtrace group; the verdict rules read only this. Its Trend is of live bytes (bytes/ns). */
+/** What the numbers say about one site; the verdict rules read only this. Its Trend is of live bytes (bytes/ns). */
 export interface Evidence extends Trend {
   count: number;
   bytes: number;
@@ -79,16 +80,12 @@ export interface Evidence extends Trend {
 export type Birth = (index: number) => number;
 
 /**
- * Per-site totals from one pass over every allocation, in arrays indexed by the
- * site's stack id (see allocationSites; other stacks' entries stay 0). Only sites
- * with survivors need their members gathered for the full evidence.
+ * Per-site totals, in arrays indexed by the site's stack id (see allocationSites; other
+ * stacks' entries stay 0): what profile/totals sums, and what the verdict needs
+ * besides. Only sites with survivors need their members gathered for the full evidence.
  */
-export interface StackTotals {
-  count: Float64Array;
-  bytes: Float64Array;
-  leakedCount: Float64Array;
-  leakedBytes: Float64Array;
-  freedCount: Float64Array;
+export interface SiteTotals extends StackTotals {
+  /** Sum of the lifetimes of the freed allocations, ns. */
   lifetimeTotal: Float64Array;
   survivorCount: Float64Array;
 }
@@ -100,35 +97,17 @@ function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: num
   return (i) => freeTime[i] > workEnd && allocTime[i] <= workEnd && birth(i) <= survivorBornBy;
 }
 
-export function stackTotals(profile: Profile, site: Int32Array, windows: Windows, birth: Birth): StackTotals {
+export function siteTotals(profile: Profile, site: Int32Array, windows: Windows, birth: Birth): SiteTotals {
   const n = profile.stacks.length;
-  const t: StackTotals = {
-    count: new Float64Array(n),
-    bytes: new Float64Array(n),
-    leakedCount: new Float64Array(n),
-    leakedBytes: new Float64Array(n),
-    freedCount: new Float64Array(n),
-    lifetimeTotal: new Float64Array(n),
-    survivorCount: new Float64Array(n),
-  };
+  const t: SiteTotals = { ...stackTotals(profile, { keyOfStack: site }), lifetimeTotal: new Float64Array(n), survivorCount: new Float64Array(n) };
   const c = profile.columns;
   const { stack, allocTime, freeTime } = c;
-  const weight = c.weight ?? c.size;
   const survives = survivorTest(profile, windows, birth);
   const workEnd = windows.wall.workEnd;
   for (let i = 0; i < c.count; i++) {
     const s = site[stack[i]];
-    const w = weight[i];
     const free = freeTime[i];
-    t.count[s]++;
-    t.bytes[s] += w;
-    if (free === Infinity) {
-      t.leakedCount[s]++;
-      t.leakedBytes[s] += w;
-    } else {
-      t.freedCount[s]++;
-      t.lifetimeTotal[s] += free - allocTime[i];
-    }
+    if (free !== Infinity) t.lifetimeTotal[s] += free - allocTime[i];
     if (free > workEnd && survives(i)) t.survivorCount[s]++;
   }
   return t;
@@ -141,15 +120,15 @@ export function stackTotals(profile: Profile, site: Int32Array, windows: Windows
 export function gatherEvidence(
   profile: Profile,
   stackId: number,
-  totals: StackTotals,
+  totals: SiteTotals,
   members: Uint32Array | undefined,
   windows: Windows,
   birth: Birth,
 ): Evidence {
-  const freedCount = totals.freedCount[stackId];
+  const freedCount = totals.allocatedCount[stackId] - totals.leakedCount[stackId];
   const ev: Evidence = {
-    count: totals.count[stackId],
-    bytes: totals.bytes[stackId],
+    count: totals.allocatedCount[stackId],
+    bytes: totals.allocatedBytes[stackId],
     leakedCount: totals.leakedCount[stackId],
     leakedBytes: totals.leakedBytes[stackId],
     survivorCount: 0,

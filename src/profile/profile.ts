@@ -5,6 +5,7 @@ import { Graph } from '../query/graph';
 import { Backtrace } from './backtrace';
 import { AllocationColumns } from './columns';
 import { Frame } from './frames';
+import { totalsOf } from './totals';
 
 export interface ThreadInfo {
   tid: number;
@@ -115,17 +116,8 @@ export class Profile {
 
   /** Totals over the whole recording. */
   data(): { runtime: number; allocations: number; frees: number; allocatedBytes: number; leakedBytes: number } {
-    const c = this.columns;
-    let frees = 0;
-    let allocatedBytes = 0;
-    let leakedBytes = 0;
-    const weight = c.weight ?? c.size;
-    for (let i = 0; i < c.count; i++) {
-      allocatedBytes += weight[i];
-      if (c.freeTime[i] === Infinity) leakedBytes += weight[i];
-      else frees++;
-    }
-    return { runtime: this.runtime, allocations: c.count, frees, allocatedBytes, leakedBytes };
+    const t = totalsOf(this.columns);
+    return { runtime: this.runtime, allocations: t.allocatedCount, frees: t.allocatedCount - t.leakedCount, allocatedBytes: t.allocatedBytes, leakedBytes: t.leakedBytes };
   }
 
   /** The backtrace of a stack id (cached). */

@@ -161,6 +161,9 @@ export class AllocationList {
   groupByBacktrace(): AllocationGroupList {
     return verbs.groupByBacktrace(this);
   }
+  groupBySite(): AllocationGroupList {
+    return verbs.groupBySite(this);
+  }
 }
 
 function identity(n: number): Uint32Array {

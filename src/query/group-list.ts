@@ -2,14 +2,25 @@ import type { Profile } from '../profile/profile';
 import { Backtrace } from '../profile/backtrace';
 import { AllocationList } from './allocation-list';
 
-/** The allocations of one backtrace: a list that also knows its backtrace. */
+/**
+ * The allocations of one group: of one backtrace (`groupByBacktrace`) or of one site
+ * (`groupBySite`); a list that also knows its backtrace. `stackId` is the backtrace's,
+ * or the site's first stack id.
+ */
 export class AllocationGroup {
   constructor(
     readonly profile: Profile,
     readonly stackId: number,
     /** Column indices, ascending. */
     private readonly members: Uint32Array,
+    /** Every stack id of the group: more than one for a site. */
+    private readonly stacks: readonly number[] = [stackId],
   ) {}
+
+  /** The stack ids of the group (a site's are all of the profile's stacks of that site). */
+  stackIds(): readonly number[] {
+    return this.stacks;
+  }
 
   /** The group's allocations as a query list. */
   allocations(): AllocationList {
@@ -33,7 +44,7 @@ export class AllocationGroup {
   }
 }
 
-/** Allocations grouped by backtrace; immutable, like AllocationList. */
+/** Allocations grouped by backtrace or by site; immutable, like AllocationList. */
 export class AllocationGroupList {
   constructor(
     readonly profile: Profile,
@@ -88,7 +99,7 @@ export class AllocationGroupList {
 
   /** The stack ids of the groups. */
   stackIds(): Set<number> {
-    return new Set(this.groups.map((g) => g.stackId));
+    return new Set(this.groups.flatMap((g) => g.stackIds()));
   }
 
   private sortBy(key: (g: AllocationGroup) => number): AllocationGroupList {
@@ -96,4 +107,48 @@ export class AllocationGroupList {
     keyed.sort((a, b) => b.k - a.k || a.g.stackId - b.g.stackId);
     return new AllocationGroupList(this.profile, keyed.map((x) => x.g));
   }
+}
+
+/**
+ * The list's allocations grouped by a key of their stack (`keyOfStack[stack id]`, itself
+ * a stack id: the group's; each stack by itself when omitted), in order of each group's
+ * first allocation. A counting sort: two passes, no per-group arrays to grow.
+ */
+export function groupByStackKey(list: AllocationList, keyOfStack?: ArrayLike<number>): AllocationGroupList {
+  const profile = list.profile;
+  const stackCount = profile.stacks.length;
+  const stack = profile.columns.stack;
+  const keyOf = keyOfStack ? (s: number) => keyOfStack[s] : (s: number) => s;
+  const indices = list.indices();
+  const n = indices.length;
+  const counts = new Uint32Array(stackCount);
+  const order: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const key = keyOf(stack[indices[k]]);
+    if (counts[key]++ === 0) order.push(key);
+  }
+  const starts = new Uint32Array(stackCount);
+  let at = 0;
+  for (const key of order) {
+    starts[key] = at;
+    at += counts[key];
+  }
+  const sorted = new Uint32Array(n);
+  const fill = starts.slice();
+  for (let k = 0; k < n; k++) sorted[fill[keyOf(stack[indices[k]])]++] = indices[k];
+  const stacksOf = keyOfStack ? stacksByKey(keyOfStack) : undefined;
+  const groups = order.map((key) => new AllocationGroup(profile, key, sorted.subarray(starts[key], starts[key] + counts[key]), stacksOf?.get(key)));
+  return new AllocationGroupList(profile, groups);
+}
+
+/** The stack ids of each key, ascending. */
+function stacksByKey(keyOfStack: ArrayLike<number>): Map<number, number[]> {
+  const stacks = new Map<number, number[]>();
+  for (let s = 0; s < keyOfStack.length; s++) {
+    const key = keyOfStack[s];
+    const list = stacks.get(key);
+    if (list) list.push(s);
+    else stacks.set(key, [s]);
+  }
+  return stacks;
 }

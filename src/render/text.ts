@@ -1,5 +1,6 @@
 import type { Diagnosis, GroupDiagnosis, ResidentMemory } from '../diagnose/diagnose';
 import type { ProcessSummary } from '../diagnose/process-summary';
+import { formatFrame } from '../profile/frames';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
 
 const FRAMES_SHOWN = 3;
@@ -85,7 +86,5 @@ function shellWord(text: string): string {
 }
 
 function where(f: GroupDiagnosis['frames'][number] | undefined): string {
-  if (!f) return '(no frames)';
-  const loc = f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : f.module ? ` [${f.module}]` : '';
-  return `${f.function || (f.address ? `0x${f.address.toString(16)}` : '??')}${loc}`;
+  return f ? formatFrame(f) : '(no frames)';
 }

@@ -1,6 +1,7 @@
 import { shownFrames } from '../profile/backtrace';
 import { Frame, frameName } from '../profile/frames';
 import type { Profile } from '../profile/profile';
+import { stackTotals } from '../profile/totals';
 import type { AllocationList } from '../query/allocation-list';
 
 /**
@@ -30,14 +31,16 @@ export interface FlameTreeOptions {
  * a thread's start function), their children what they called, down to the function
  * that allocated. Stacks are stripped (`Backtrace.strip()`); a stack with no frame of
  * the program's own keeps its whole backtrace, and one with no frame at all counts in
- * the root only. Callers are merged by function and file: the same function at
+ * the root only. Callers are merged by location (function and file): the same function at
  * another line of the same file is one node.
  *
  * Leaked bytes are summed per stack id in one pass over the columns, then only the
  * distinct stacks are walked: cheap for any number of allocations.
  */
 export function leakedFlameTree(profile: Profile, options: FlameTreeOptions = {}): FlameNode {
-  const perStack = leakedBytesPerStack(profile, options.select);
+  const select = options.select;
+  if (select && select.profile !== profile) throw new Error('leakedFlameTree: the selected allocations belong to another profile');
+  const perStack = stackTotals(profile, { only: select?.indices() }).leakedBytes;
   const paths = new Paths();
   for (let stackId = 0; stackId < perStack.length; stackId++) {
     if (perStack[stackId] === 0) continue;
@@ -46,52 +49,33 @@ export function leakedFlameTree(profile: Profile, options: FlameTreeOptions = {}
   return paths.tree();
 }
 
-/** Leaked bytes per stack id: one pass over the columns (or over the selected indices). */
-function leakedBytesPerStack(profile: Profile, select: AllocationList | undefined): Float64Array {
-  const c = profile.columns;
-  const { freeTime, stack } = c;
-  const weight = c.weight ?? c.size;
-  const perStack = new Float64Array(profile.stacks.length);
-  if (select) {
-    if (select.profile !== profile) throw new Error('leakedFlameTree: the selected allocations belong to another profile');
-    const indices = select.indices();
-    for (let k = 0; k < indices.length; k++) {
-      const i = indices[k];
-      if (freeTime[i] === Infinity) perStack[stack[i]] += weight[i];
-    }
-  } else {
-    for (let i = 0; i < c.count; i++) if (freeTime[i] === Infinity) perStack[stack[i]] += weight[i];
-  }
-  return perStack;
-}
-
 /**
- * The distinct stacks as paths of sites, outermost first (a site is a distinct
- * function and file), made into a tree by sorting them: stacks that share a prefix are
+ * The distinct stacks as paths of locations, outermost first (a location is a
+ * function in a file, whatever the line), made into a tree by sorting them: stacks that share a prefix are
  * then neighbours, so each only adds the nodes after the prefix it shares with the one
  * before. No lookup per frame and no object per node until the end: millions of nodes
  * build in a fraction of a second.
  */
 class Paths {
-  private readonly siteOfFrame = new Map<Frame, number>();
-  private readonly siteByKey = new Map<string, number>();
-  private readonly siteName: string[] = [];
-  private readonly siteFile: string[] = [];
+  private readonly locationOfFrame = new Map<Frame, number>();
+  private readonly locationByKey = new Map<string, number>();
+  private readonly locationName: string[] = [];
+  private readonly locationFile: string[] = [];
   private readonly stackIds: number[] = [];
   private readonly bytes: number[] = [];
-  /** Path k is sites[start[k] … start[k + 1]), lines alongside. */
+  /** Path k is locations[start[k] … start[k + 1]), lines alongside. */
   private readonly start: number[] = [0];
-  private sites = new Int32Array(1024);
+  private locations = new Int32Array(1024);
   private lines = new Int32Array(1024);
 
   /** A stack (frames innermost first, as backtraces hold them) and its bytes; stack ids ascending. */
   add(stackId: number, frames: readonly Frame[], bytes: number): void {
     const from = this.start[this.start.length - 1];
     const to = from + frames.length;
-    if (to > this.sites.length) this.grow(to);
+    if (to > this.locations.length) this.grow(to);
     for (let k = 0; k < frames.length; k++) {
       const frame = frames[frames.length - 1 - k];
-      this.sites[from + k] = this.siteOf(frame);
+      this.locations[from + k] = this.locationOf(frame);
       this.lines[from + k] = frame.line;
     }
     this.stackIds.push(stackId);
@@ -100,7 +84,7 @@ class Paths {
   }
 
   tree(): FlameNode {
-    const { sites, lines, start } = this;
+    const { locations, lines, start } = this;
     const paths = this.bytes.length;
     const order = Array.from({ length: paths }, (_, k) => k);
     order.sort((a, b) => {
@@ -108,7 +92,7 @@ class Paths {
       const lb = start[b + 1] - start[b];
       const n = Math.min(la, lb);
       for (let i = 0; i < n; i++) {
-        const d = sites[start[a] + i] - sites[start[b] + i];
+        const d = locations[start[a] + i] - locations[start[b] + i];
         if (d !== 0) return d;
       }
       return la - lb || a - b;
@@ -117,7 +101,7 @@ class Paths {
     // Nodes as numbers (0 is the root) in typed arrays; at most one per frame.
     const most = start[paths] + 1;
     const value = new Float64Array(most);
-    const site = new Int32Array(most);
+    const location = new Int32Array(most);
     const parent = new Int32Array(most);
     const line = new Int32Array(most);
     /** The path (in order of stack ids) a node's line comes from: the first to pass through it. */
@@ -131,7 +115,7 @@ class Paths {
       let shared = 0;
       if (previous >= 0) {
         const n = Math.min(depth, start[previous + 1] - start[previous]);
-        while (shared < n && sites[from + shared] === sites[start[previous] + shared]) shared++;
+        while (shared < n && locations[from + shared] === locations[start[previous] + shared]) shared++;
       }
       path.length = shared + 1;
       value[0] += this.bytes[k];
@@ -145,7 +129,7 @@ class Paths {
           }
         } else {
           node = count++;
-          site[node] = sites[from + d];
+          location[node] = locations[from + d];
           parent[node] = path[d];
           line[node] = lines[from + d];
           lineFrom[node] = k;
@@ -160,8 +144,8 @@ class Paths {
     nodes[0] = { name: 'all', file: '', line: 0, value: value[0], children: [] };
     // a node is always numbered after its parent
     for (let i = 1; i < count; i++) {
-      const s = site[i];
-      const node: FlameNode = { name: this.siteName[s], file: this.siteFile[s], line: line[i], value: value[i], children: [] };
+      const s = location[i];
+      const node: FlameNode = { name: this.locationName[s], file: this.locationFile[s], line: line[i], value: value[i], children: [] };
       nodes[i] = node;
       nodes[parent[i]].children.push(node);
     }
@@ -172,30 +156,30 @@ class Paths {
     return nodes[0];
   }
 
-  private siteOf(frame: Frame): number {
-    let site = this.siteOfFrame.get(frame);
-    if (site === undefined) {
+  private locationOf(frame: Frame): number {
+    let location = this.locationOfFrame.get(frame);
+    if (location === undefined) {
       const name = frameName(frame);
       const key = `${name}\0${frame.file}`;
-      site = this.siteByKey.get(key);
-      if (site === undefined) {
-        site = this.siteName.length;
-        this.siteName.push(name);
-        this.siteFile.push(frame.file);
-        this.siteByKey.set(key, site);
+      location = this.locationByKey.get(key);
+      if (location === undefined) {
+        location = this.locationName.length;
+        this.locationName.push(name);
+        this.locationFile.push(frame.file);
+        this.locationByKey.set(key, location);
       }
-      this.siteOfFrame.set(frame, site);
+      this.locationOfFrame.set(frame, location);
     }
-    return site;
+    return location;
   }
 
   private grow(atLeast: number): void {
-    const n = Math.max(atLeast, this.sites.length * 2);
-    const sites = new Int32Array(n);
-    sites.set(this.sites);
+    const n = Math.max(atLeast, this.locations.length * 2);
+    const locations = new Int32Array(n);
+    locations.set(this.locations);
     const lines = new Int32Array(n);
     lines.set(this.lines);
-    this.sites = sites;
+    this.locations = locations;
     this.lines = lines;
   }
 }

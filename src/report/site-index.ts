@@ -1,4 +1,4 @@
-import { allocationSites } from '../diagnose/sites';
+import { allocationSites } from '../profile/sites';
 import type { Profile } from '../profile/profile';
 
 /**

@@ -19,3 +19,4 @@ export { onlyPassingThroughSource } from './only-passing-through-source';
 export { onlyFromThread } from './only-from-thread';
 export { onlyReallocated } from './only-reallocated';
 export { groupByBacktrace } from './group-by-backtrace';
+export { groupBySite } from './group-by-site';

@@ -6,11 +6,7 @@ import { AllocationGroup, AllocationGroupList } from '../group-list';
 export function stackSet(source: BacktraceSource, stackCount: number): Uint8Array {
   const set = new Uint8Array(stackCount);
   const ids =
-    source instanceof AllocationList || source instanceof AllocationGroupList
-      ? source.stackIds()
-      : source instanceof AllocationGroup
-        ? [source.stackId]
-        : source;
+    source instanceof AllocationList || source instanceof AllocationGroupList || source instanceof AllocationGroup ? source.stackIds() : source;
   for (const id of ids) if (id < stackCount) set[id] = 1;
   return set;
 }

@@ -36,10 +36,53 @@ export interface Filters {
 }
 
 type NumberName = 'minSize' | 'maxSize' | 'minLifetime' | 'maxLifetime' | 'from' | 'to';
-const BYTES: NumberName[] = ['minSize', 'maxSize'];
-const SECONDS: NumberName[] = ['minLifetime', 'maxLifetime', 'from', 'to'];
-const PATTERNS = ['function', 'file'] as const;
-export const FILTER_NAMES = ['verdict', ...BYTES, ...SECONDS, ...PATTERNS];
+type PatternName = 'function' | 'file';
+
+/**
+ * What a filter takes: verdicts (a comma list of VERDICTS), whole bytes, seconds, or
+ * an RE2 pattern matched against every frame.
+ */
+export type FilterKind = 'verdicts' | 'bytes' | 'seconds' | 'pattern';
+
+/** One filter, as the server reads it and the page draws its control. */
+export interface FilterDescriptor {
+  /** The query string parameter, and the form control's name. */
+  name: 'verdict' | NumberName | PatternName;
+  kind: FilterKind;
+  /** The control's label on the page. */
+  label: string;
+  /** The query verb (docs/QUERY.md) the filter applies; none for the verdict, which is the site's. */
+  verb?: string;
+  /** A pattern to show in an empty pattern control. */
+  example?: string;
+}
+
+/**
+ * Every filter, in the page's order. The server puts this table in the page (see
+ * serveUi), whose script builds the form's controls from it.
+ */
+export const FILTERS: readonly FilterDescriptor[] = [
+  { name: 'verdict', kind: 'verdicts', label: 'Verdict of the site' },
+  { name: 'minSize', kind: 'bytes', label: 'size at least', verb: 'onlyLargerThan' },
+  { name: 'maxSize', kind: 'bytes', label: 'size at most', verb: 'onlySmallerThan' },
+  { name: 'minLifetime', kind: 'seconds', label: 'lived at least', verb: 'onlyAliveForAtLeast' },
+  { name: 'maxLifetime', kind: 'seconds', label: 'lived at most', verb: 'onlyAliveForAtMost' },
+  { name: 'from', kind: 'seconds', label: 'allocated from', verb: 'onlyAllocatedAfter' },
+  { name: 'to', kind: 'seconds', label: 'allocated before', verb: 'onlyAllocatedBefore' },
+  { name: 'function', kind: 'pattern', label: 'function', verb: 'onlyPassingThroughFunction', example: '^session_new$' },
+  { name: 'file', kind: 'pattern', label: 'source file', verb: 'onlyPassingThroughSource', example: 'src/cache/' },
+];
+
+const named = <N extends string>(kind: FilterKind) => FILTERS.filter((f) => f.kind === kind).map((f) => f.name as N);
+const BYTES = named<NumberName>('bytes');
+const SECONDS = named<NumberName>('seconds');
+const PATTERNS = named<PatternName>('pattern');
+export const FILTER_NAMES: readonly string[] = FILTERS.map((f) => f.name);
+
+/** The page's data: the filters and the verdicts, as JSON safe inside a `<script>` element. */
+export function filtersJson(): string {
+  return JSON.stringify({ filters: FILTERS, verdicts: VERDICTS }).replace(/</g, '\\u003c');
+}
 
 const WHOLE = /^\d+$/;
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;

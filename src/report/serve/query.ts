@@ -7,7 +7,9 @@ import { AllocationList } from '../../query/allocation-list';
 import { Graph } from '../../query/graph';
 import { AllocationGroup, AllocationGroupList } from '../../query/group-list';
 import { scriptApi } from '../../script/script-api';
+import { totalsOf } from '../../profile/totals';
 import { formatBytes, formatSeconds } from '../../util/units';
+import { frameCell } from '../label';
 import { BadRequest } from './filters';
 import type { UiViews } from './views';
 
@@ -192,20 +194,9 @@ function replacer(_key: string, value: unknown): unknown {
 }
 
 function groupRow(views: UiViews, g: AllocationGroup): QueryGroupRow {
-  const { freeTime } = views.profile.columns;
-  const weight = views.profile.columns.weight ?? views.profile.columns.size;
-  const indices = g.allocations().indices();
-  let leakedCount = 0;
-  let leakedBytes = 0;
-  for (let k = 0; k < indices.length; k++) {
-    if (freeTime[indices[k]] === Infinity) {
-      leakedCount++;
-      leakedBytes += weight[indices[k]];
-    }
-  }
+  const { leakedCount, leakedBytes } = totalsOf(views.profile.columns, g.allocations().indices());
   const backtrace = g.backtrace();
-  const stripped = backtrace.strip().frames;
-  const top = stripped[0] ?? backtrace.frames[0];
+  const top = backtrace.strip().frames[0] ?? backtrace.frames[0];
   return {
     stackId: g.stackId,
     count: g.len(),
@@ -213,7 +204,7 @@ function groupRow(views: UiViews, g: AllocationGroup): QueryGroupRow {
     leakedCount,
     leakedBytes,
     verdict: views.siteOf(g.stackId)?.verdict ?? null,
-    frame: top ? { function: top.function || `0x${top.address.toString(16)}`, file: top.file, line: top.line } : null,
+    frame: frameCell(top),
   };
 }
 

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { REPORT_CSS } from '../report-style';
-import { BadRequest, parseFilters } from './filters';
+import { BadRequest, filtersJson, parseFilters } from './filters';
 import { DEFAULT_QUERY_LIMITS, QueryLimits, runQuery } from './query';
 import type { UiViews } from './views';
 
@@ -18,6 +18,9 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui.js': { file: 'ui.js', type: 'text/javascript; charset=utf-8' },
   '/ui.css': { file: 'ui.css', type: 'text/css; charset=utf-8' },
 };
+
+/** Where index.html takes the filter table (filtersJson), in a JSON `<script>` element the page's script reads. */
+const FILTERS_SLOT = '{{filters}}';
 
 /** The header every API request carries the run's token in (the page's script sends it). */
 export const TOKEN_HEADER = 'x-leakhound-token';
@@ -76,6 +79,8 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
     }
     // the page's stylesheet starts with the report's, so both read the same
     if (file === 'ui.css') body = Buffer.concat([Buffer.from(`${REPORT_CSS.trim()}\n\n`), body]);
+    // the page's filter controls are built from the server's own table
+    if (file === 'index.html') body = Buffer.from(body.toString('utf8').replace(FILTERS_SLOT, filtersJson()));
     assets.set(route, { body, type });
   }
   return assets;

@@ -1,12 +1,13 @@
 import { diagnose, Diagnosis, DiagnoseOptions, GroupDiagnosis } from '../../diagnose/diagnose';
 import type { Profile } from '../../profile/profile';
+import { stackTotals, Totals, totalsAt, totalsOf } from '../../profile/totals';
 import type { AllocationList } from '../../query/allocation-list';
 import { chartSvg } from '../../render/svg/chart';
 import { flameGraphSvg } from '../../render/svg/flame-graph';
 import { headline } from '../../render/text';
 import { diagnosisNotes, leakedVersusAll, memoryChart, siteTimeline, TIMELINE_SITES } from '../charts';
 import { leakedFlameTree } from '../flame-tree';
-import { label } from '../label';
+import { frameCell, label } from '../label';
 import { SiteIndex } from '../site-index';
 import { applyFilters, Filters, VERDICTS } from './filters';
 
@@ -17,12 +18,16 @@ const MAX_ROWS = 1000;
 /** Filtered selections kept for the next request (the page asks for the table, the timeline and the flame graph at once). */
 const CACHED_SELECTIONS = 2;
 
-/** What the filters selected, per site: counts and bytes (weights), all and never freed. */
+/** What the filters selected, per site: counts and bytes (weights), all and never freed (profile/totals, as the page reads it). */
 interface Tally {
   count: number;
   bytes: number;
   leakedCount: number;
   leakedBytes: number;
+}
+
+function tally(t: Totals): Tally {
+  return { count: t.allocatedCount, bytes: t.allocatedBytes, leakedCount: t.leakedCount, leakedBytes: t.leakedBytes };
 }
 
 interface Selection {
@@ -96,7 +101,6 @@ export class UiViews {
     const sel = this.select(f);
     const kept = this.diagnosis.groups.filter((g) => (sel.sites.get(g.stackId)?.count ?? 0) > 0);
     const rows = kept.slice(0, MAX_ROWS).map((g): GroupRow => {
-      const top = g.frames[0];
       return {
         rank: this.rank.get(g.stackId)!,
         stackId: g.stackId,
@@ -108,7 +112,7 @@ export class UiViews {
         totalCount: g.totalCount,
         totalBytes: g.totalBytes,
         filtered: sel.sites.get(g.stackId)!,
-        frame: top ? { function: top.function || `0x${top.address.toString(16)}`, file: top.file, line: top.line } : null,
+        frame: frameCell(g.frames[0]),
       };
     });
     return { rows, sites: kept.length, selected: sel.total };
@@ -165,33 +169,11 @@ export class UiViews {
     const cached = this.selections.get(f.key);
     if (cached) return cached;
     const list = applyFilters(this.profile, f, this.siteVerdict);
-    const { stack, freeTime } = this.profile.columns;
-    const weight = this.profile.columns.weight ?? this.profile.columns.size;
+    const only = f.empty ? undefined : list.indices();
+    const bySite = stackTotals(this.profile, { keyOfStack: this.site, only });
     const sites = new Map<number, Tally>();
-    const total: Tally = { count: 0, bytes: 0, leakedCount: 0, leakedBytes: 0 };
-    const add = (i: number) => {
-      const s = this.site[stack[i]];
-      let t = sites.get(s);
-      if (!t) sites.set(s, (t = { count: 0, bytes: 0, leakedCount: 0, leakedBytes: 0 }));
-      t.count++;
-      t.bytes += weight[i];
-      if (freeTime[i] === Infinity) {
-        t.leakedCount++;
-        t.leakedBytes += weight[i];
-      }
-    };
-    if (f.empty) {
-      for (let i = 0; i < this.profile.columns.count; i++) add(i);
-    } else {
-      const indices = list.indices();
-      for (let k = 0; k < indices.length; k++) add(indices[k]);
-    }
-    for (const t of sites.values()) {
-      total.count += t.count;
-      total.bytes += t.bytes;
-      total.leakedCount += t.leakedCount;
-      total.leakedBytes += t.leakedBytes;
-    }
+    for (let s = 0; s < bySite.allocatedCount.length; s++) if (bySite.allocatedCount[s] > 0) sites.set(s, tally(totalsAt(bySite, s)));
+    const total = tally(totalsOf(this.profile.columns, only));
     const selection = { list, sites, total };
     this.selections.set(f.key, selection);
     while (this.selections.size > CACHED_SELECTIONS) this.selections.delete(this.selections.keys().next().value!);

@@ -3,11 +3,15 @@
 'use strict';
 
 (function () {
-  const FILTERS = ['minSize', 'maxSize', 'minLifetime', 'maxLifetime', 'from', 'to', 'function', 'file'];
-  const BYTES = ['minSize', 'maxSize'];
-  const SECONDS = ['minLifetime', 'maxLifetime', 'from', 'to'];
-
   const $ = (selector) => document.querySelector(selector);
+  // the filters (name, kind, label, query verb) and the verdicts, as the server's
+  // src/report/serve/filters.ts lists them: the server puts them in the page
+  const DATA = JSON.parse($('#filters-data').textContent);
+  // the filters with a text box; the verdicts are checkboxes
+  const FILTERS = DATA.filters.filter((f) => f.kind !== 'verdicts').map((f) => f.name);
+  const VERDICT = DATA.filters.find((f) => f.kind === 'verdicts').name;
+  const verdictBoxes = () => form.querySelectorAll('input[name="' + VERDICT + '"]');
+  const KIND = Object.fromEntries(DATA.filters.map((f) => [f.name, f.kind]));
   // the run's secret, from the address serve printed: every API request carries it
   const TOKEN = new URLSearchParams(location.search).get('token') || '';
   const form = $('#filters');
@@ -98,19 +102,48 @@
 
   // ---- the filters ----
 
+  /** How each kind of filter is asked for: where, with what keyboard, in what unit. */
+  const CONTROLS = {
+    bytes: { fieldset: '.ranges', inputmode: 'numeric', placeholder: 'bytes', unit: ' bytes' },
+    seconds: { fieldset: '.ranges', inputmode: 'decimal', placeholder: 'seconds', unit: ' s' },
+    pattern: { fieldset: '.patterns' },
+  };
+
+  /** The form's controls, one per filter of the server's table. */
+  function buildForm() {
+    for (const f of DATA.filters) {
+      const title = f.verb ? 'as the query verb ' + f.verb + '()' : null;
+      if (f.kind === 'verdicts') {
+        const fieldset = form.querySelector('.verdicts');
+        fieldset.querySelector('legend').prepend(f.label + ' ');
+        for (const v of DATA.verdicts) fieldset.append(el('label', {}, el('input', { type: 'checkbox', name: f.name, value: v }), ' ', badge(v)));
+        continue;
+      }
+      const c = CONTROLS[f.kind];
+      const id = 'f-' + f.name;
+      const fieldset = form.querySelector(c.fieldset);
+      fieldset.append(el('label', { for: id }, f.label));
+      if (f.kind === 'pattern') {
+        fieldset.append(el('input', { id, name: f.name, type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. ' + f.example, title }));
+      } else {
+        fieldset.append(el('span', {}, el('input', { id, name: f.name, type: 'text', inputmode: c.inputmode, autocomplete: 'off', size: 10, placeholder: c.placeholder, title }), c.unit));
+      }
+    }
+  }
+
   /** The form's filters as a query string, checked as the server checks them (it says the same). */
   function filterParams() {
     const params = new URLSearchParams();
-    const verdicts = [...form.querySelectorAll('input[name=verdict]:checked')].map((box) => box.value);
-    if (verdicts.length) params.set('verdict', verdicts.join(','));
+    const verdicts = [...verdictBoxes()].filter((box) => box.checked).map((box) => box.value);
+    if (verdicts.length) params.set(VERDICT, verdicts.join(','));
     const problems = [];
     for (const name of FILTERS) {
       const input = form.elements.namedItem(name);
       const value = input.value.trim();
       let problem = '';
-      if (value && BYTES.includes(name) && !/^\d+$/.test(value)) problem = name + ': expected a whole number of bytes, got "' + value + '"';
-      if (value && SECONDS.includes(name) && !/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value)) problem = name + ': expected a number of seconds, got "' + value + '"';
-      if (value && (name === 'function' || name === 'file')) {
+      if (value && KIND[name] === 'bytes' && !/^\d+$/.test(value)) problem = name + ': expected a whole number of bytes, got "' + value + '"';
+      if (value && KIND[name] === 'seconds' && !/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value)) problem = name + ': expected a number of seconds, got "' + value + '"';
+      if (value && KIND[name] === 'pattern') {
         try {
           new RegExp(input.value);
         } catch (err) {
@@ -120,15 +153,15 @@
       input.setAttribute('aria-invalid', problem ? 'true' : 'false');
       if (problem) problems.push(problem);
       // patterns are sent as typed (a space may matter), numbers trimmed
-      if (value) params.set(name, name === 'function' || name === 'file' ? input.value : value);
+      if (value) params.set(name, KIND[name] === 'pattern' ? input.value : value);
     }
     return { params, problems };
   }
 
   /** The filters a URL's query string carries, put in the form (a reloaded or shared page shows the same). */
   function fillForm(params) {
-    const verdicts = params.getAll('verdict').join(',').split(',');
-    for (const box of form.querySelectorAll('input[name=verdict]')) box.checked = verdicts.includes(box.value);
+    const verdicts = params.getAll(VERDICT).join(',').split(',');
+    for (const box of verdictBoxes()) box.checked = verdicts.includes(box.value);
     for (const name of FILTERS) form.elements.namedItem(name).value = params.get(name) || '';
   }
 
@@ -365,13 +398,14 @@
     $('#meta dl').replaceChildren(...rows.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
     $('#runtime-hint').textContent = '(the run lasted ' + formatSeconds(m.runtimeSeconds) + ')';
     $('#footer').textContent = 'leakhound ' + m.version + ' · ' + m.source;
-    for (const box of form.querySelectorAll('input[name=verdict]')) {
+    for (const box of verdictBoxes()) {
       const count = s.verdictCounts[box.value] || 0;
       box.parentElement.title = count + (count === 1 ? ' site' : ' sites');
     }
   }
 
   async function start() {
+    buildForm();
     fillForm(new URLSearchParams(location.search));
     const summary = getJson('/api/summary').then(showSummary, (err) => showError($('#error'), err.message));
     await Promise.all([summary, refresh()]);

@@ -1,11 +1,12 @@
-import type { Profile } from '../profile/profile';
+import type { Profile } from './profile';
 
 /**
  * The allocation site of each stack: the first stack with the same program frames
  * (its backtrace stripped of allocator, runtime and builtin frames). Stacks that
  * differ only there are one site to a reader — `rememberRequest` allocating through
  * `Array.prototype.push` and directly, `malloc` reached through two allocator paths —
- * and are diagnosed as one group.
+ * and are diagnosed as one site group (`diagnose`, the query's `groupBySite()`).
+ * docs/QUERY.md's "Words" defines site and group.
  */
 export function allocationSites(profile: Profile): Int32Array {
   const site = new Int32Array(profile.stacks.length);
