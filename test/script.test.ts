@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { loadSync } from '../src/profile/loader';
+import { scriptApi } from '../src/script/script-api';
 import { simulate } from '../src/simulate/simulate';
 import { ROOT, runCli, tmpDir } from './helpers';
 
@@ -93,5 +94,13 @@ describe('leakhound script: the case study of seed 004, verbatim in the query AP
     const noProfile = runCli(['script', script, path.join(dir, 'nope.lhp')]);
     assert.equal(noProfile.code, 1);
     assert.match(noProfile.stderr, /^leakhound: .*nope\.lhp.*\n$/);
+  });
+
+  test('script.d.ts, the globals for an editor, declares each verb a script gets, with its type', () => {
+    const declarations = fs.readFileSync(path.join(ROOT, 'script.d.ts'), 'utf8');
+    const declared = [...declarations.matchAll(/^ *var (\w+): ScriptApi\['(\w+)'\];$/gm)];
+    assert.ok(declared.every(([, name, verb]) => name === verb), 'each global is typed as its own verb');
+    const api = scriptApi(loadSync(demo), { outputDir: dir, argv: [], out: () => {}, note: () => {} });
+    assert.deepEqual(declared.map(([, name]) => name).sort(), Object.keys(api).sort());
   });
 });
