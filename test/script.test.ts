@@ -48,7 +48,7 @@ describe('leakhound script: the case study of seed 004, verbatim in the query AP
     assert.ok(connections.Total > 0);
     assert.match(r.stdout, /^Other groups living until the end: 0$/m);
 
-    const files = fs.readdirSync(graphs).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)));
+    const files = fs.readdirSync(graphs).sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10));
     assert.deepEqual(files, Array.from({ length: 12 }, (_, i) => `graph-${i + 1}.svg`));
     for (let i = 1; i <= 12; i++) assert.match(r.stderr, new RegExp(`^leakhound: graph ${i}: .*graph-${i}\\.svg$`, 'm'));
     // step two's graph: Leaked stacked under Temporary, as bytehound draws it

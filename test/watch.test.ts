@@ -275,6 +275,7 @@ describe('watch: the terminal and permissions', () => {
     const command = `${process.execPath} ${CLI} watch --interval 100ms --duration 2s -- ${fixture} 128 20 0`;
     const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequence is what it looks for
     assert.match(r.stdout, /\x1b\[\d*A/, 'the cursor moves up to redraw');
     assert.match(r.stdout, /rss +\S+ \S+ +[▁▂▃▄▅▆▇█]{10,}/, 'a sparkline');
     assert.match(r.stdout, /Ctrl-C to stop/);

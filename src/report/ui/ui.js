@@ -2,7 +2,7 @@
 // build step; it talks to the server that served it and to nothing else.
 'use strict';
 
-(function () {
+(() => {
   const FILTERS = ['minSize', 'maxSize', 'minLifetime', 'maxLifetime', 'from', 'to', 'function', 'file'];
   const BYTES = ['minSize', 'maxSize'];
   const SECONDS = ['minLifetime', 'maxLifetime', 'from', 'to'];
@@ -75,7 +75,7 @@
   async function request(path, init) {
     let response;
     try {
-      response = await fetch(path, { ...init, headers: { ...(init && init.headers), 'x-leakhound-token': TOKEN } });
+      response = await fetch(path, { ...init, headers: { ...init?.headers, 'x-leakhound-token': TOKEN } });
     } catch (err) {
       if (err && err.name === 'AbortError') throw err;
       throw new Error('cannot reach the leakhound server (was it stopped?)');
