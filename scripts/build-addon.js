@@ -17,10 +17,16 @@ const output = path.join(root, 'dist', 'recorders', 'node', 'heap-sampler.node')
 const headers = path.join(path.dirname(process.execPath), '..', 'include', 'node');
 const cxx = process.env.CXX || ['c++', 'g++', 'clang++'].find((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status === 0);
 
-const fallback = (why, fix) => {
+/**
+ * Says why there is no addon and exits 0: the recorder works without it.
+ * @param {string} why
+ * @param {string} [fix]
+ * @returns {never}
+ */
+function fallback(why, fix) {
   console.error(`leakhound: the heap sampler addon was not built: ${why}. Node.js recordings will poll through the inspector (a full GC at each poll, polls seconds apart)${fix ? `; ${fix}, then npm install again` : ''}`);
   process.exit(0);
-};
+}
 
 if (process.argv.includes('--if-missing') && fs.existsSync(output)) process.exit(0);
 if (!cxx) fallback('no C++ compiler found', 'install one (apt-get install g++)');
@@ -29,6 +35,6 @@ fs.mkdirSync(path.dirname(output), { recursive: true });
 const partial = `${output}.partial`;
 const flags = ['-shared', '-fPIC', '-O2', '-std=c++17', '-Wall', '-fvisibility=hidden', '-isystem', headers];
 const r = spawnSync(cxx, [...flags, '-o', partial, source], { stdio: 'inherit' });
-if (r.error) fallback(`${cxx} could not be run (${r.error.code ?? r.error.message})`, 'install a C++ compiler (apt-get install g++) or set CXX to one');
+if (r.error) fallback(`${cxx} could not be run (${/** @type {NodeJS.ErrnoException} */ (r.error).code ?? r.error.message})`, 'install a C++ compiler (apt-get install g++) or set CXX to one');
 if (r.status !== 0) fallback(`${cxx} failed (see above)`);
 fs.renameSync(partial, output);

@@ -3,21 +3,30 @@
 // installs them with apt-get when running as root on Debian, else says what to install.
 const { spawnSync } = require('node:child_process');
 
-/** command → Debian package (chromium: the browser tests drive it with playwright-core, which never downloads a browser) */
+/**
+ * command → Debian package (chromium: the browser tests drive it with playwright-core, which never downloads a browser)
+ * @type {Record<string, string>}
+ */
 const COMMANDS = { zstd: 'zstd', cc: 'gcc', 'g++': 'g++', addr2line: 'binutils', script: 'bsdutils', setpriv: 'util-linux', chromium: 'chromium' };
 /**
  * command → Debian package, wanted but not required: with Prometheus the metrics test
  * is also scraped by a real Prometheus server; without it, only by a parser. With
  * heaptrack the import test also records a program with it; without it, it analyzes the
  * committed recording only. With Go, `go tool pprof` reads the exported pprof file too.
+ * @type {Record<string, string>}
  */
 const OPTIONAL = { prometheus: 'prometheus', heaptrack: 'heaptrack', go: 'golang-go' };
-/** shared library → Debian package (a fixture links jemalloc, to record a program with its own allocator) */
+/**
+ * shared library → Debian package (a fixture links jemalloc, to record a program with its own allocator)
+ * @type {Record<string, string>}
+ */
 const LIBRARIES = { 'libjemalloc.so.2': 'libjemalloc2' };
 
+/** @param {string} cmd */
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 // ldconfig lives in /sbin, which a user's PATH may lack
 const libraryCache = () => ['ldconfig', '/sbin/ldconfig'].map((cmd) => spawnSync(cmd, ['-p'], { encoding: 'utf8' }).stdout ?? '').join('');
+/** @param {string} lib */
 const hasLibrary = (lib) => libraryCache().includes(`${lib} `);
 const missingNow = () => [
   ...Object.keys(COMMANDS).filter((cmd) => !has(cmd)).map((cmd) => [cmd, COMMANDS[cmd]]),

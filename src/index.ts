@@ -17,6 +17,7 @@ export { AllocationList, Predicate, BacktraceSource } from './query/allocation-l
 export { Allocation } from './query/allocation';
 export { AllocationGroup, AllocationGroupList } from './query/group-list';
 export { Graph, GraphSeries } from './query/graph';
+export { ScriptApi } from './script/script-api';
 export { diagnose, Diagnosis, GroupDiagnosis, UnattributedGrowth, Verdict, DiagnoseOptions } from './diagnose/diagnose';
 export { LhpWriter, FrameInfo, WriterOptions } from './format/writer';
 export { readLhp, LhpVisitor, ReadResult } from './format/reader';

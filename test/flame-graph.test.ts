@@ -172,6 +172,7 @@ test('flame tree: merged by function and file, first line kept; weights; unstrip
  * entity, no character XML forbids, tags properly nested in exactly one root.
  */
 function assertWellFormed(xml: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML forbids are what it looks for
   assert.ok(!/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml), 'no character XML forbids');
   const token = /<(\/?)([A-Za-z_][\w.:-]*)((?:\s+[A-Za-z_][\w.:-]*="[^"<]*")*)\s*(\/?)>|([^<]+)/y;
   const escaped = /^(?:[^&<>]|&(?:amp|lt|gt|quot|apos|#\d+|#x[\da-fA-F]+);)*$/;
@@ -206,7 +207,7 @@ function assertWellFormed(xml: string): void {
   assert.equal(roots, 1, 'one root element');
 }
 
-const unescape = (s: string) =>
+const unescapeXml = (s: string) =>
   s.replace(/&(lt|gt|quot|amp|#39);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', amp: '&', '#39': "'" })[e]!);
 
 interface DrawnFrame {
@@ -223,12 +224,12 @@ function frames(svg: string): DrawnFrame[] {
   const pattern =
     /<g class="lh-frame"><title>([^<]*)<\/title><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="#[0-9a-f]{6}"\/>(?:<text x="[\d.]+" y="[\d.]+">([^<]*)<\/text>)?<\/g>/g;
   const found = [...svg.matchAll(pattern)].map((m) => ({
-    title: unescape(m[1]),
+    title: unescapeXml(m[1]),
     x: Number(m[2]),
     y: Number(m[3]),
     width: Number(m[4]),
     height: Number(m[5]),
-    label: m[6] === undefined ? null : unescape(m[6]),
+    label: m[6] === undefined ? null : unescapeXml(m[6]),
   }));
   assert.equal(found.length, svg.split('<g class="lh-frame">').length - 1, 'every frame group has the expected shape');
   return found;
@@ -245,7 +246,7 @@ for (const options of [{}, { minWidthPx: 2.5 }, { width: 640, rowHeight: 16, min
     const root = svg.match(/^<svg ([^>]*)>\n<title>([^<]*)<\/title>/);
     assert.ok(root, 'an <svg> element with a <title> first');
     assert.match(root[1], /^xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="lh-flame" /);
-    assert.equal(unescape(root[2]), options.title ?? 'Leaked bytes by call stack');
+    assert.equal(unescapeXml(root[2]), options.title ?? 'Leaked bytes by call stack');
     assert.ok(!/<script|href=|url\(|<style|<foreignObject/i.test(svg), 'self-contained, no script');
 
     const expected = [...nodes(tree)].filter(({ node }) => (node.value * width) / tree.value >= minWidthPx);

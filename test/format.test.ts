@@ -126,7 +126,7 @@ function recordEnds(bytes: Buffer): { headerEnd: number; ends: number[]; tags: n
     const tag = bytes[p++];
     let length = 0;
     let shift = 1;
-    let b;
+    let b: number;
     do {
       b = bytes[p++];
       length += (b & 0x7f) * shift;

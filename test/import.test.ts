@@ -213,7 +213,10 @@ describe('.heapprofile (V8 sampling heap profile)', () => {
     }
     const json = JSON.parse(fs.readFileSync(heapprofile(), 'utf8')) as { head: Node; samples: { size: number; nodeId: number }[] };
     const nodes = new Set<number>();
-    const walk = (n: Node): void => void (nodes.add(n.id), n.children.forEach(walk));
+    const walk = (n: Node): void => {
+      nodes.add(n.id);
+      n.children.forEach(walk);
+    };
     walk(json.head);
     // node writes its last samples, taken while writing, with nodes the tree lacks: those are left out
     const samples = json.samples.filter((s) => nodes.has(s.nodeId));

@@ -41,7 +41,7 @@ test('a garbage-collected sawtooth on a flat floor is stable; on a rising floor 
 /** A watch's samples as recorded (`watch --json`: seconds, RSS in KiB), judged as `watch` judges them. */
 function recorded(seconds: number[], kib: number[]) {
   const series = new BucketedSeries(64);
-  seconds.forEach((t, i) => series.add(t, kib[i] * 1024));
+  for (const [i, t] of seconds.entries()) series.add(t, kib[i] * 1024);
   return memoryTrend(series.points());
 }
 

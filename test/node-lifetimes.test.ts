@@ -126,6 +126,7 @@ describe('node recorder: the heap sampler addon', () => {
         'const sampler = new AddonSampler(loadAddon().addon);',
         'const keep = [];',
         'function keepSome(count) {',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the program's own template literal
         '  for (let i = 0; i < count; i++) keep.push({ n: i, text: `kept ${i}`.repeat(20) });',
         '}',
         'let wakes = 0;',

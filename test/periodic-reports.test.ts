@@ -184,7 +184,7 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     assert.ok(numbered.length >= 2, `several numbered reports: ${fs.readdirSync(reports)}`);
     assert.equal(numbered[0], 'report-001.html', 'numbered from 1');
     const htmls = numbered.map((f) => read(path.join(reports, f)));
-    htmls.forEach((html, k) => assertWholeReport(html, numbered[k]));
+    for (const [k, html] of htmls.entries()) assertWholeReport(html, numbered[k]);
     assert.match(htmls[0], NOT_FINISHED, 'the first was written while the program ran');
     const counts = htmls.map(allocationsIn);
     assert.ok(counts[counts.length - 1] > counts[0], `more allocations in later reports: ${counts}`);

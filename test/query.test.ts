@@ -312,7 +312,7 @@ test('len, get, iteration, size', () => {
 
 test('lists are lazy: nothing is evaluated until asked, and only once', () => {
   let calls = 0;
-  const counted = all.where(() => (calls++, true));
+  const counted = all.where(() => ++calls > 0);
   const narrowed = counted.onlyLeaked();
   assert.equal(calls, 0);
   assert.equal(narrowed.len(), 2);
@@ -322,7 +322,7 @@ test('lists are lazy: nothing is evaluated until asked, and only once', () => {
   assert.equal(calls, 9);
   // a list built on an evaluated one only looks at what that one kept
   let more = 0;
-  assert.equal(narrowed.where(() => (more++, true)).len(), 2);
+  assert.equal(narrowed.where(() => ++more > 0).len(), 2);
   assert.equal(more, 2);
 });
 

@@ -56,7 +56,7 @@ for (const name of inputs) {
       killSignal: 'SIGKILL',
     });
     assert.notEqual(r.signal, 'SIGKILL', `analyze ${name} did not finish`);
-    assert.doesNotMatch(r.stderr, /internal error|    at /, r.stderr);
+    assert.doesNotMatch(r.stderr, /internal error| {4}at /, r.stderr);
     const expected = EXPECTED[name];
     if (r.status === 0) {
       const json = JSON.parse(r.stdout) as { groups: { totalCount: number }[] };

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { loadSync } from '../src/profile/loader';
+import { scriptApi } from '../src/script/script-api';
 import { simulate } from '../src/simulate/simulate';
 import { ROOT, runCli, tmpDir } from './helpers';
 
@@ -47,7 +48,7 @@ describe('leakhound script: the case study of seed 004, verbatim in the query AP
     assert.ok(connections.Total > 0);
     assert.match(r.stdout, /^Other groups living until the end: 0$/m);
 
-    const files = fs.readdirSync(graphs).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)));
+    const files = fs.readdirSync(graphs).sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10));
     assert.deepEqual(files, Array.from({ length: 12 }, (_, i) => `graph-${i + 1}.svg`));
     for (let i = 1; i <= 12; i++) assert.match(r.stderr, new RegExp(`^leakhound: graph ${i}: .*graph-${i}\\.svg$`, 'm'));
     // step two's graph: Leaked stacked under Temporary, as bytehound draws it
@@ -93,5 +94,13 @@ describe('leakhound script: the case study of seed 004, verbatim in the query AP
     const noProfile = runCli(['script', script, path.join(dir, 'nope.lhp')]);
     assert.equal(noProfile.code, 1);
     assert.match(noProfile.stderr, /^leakhound: .*nope\.lhp.*\n$/);
+  });
+
+  test('script.d.ts, the globals for an editor, declares each verb a script gets, with its type', () => {
+    const declarations = fs.readFileSync(path.join(ROOT, 'script.d.ts'), 'utf8');
+    const declared = [...declarations.matchAll(/^ *var (\w+): ScriptApi\['(\w+)'\];$/gm)];
+    assert.ok(declared.every(([, name, verb]) => name === verb), 'each global is typed as its own verb');
+    const api = scriptApi(loadSync(demo), { outputDir: dir, argv: [], out: () => {}, note: () => {} });
+    assert.deepEqual(declared.map(([, name]) => name).sort(), Object.keys(api).sort());
   });
 });

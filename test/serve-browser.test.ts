@@ -1,3 +1,6 @@
+// the waitForFunction callbacks below run in the page, with its DOM
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /** `leakhound serve` in a real browser (playwright-core driving Debian's chromium): the views render, the filters change the table, the query box answers. */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';

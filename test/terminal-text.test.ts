@@ -15,6 +15,7 @@ const dir = tmpDir();
 /** Clear the screen, red, an OSC window title, a bell, a carriage return, a C1 CSI, DEL, a tab. */
 const NASTY = '\x1b[2J\x1b[31mFAKE: NO LEAK\x1b[0m\x1b]0;pwned-title\x07\r\u009b31m\x7f\t';
 /** Control characters but the newline: what must not be printed. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the output must not have
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 test('terminalText removes escape sequences whole and every control character but the newline', () => {
@@ -25,6 +26,7 @@ test('terminalText removes escape sequences whole and every control character bu
 });
 
 test('analyze prints names with escape codes as plain text; --json keeps them exactly', () => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a file name without the control characters
   const file = path.join(dir, `ansi${NASTY.replace(/[\x00-\x1f\x7f\u009b/]/g, '_')}.lhp`);
   const w = LhpWriter.create(file, { recorder: 'native', command: [`prog${NASTY}`, `--arg${NASTY}`], pid: 7 });
   w.thread(7, `thread${NASTY}`);

@@ -173,8 +173,12 @@ const LOOPBACK_HEX = os.endianness() === 'LE' ? '0100007F' : '7F000001';
 function connect(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.createConnection({ host, port, timeout: 10_000 });
-    socket.once('connect', () => (socket.destroy(), resolve('connected')));
-    socket.once('timeout', () => (socket.destroy(), resolve('ETIMEDOUT')));
+    const end = (answer: string) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => end('connected'));
+    socket.once('timeout', () => end('ETIMEDOUT'));
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
   });
 }
@@ -263,7 +267,7 @@ test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth a
 
     // the program watch launched: its one child
     const launched = childrenOf(watch.child.pid!);
-    launched.forEach((pid) => fixturePids.add(pid));
+    for (const pid of launched) fixturePids.add(pid);
     assert.equal(launched.length, 1, `watch launched one program: ${launched}`);
     const root = launched[0];
     assert.equal(exeOf(root), fixture);
@@ -287,7 +291,7 @@ test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth a
 
     // the tree: the program and its 2 children (the last forked is the growing one)
     const children = childrenOf(root);
-    children.forEach((pid) => fixturePids.add(pid));
+    for (const pid of children) fixturePids.add(pid);
     assert.equal(children.length, 2, `the fixture forked 2 children: ${children}`);
     for (const pid of children) assert.equal(exeOf(pid), fixture);
     const [steady, growing] = children;
@@ -372,7 +376,7 @@ test(
       const url = await metricsUrl(watch);
       const { host, port } = new URL(url);
       const launched = childrenOf(watch.child.pid!);
-      launched.forEach((pid) => fixturePids.add(pid));
+      for (const pid of launched) fixturePids.add(pid);
       assert.equal(launched.length, 1, `watch launched one program: ${launched}`);
 
       const config = path.join(dir, 'prometheus.yml');
@@ -390,7 +394,10 @@ test(
       server.stdout!.on('data', (d: Buffer) => (serverOutput += d.toString()));
       server.stderr!.on('data', (d: Buffer) => (serverOutput += d.toString()));
       server.once('exit', () => (serverExited = true));
-      server.once('error', (err) => ((serverOutput += `${err.message}\n`), (serverExited = true)));
+      server.once('error', (err) => {
+        serverOutput += `${err.message}\n`;
+        serverExited = true;
+      });
 
       let lastAnswer = 'no answer yet';
       const query = async (promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[] | undefined> => {
@@ -422,7 +429,7 @@ test(
 
       // the alert rule the verdict gauge is for, evaluated by Prometheus: the growing child, alone
       const children = childrenOf(launched[0]);
-      children.forEach((pid) => fixturePids.add(pid));
+      for (const pid of children) fixturePids.add(pid);
       assert.equal(children.length, 2, `the fixture forked 2 children: ${children}`);
       const [steady, growing] = children.map(String);
       const alert = await poll(

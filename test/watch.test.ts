@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSync } from '../src/profile/loader';
+import type { WatchJsonLine, WatchSampleLine, WatchSummaryLine } from '../src/render/watch-views';
 import { analyzeJson, CLI, CliResult, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';
 import { startCli } from './running-record';
@@ -12,24 +13,16 @@ import { startCli } from './running-record';
 /** What `watch --json` printed: a line per sample, then the summary. */
 interface Watched {
   result: CliResult;
-  samples: { seconds: number; rss: number; verdict: string; processes: { pid: number; rss: number }[] }[];
-  summary: {
-    verdict: string;
-    end: string;
-    samples: number;
-    exitCode?: number;
-    total: { verdict: string; bytesPerSecond: number; bytesPerSecondLow: number; bytesPerSecondHigh: number };
-    processes: { pid: number; parent: number; command: string; gone: boolean; trend: { verdict: string; bytesPerSecond: number } }[];
-    root: { pid: number; command: string };
-  };
+  samples: WatchSampleLine[];
+  summary: WatchSummaryLine;
 }
 
 function parseWatch(result: CliResult): Watched {
   const lines = result.stdout.trim().split('\n').filter((l) => l !== '');
-  const objects = lines.map((l) => JSON.parse(l) as { type: string });
-  const summary = objects.at(-1) as Watched['summary'] & { type: string };
-  assert.equal(summary?.type, 'summary', `no summary; stdout: ${result.stdout.slice(-500)} stderr: ${result.stderr}`);
-  return { result, samples: objects.filter((o) => o.type === 'sample') as unknown as Watched['samples'], summary };
+  const objects = lines.map((l) => JSON.parse(l) as WatchJsonLine);
+  const summary = objects.at(-1);
+  assert.ok(summary?.type === 'summary', `no summary; stdout: ${result.stdout.slice(-500)} stderr: ${result.stderr}`);
+  return { result, samples: objects.filter((o) => o.type === 'sample'), summary };
 }
 
 /** `watch --json --interval 100ms --duration <d>` of a program: a few seconds, dense samples. */
@@ -282,6 +275,7 @@ describe('watch: the terminal and permissions', () => {
     const command = `${process.execPath} ${CLI} watch --interval 100ms --duration 2s -- ${fixture} 128 20 0`;
     const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequence is what it looks for
     assert.match(r.stdout, /\x1b\[\d*A/, 'the cursor moves up to redraw');
     assert.match(r.stdout, /rss +\S+ \S+ +[▁▂▃▄▅▆▇█]{10,}/, 'a sparkline');
     assert.match(r.stdout, /Ctrl-C to stop/);

@@ -50,8 +50,17 @@ function slots(root: Json): { parent: Json[] | { [key: string]: Json }; key: str
   const todo: Json[] = [root];
   while (todo.length > 0) {
     const value = todo.pop()!;
-    if (Array.isArray(value)) value.forEach((v, i) => (out.push({ parent: value, key: i }), todo.push(v)));
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push({ parent: value, key: k }), todo.push(v);
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) {
+        out.push({ parent: value, key: i });
+        todo.push(v);
+      }
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        out.push({ parent: value, key: k });
+        todo.push(v);
+      }
+    }
   }
   return out;
 }

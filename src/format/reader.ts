@@ -102,8 +102,12 @@ const LAYOUTS: (Layout | undefined)[] = RECORD_BY_TAG.map((record) => {
   };
 });
 
+/** The visitor's method for one record type: its parameters are the record's fields, in its layout's order. */
+// biome-ignore lint/complexity/noBannedTypes: each record type's method has its own parameters; the layout says how many
+type VisitorMethod = Function;
+
 /** Calls a visitor's method with the first `n` of the numbers `f`, one argument per field. */
-function callWith(method: Function, visitor: LhpVisitor, f: Float64Array, n: number): void {
+function callWith(method: VisitorMethod, visitor: LhpVisitor, f: Float64Array, n: number): void {
   switch (n) {
     case 1:
       return method.call(visitor, f[0]);
@@ -137,7 +141,7 @@ class StreamParser {
   /** The number fields of the record being read. */
   private readonly numbers = new Float64Array(MAX_NUMBERS);
   /** The visitor's method for each record tag. */
-  private readonly methods: (Function | undefined)[];
+  private readonly methods: (VisitorMethod | undefined)[];
   private fileMinor = 0;
   /** The record being parsed: its start in `buf` and the end of its payload, for error messages. */
   private recordStart = 0;
@@ -298,7 +302,7 @@ class StreamParser {
   }
 
   /** Decodes the record at `pos`, whose payload ends at `end`, and hands it to the visitor. */
-  private deliver(layout: Layout, method: Function, end: number): void {
+  private deliver(layout: Layout, method: VisitorMethod, end: number): void {
     const f = this.numbers;
     const times = layout.times;
     const n = times.length;

@@ -51,7 +51,7 @@ function loadAny(path: string, options: LoadOptions): Profile {
   const estimate = size / MIN_ALLOC_RECORD_BYTES;
   const builder = new ProfileBuilder(path, Math.min(estimate, MAX_PRESIZED_ALLOCATIONS));
   const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && size > 64 << 20), `loading ${path}`);
-  let result;
+  let result: ReturnType<typeof readLhp>;
   try {
     result = readLhp(path, builder, { onProgress: bar?.update });
   } finally {
@@ -82,7 +82,7 @@ function loadImported(path: string, format: ImportedFrom['format'], options: Loa
   const builder = new ProfileBuilder(path, estimate);
   // as for an .lhp of 64 MiB: a few seconds of loading
   const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && estimate > (64 << 20) / MIN_ALLOC_RECORD_BYTES), `loading ${path}`);
-  let result;
+  let result: ReturnType<typeof importProfile>;
   try {
     result = importProfile(path, format, builder, { onProgress: bar?.update });
   } finally {

@@ -74,7 +74,7 @@ function applySymbols(frames: Frame[], stacks: Uint32Array[], symbols: Map<numbe
     return;
   }
   stacks.forEach((stack, sid) => {
-    if (!stack || !stack.some((f) => inlined.has(f))) return;
+    if (!stack?.some((f) => inlined.has(f))) return;
     stacks[sid] = Uint32Array.from([...stack].flatMap((f) => [f, ...(inlined.get(f) ?? [])]));
   });
 }

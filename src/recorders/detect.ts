@@ -16,7 +16,9 @@ function resolveCommand(command: string): string | undefined {
     : (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, command));
   return candidates.find((c) => {
     try {
-      return fs.statSync(c).isFile() && (fs.accessSync(c, fs.constants.X_OK), true);
+      if (!fs.statSync(c).isFile()) return false;
+      fs.accessSync(c, fs.constants.X_OK); // throws if it may not be run
+      return true;
     } catch {
       return false;
     }

@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 
 /** C0 controls but the newline (tab and carriage return too), DEL, C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 
 /**

@@ -1,5 +1,7 @@
 import * as readline from 'node:readline';
+import type { MemoryTrend } from '../diagnose/memory-trend';
 import type { WatchState } from '../recorders/rss/memory-watch';
+import type { ProcessMemory } from '../recorders/rss/tree-sampler';
 import type { WatchSummary } from '../recorders/rss/watch-summary';
 import { formatBytes, formatSeconds } from '../util/units';
 import { sparkline } from './sparkline';
@@ -14,13 +16,30 @@ export interface WatchView {
   interject(write: () => void): void;
 }
 
+/** A line of `watch --json` per sample: the tree's memory now, and the verdict so far. */
+export interface WatchSampleLine extends Pick<MemoryTrend, 'verdict' | 'bytesPerSecond' | 'bytesPerSecondLow' | 'bytesPerSecondHigh' | 'confidence'> {
+  type: 'sample';
+  seconds: number;
+  rss: number;
+  pss?: number;
+  swap?: number;
+  processes: ProcessMemory[];
+}
+
+/** The last line of `watch --json`. */
+export interface WatchSummaryLine extends WatchSummary {
+  type: 'summary';
+}
+
+export type WatchJsonLine = WatchSampleLine | WatchSummaryLine;
+
 /** `--json`: one object per sample, then the summary, a line each. */
 export class JsonView implements WatchView {
   constructor(private readonly out: NodeJS.WritableStream) {}
 
   update(state: WatchState): void {
     const s = state.sample;
-    const processes = s.processes.map((p) => ({ pid: p.pid, parent: p.parent, command: p.command, rss: p.rss, pss: p.pss, swap: p.swap }));
+    const processes = s.processes.map((p): ProcessMemory => ({ pid: p.pid, parent: p.parent, command: p.command, rss: p.rss, pss: p.pss, swap: p.swap }));
     const { verdict, bytesPerSecond, bytesPerSecondLow, bytesPerSecondHigh, confidence } = state.total;
     this.line({ type: 'sample', seconds: round3(state.seconds), rss: s.rss, pss: s.pss, swap: s.swap, verdict, bytesPerSecond, bytesPerSecondLow, bytesPerSecondHigh, confidence, processes });
   }
@@ -33,7 +52,7 @@ export class JsonView implements WatchView {
     write();
   }
 
-  private line(value: object): void {
+  private line(value: WatchJsonLine): void {
     this.out.write(`${JSON.stringify(value)}\n`);
   }
 }

@@ -52,7 +52,7 @@ export function symbolize(frames: ReadonlyMap<number, number>, modules: readonly
     if (wanted.length > 0) {
       const found = lowest === undefined ? undefined : addr2line(module.path, wanted);
       if (found) {
-        wanted.forEach((a, i) => known.set(a, found[i]));
+        for (const [i, a] of wanted.entries()) known.set(a, found[i]);
         saveSymbols(module.path);
       } else {
         unreadable.push(module.path);

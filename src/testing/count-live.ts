@@ -4,7 +4,7 @@ import { Realms } from './realm';
 import { withSession } from './session';
 
 /** A class or constructor function: its instances are what `countLive` counts. */
-export type Constructor = abstract new (...args: any[]) => unknown;
+export type Constructor = abstract new (...args: never[]) => unknown;
 
 /** Called with each live object of the calling realm; truthy counts it. */
 export type LivePredicate = (value: object) => unknown;
@@ -40,6 +40,7 @@ export function countLive(target: CountTarget): number {
 }
 
 /** Whether a function is meant as a class rather than a predicate (see countLive). */
+// biome-ignore lint/complexity/noBannedTypes: any function, a class too: what `typeof x === 'function'` leaves
 export function isConstructor(fn: Function): boolean {
   const prototype = Object.getOwnPropertyDescriptor(fn, 'prototype')?.value as unknown;
   if (typeof prototype !== 'object' || prototype === null) return false; // arrows, methods, bound functions

@@ -19,6 +19,7 @@ const mapKeys = Map.prototype.keys;
 const setValues = Set.prototype.values;
 
 /** A function's own `name`, read without running a getter. */
+// biome-ignore lint/complexity/noBannedTypes: any function, a class too: what `typeof x === 'function'` leaves
 function functionName(fn: Function): string {
   const name = Object.getOwnPropertyDescriptor(fn, 'name')?.value as unknown;
   return typeof name === 'string' && name !== '' ? name : '(anonymous)';

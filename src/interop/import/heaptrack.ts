@@ -145,7 +145,7 @@ class HeaptrackParser {
     private readonly path: string,
     private readonly visitor: LhpVisitor,
   ) {
-    OWN_STRINGS.forEach((text, i) => visitor.string(i + 1, text));
+    for (const [i, text] of OWN_STRINGS.entries()) visitor.string(i + 1, text);
   }
 
   /** Reads the complete lines of `buf`; returns where the incomplete rest begins. */

@@ -80,6 +80,8 @@ export function liveSamplesOf(profile: SamplingProfile): LiveSamples {
   };
   visit(profile.head, 0);
   const samples = new Float64Array(profile.samples.length * 3);
-  profile.samples.forEach((s, i) => samples.set([s.ordinal, s.nodeId, s.size], i * 3));
+  profile.samples.forEach((s, i) => {
+    samples.set([s.ordinal, s.nodeId, s.size], i * 3);
+  });
   return { samples, nodes };
 }

@@ -2,7 +2,7 @@
 // build step; it talks to the server that served it and to nothing else.
 'use strict';
 
-(function () {
+(() => {
   const $ = (selector) => document.querySelector(selector);
   // the filters (name, kind, label, query verb) and the verdicts, as the server's
   // src/report/serve/filters.ts lists them: the server puts them in the page
@@ -79,7 +79,7 @@
   async function request(path, init) {
     let response;
     try {
-      response = await fetch(path, { ...init, headers: { ...(init && init.headers), 'x-leakhound-token': TOKEN } });
+      response = await fetch(path, { ...init, headers: { ...init?.headers, 'x-leakhound-token': TOKEN } });
     } catch (err) {
       if (err && err.name === 'AbortError') throw err;
       throw new Error('cannot reach the leakhound server (was it stopped?)');
