@@ -15,7 +15,7 @@ import { stackTotals, totalsAt, totalsOf } from '../src/profile/totals';
  */
 function tiny(weights?: number[]): Profile {
   const b = new ColumnBuilder(4);
-  [10, 20, 30, 40].forEach((size, i) => b.push(size, weights?.[i] ?? size, [0, 0, 1, 2][i], 0, i + 1));
+  for (const [i, size] of [10, 20, 30, 40].entries()) b.push(size, weights?.[i] ?? size, [0, 0, 1, 2][i], 0, i + 1);
   const columns = b.finish();
   columns.freeTime[0] = 5;
   columns.freeTime[3] = 6;

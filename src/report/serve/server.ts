@@ -19,8 +19,11 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui.css': { file: 'ui.css', type: 'text/css; charset=utf-8' },
 };
 
-/** Where index.html takes the filter table (filtersJson), in a JSON `<script>` element the page's script reads. */
-const FILTERS_SLOT = '{{filters}}';
+/**
+ * Where index.html takes the filter table (filtersJson), in a JSON `<script>` element
+ * the page's script reads; the slot is itself JSON (a string), so the page parses as it stands.
+ */
+const FILTERS_SLOT = '"{{filters}}"';
 
 /** The header every API request carries the run's token in (the page's script sends it). */
 export const TOKEN_HEADER = 'x-leakhound-token';
