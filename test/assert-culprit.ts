@@ -12,6 +12,12 @@ export function summary(a: Analysis): string {
   return `verdict ${a.verdict}, ${a.groups.length} groups:\n${lines.join('\n')}`;
 }
 
+/** No group is a leak of either kind: none `leak`, none `leak-freed-at-exit`. */
+export function assertNoLeakGroup(a: Analysis): void {
+  const leaks = a.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
+  assert.deepEqual(leaks.map((g) => g.verdict), [], summary(a));
+}
+
 const matches = (fn: string, culprit: string | RegExp): boolean => (typeof culprit === 'string' ? fn === culprit : culprit.test(fn));
 
 /**

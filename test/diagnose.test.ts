@@ -17,6 +17,9 @@ function simulated(seed: number, allocations = 200_000): Diagnosis {
   return diagnose(loadSync(file));
 }
 
+/** The verdicts that claim no leak: neither `leak` nor `leak-freed-at-exit`. */
+const NOT_A_LEAK: readonly string[] = ['temporary', 'bounded', 'unclear'];
+
 const culprit = (d: Diagnosis, fn: string) => d.groups.find((g) => g.frames[0]?.function === fn);
 
 for (const seed of [1, 2, 3]) {
@@ -97,7 +100,7 @@ test('a GC-like sawtooth (grow, then free all, repeatedly) is not a leak', () =>
     for (let i = 0; i < 20_000; i++) emit(i * 1000, 128, (Math.floor(i / 1000) + 1) * 1000 * 1000 + 10);
   });
   assert.equal(d.verdict, 'no-leak');
-  assert.notEqual(d.groups[0].verdict, 'leak');
+  assert.ok(NOT_A_LEAK.includes(d.groups[0].verdict), `${d.groups[0].verdict}: ${d.groups[0].explanation}`);
 });
 
 test('memory allocated once at start-up and kept is bounded, not a leak', () => {
@@ -135,7 +138,8 @@ test('too short a run with a handful of survivors is unclear or bounded, never a
     emit(0, 100, Infinity);
     for (let i = 1; i < 200; i++) emit(i * 1000, 100, i * 1000 + 100);
   });
-  assert.notEqual(d.groups[0].verdict, 'leak');
+  assert.ok(['unclear', 'bounded'].includes(d.groups[0].verdict), `${d.groups[0].verdict}: ${d.groups[0].explanation}`);
+  assert.equal(d.verdict, 'no-leak');
 });
 
 /**

@@ -534,8 +534,10 @@ function assertPrefix(part: Profile, whole: Profile, count: number, what: string
     }
     // stacks are compared by their frames: ids are the file's, and both files share them
     if (a.stack[i] !== b.stack[i]) assert.fail(`${what}: allocation ${i} has another stack`);
-    // freed before the cut: the same time; freed after it: still live
+    // freed before the cut: the same time; freed after it: still live (these recordings are
+    // written in time order, so a free dated before the part's last record is inside the part)
     if (a.freeTime[i] !== b.freeTime[i] && a.freeTime[i] !== Infinity) assert.fail(`${what}: allocation ${i} freed at another time`);
+    if (a.freeTime[i] === Infinity && b.freeTime[i] < part.runtimeNs) assert.fail(`${what}: allocation ${i}'s free, before the cut, was lost`);
   }
 }
 

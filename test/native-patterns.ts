@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertCulprit, summary } from './assert-culprit';
+import { assertCulprit, assertNoLeakGroup, summary } from './assert-culprit';
 import { AnalysisJson, analyzeJson, CliResult } from './helpers';
 import { fixtureSource } from './native-fixtures';
 
@@ -79,5 +79,5 @@ export function assertNativePattern(c: NativePatternCase, recorded: CliResult, o
   seen?.(a);
   assert.equal(a.verdict, c.overall, summary(a));
   if (c.verdict && c.culprit) assertCulprit(a, c.verdict, c.culprit, path.basename(fixtureSource(c.fixture)), c.depth);
-  if (c.overall === 'no-leak') assert.ok(!a.groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit'), summary(a));
+  if (c.overall === 'no-leak') assertNoLeakGroup(a);
 }

@@ -184,7 +184,8 @@ describe('node recorder: the heap sampler addon', () => {
     }
   });
 
-  it('an addon that cannot be loaded gives its reason in one line, and the inspector is used', () => {
+  // the fall-back to the inspector when the addon is missing: record-node.test.ts, "without the addon"
+  it('an addon that cannot be loaded gives its reason in one line; turned off, the inspector is used, with no reason', () => {
     const missing = loadAddon(path.join(dir, 'none.node'));
     assert.ok('reason' in missing && /was not built/.test(missing.reason), JSON.stringify(missing));
     const corrupt = path.join(dir, 'corrupt.node');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSync } from '../src/profile/loader';
-import { assertCulprit, summary } from './assert-culprit';
+import { assertCulprit, assertNoLeakGroup, summary } from './assert-culprit';
 import { analyzeJson, recordCommand, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';
 import { assertNativePattern, caseName, childProfiles, NATIVE_PATTERNS } from './native-patterns';
@@ -49,7 +49,7 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
       assert.equal(r.code, 0, r.stderr);
       const a = analyze(r.output);
       assert.equal(a.verdict, 'no-leak', summary(a));
-      assert.ok(!a.groups.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit'), summary(a));
+      assertNoLeakGroup(a);
       for (const fn of ['format_header', 'json_encode', 'token_clone']) {
         const groups = a.groups.filter((g) => g.frames[0]?.function === fn);
         assert.ok(groups.length > 0, `no group allocated in ${fn}; ${summary(a)}`);

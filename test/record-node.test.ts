@@ -254,6 +254,7 @@ describe('node recorder: options and bad input', () => {
     assert.equal(p.header.options?.sampler, 'inspector');
     assert.equal(p.series.get('leakhound.census'), undefined, 'no censuses: every poll is one');
     const polls = p.series.get('leakhound.poll')?.value.length ?? 0;
+    assert.ok(polls > 1, `${polls} polls`);
     assert.ok((p.series.get('gc.major')?.value.length ?? 0) >= polls - 1, 'a full GC per poll (the last one at exit, after the GC observer stops)');
     assertCulprit(analyzeJson(r.output), 'leak', 'rememberRequest', 'linear.js');
   });

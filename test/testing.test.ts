@@ -172,7 +172,7 @@ describe('countLive: exact live counts after a forced GC, no flag', () => {
 describe('expectNoLeak catches real leaks, with what grew, how fast, and what holds it', () => {
   after(() => clearLeakedIntervals());
 
-  it('a promise table that keeps settled promises: +2 table entries per delivery, exactly; the promises and their reasons', async () => {
+  it('a promise table that keeps settled promises: +2 table entries per delivery, exactly; their reasons; the promises, when named', async () => {
     const error = await verdictOf(LEAKY[0].make());
     assert.ok(error instanceof LeakError, 'expected a LeakError');
     assert.equal(error.name, 'LeakError');
