@@ -1,6 +1,6 @@
 import * as readline from 'node:readline';
-import type { WatchState } from '../recorders/rss/memory-watch';
-import type { WatchSummary } from '../recorders/rss/watch-summary';
+import type { WatchState } from '../diagnose/memory-watch';
+import type { WatchSummary } from '../diagnose/watch-summary';
 import { formatBytes, formatSeconds } from '../util/units';
 import { sparkline } from './sparkline';
 import { terminalText } from './terminal-text';
