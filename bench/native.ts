@@ -8,7 +8,7 @@
  * and the symbolization after it), its ratio over the plain run, and the profile's
  * size. Prints figures; asserts nothing.
  *
- *   node --import tsx bench/native.ts          # npm run build first: it runs dist/cli/main.js
+ *   node --import tsx bench/native.ts          # npm run build first: it runs dist/app/cli/main.js
  *   node --import tsx bench/native.ts 1000000  # other pair counts
  */
 import { spawnSync } from 'node:child_process';

@@ -22,7 +22,7 @@
  * censuses. Then the cost of one poll at a 20 MB and a 200 MB heap, addon against
  * inspector (bench/node/poll-cost.js). Prints figures; asserts nothing.
  *
- *   npm run build && npm run bench:node      # it runs dist/cli/main.js
+ *   npm run build && npm run bench:node      # it runs dist/app/cli/main.js
  *   npm run bench:node -- 3                  # other run counts
  */
 import { spawn, spawnSync } from 'node:child_process';

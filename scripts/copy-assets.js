@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // tsc compiles only TypeScript: this copies the web UI's page, script and stylesheet
-// (src/report/ui/*) beside the compiled server (dist/report/ui/), which reads them at start.
+// (src/app/web/ui/*) beside the compiled server (dist/app/web/ui/), which reads them at start.
 const fs = require('node:fs');
 const path = require('node:path');
 
-const from = path.join(__dirname, '..', 'src', 'report', 'ui');
-const to = path.join(__dirname, '..', 'dist', 'report', 'ui');
+const from = path.join(__dirname, '..', 'src', 'app', 'web', 'ui');
+const to = path.join(__dirname, '..', 'dist', 'app', 'web', 'ui');
 fs.rmSync(to, { recursive: true, force: true });
 fs.mkdirSync(to, { recursive: true });
 for (const name of fs.readdirSync(from)) {

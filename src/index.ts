@@ -9,14 +9,15 @@
  * console.log(diagnose(p).verdict);
  * ```
  */
-export { load, loadSync, LoadOptions } from './profile/loader';
-export { Profile, LoadInfo, Mark, Series, ThreadInfo, ProcessInfo, ModuleInfo } from './profile/profile';
+export { load, loadSync, LoadOptions } from './api/load';
+export { Profile } from './api/profile';
+export { LoadInfo, Mark, Series, ThreadInfo, ProcessInfo, ModuleInfo } from './profile/profile';
 export { Backtrace } from './profile/backtrace';
 export { Frame } from './profile/frames';
 export { AllocationList, Predicate, BacktraceSource } from './query/allocation-list';
 export { Allocation } from './query/allocation';
 export { AllocationGroup, AllocationGroupList } from './query/group-list';
-export { Graph, GraphSeries } from './query/graph';
+export { Graph, GraphSeries } from './api/graph';
 export { ScriptApi } from './script/script-api';
 export { diagnose, Diagnosis, GroupDiagnosis, UnattributedGrowth, Verdict, DiagnoseOptions } from './diagnose/diagnose';
 export { LhpWriter, FrameInfo, WriterOptions } from './format/writer';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chartSvg } from '../src/render/svg/chart';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { simulate } from '../src/simulate/simulate';
 import * as path from 'node:path';
 import { tmpDir } from './helpers';

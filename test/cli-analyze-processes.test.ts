@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LhpWriter } from '../src/format/writer';
-import { siblingProfiles } from '../src/profile/siblings';
+import { siblingProfiles } from '../src/format/siblings';
 import { runCli, tmpDir } from './helpers';
 
 interface Process {

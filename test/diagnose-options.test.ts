@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeCommand } from '../src/cli/analyze';
-import { reportCommand } from '../src/cli/report';
-import { serveCommand } from '../src/cli/serve';
+import { analyzeCommand } from '../src/app/cli/analyze';
+import { reportCommand } from '../src/app/cli/report';
+import { serveCommand } from '../src/app/cli/serve';
 import { DIAGNOSE_DEFAULTS, DIAGNOSE_FLAGS, withDefaults } from '../src/diagnose/options';
 
 test('diagnose falls back on DIAGNOSE_DEFAULTS, and a given option wins', () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { diagnose, Diagnosis } from '../src/diagnose/diagnose';
 import { mannKendall, theilSen } from '../src/diagnose/stats';
 import { LhpWriter } from '../src/format/writer';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { simulate } from '../src/simulate/simulate';
 import { PATTERNS } from '../src/simulate/scenario';
 import { tmpDir } from './helpers';

@@ -16,8 +16,8 @@ import { before, describe, test } from 'node:test';
 import Ajv from 'ajv';
 import * as protobuf from 'protobufjs';
 import { LhpWriter } from '../src/format/writer';
-import { loadSync } from '../src/profile/loader';
-import type { Profile } from '../src/profile/profile';
+import { loadSync } from '../src/api/load';
+import type { Profile } from '../src/api/profile';
 import { simulate } from '../src/simulate/simulate';
 import { ROOT, runCli, tmpDir } from './helpers';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AllocationList } from '../src/query/allocation-list';
 import * as verbs from '../src/query/verbs';
-import { BadRequest, FILTER_NAMES, FILTERS, filtersJson, parseFilters, VERDICTS } from '../src/report/serve/filters';
+import { BadRequest, FILTER_NAMES, FILTERS, filtersJson, parseFilters, VERDICTS } from '../src/app/web/filters';
 import { ROOT } from './helpers';
 
 test('every filter names a query verb that exists, as a verb and as an AllocationList method', () => {

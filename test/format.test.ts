@@ -7,7 +7,7 @@ import { ByteWriter, varintLength } from '../src/format/byte-writer';
 import { LhpError } from '../src/format/errors';
 import { LhpVisitor, ReadResult, readLhp } from '../src/format/reader';
 import { LhpWriter } from '../src/format/writer';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { Profile } from '../src/profile/profile';
 import { simulate } from '../src/simulate/simulate';
 import { ROOT, tmpDir } from './helpers';

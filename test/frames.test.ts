@@ -7,7 +7,7 @@ import { LhpWriter } from '../src/format/writer';
 import { Backtrace } from '../src/profile/backtrace';
 import { V8_BUILTIN_MODULE } from '../src/format/constants';
 import { isAllocatorFrame, isRuntimeFrame } from '../src/profile/frames';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { diagnosisJson } from '../src/render/json';
 import { diagnosisText } from '../src/render/text';
 import { tmpDir } from './helpers';

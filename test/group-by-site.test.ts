@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { LhpWriter } from '../src/format/writer';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { simulate } from '../src/simulate/simulate';
 import { runCli, tmpDir } from './helpers';
 

@@ -7,7 +7,7 @@ export const ROOT = path.resolve(__dirname, '..');
 
 // The symbol cache of the tests (and of the commands they run) is theirs, not the user's.
 process.env.LEAKHOUND_CACHE_DIR ??= tmpDir('leakhound-cache-');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(ROOT, 'dist', 'app', 'cli', 'main.js');
 
 /** A fresh temporary directory, removed when the process exits. */
 export function tmpDir(prefix = 'leakhound-test-'): string {

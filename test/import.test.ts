@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { decompressZstd as decompress } from '../src/format/zstd-codec';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { assertCulprit, summary } from './assert-culprit';
 import { AnalysisJson, CliResult, recordCommand, ROOT, runCli, tmpDir } from './helpers';
 import { buildFixture, fixtureSource } from './native-fixtures';

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LhpWriter } from '../src/format/writer';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { V8_BUILTIN_MODULE } from '../src/format/constants';
 import { AddonSampler, loadAddon } from '../src/recorders/node/addon-sampler';
 import { openHeapSampler, SampleNode } from '../src/recorders/node/heap-sampler';

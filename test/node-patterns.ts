@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { assertCulprit, assertNoLeakGroup, summary } from './assert-culprit';
 import { AnalysisJson, analyzeJson, ROOT } from './helpers';
 

@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { recordCommand, ROOT, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';
 import { RunningRecord, startRecord } from './running-record';

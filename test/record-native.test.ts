@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { assertCulprit, assertNoLeakGroup, summary } from './assert-culprit';
 import { analyzeJson, recordCommand, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';

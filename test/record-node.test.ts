@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { assertCulprit, summary } from './assert-culprit';
 import { analyzeJson, recordCommand, ROOT, runCli, tmpDir } from './helpers';
 import { assertPattern, NODE_PATTERNS, siblingsOf } from './node-patterns';
@@ -267,7 +267,7 @@ describe('node recorder: options and bad input', () => {
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
     fs.rmSync(path.join(pkg, 'dist', 'recorders', 'node', 'heap-sampler.node'));
     const output = path.join(dir, 'addon-missing.lhp');
-    const r = spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli', 'main.js'), 'record', '-o', output, '--', 'node', fixture('parent.js')], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [path.join(pkg, 'dist', 'app', 'cli', 'main.js'), 'record', '-o', output, '--', 'node', fixture('parent.js')], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     const said = r.stderr.split('\n').filter((l) => /addon is not available/.test(l));
     assert.equal(said.length, 1, `one line, from the first process only: ${r.stderr}`);

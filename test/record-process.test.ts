@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { AnalysisJson, analyzeJson, CLI, GroupJson, recordCommand, ROOT, runCli, tmpDir } from './helpers';
 import { buildFixture, findLibrary } from './native-fixtures';
 
@@ -197,7 +197,7 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(install, 'package.json'));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(install, 'node_modules'));
     const output = path.join(dir, 'spaced.lhp');
-    const r = spawnSync(process.execPath, [path.join(install, 'dist', 'cli', 'main.js'), 'record', '-o', output, '--', buildFixture('callback')], {
+    const r = spawnSync(process.execPath, [path.join(install, 'dist', 'app', 'cli', 'main.js'), 'record', '-o', output, '--', buildFixture('callback')], {
       encoding: 'utf8',
       timeout: 120_000, // a guard against a hang, not a time asserted
       killSignal: 'SIGKILL',

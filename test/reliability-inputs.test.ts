@@ -84,7 +84,7 @@ test('columns are sized to what a compressed recording holds, not to a guess of 
   // typed arrays count in arrayBuffers whether their pages were touched or not: address space under a ulimit
   const r = spawnSync(
     process.execPath,
-    ['-e', `const p = require(${JSON.stringify(path.join(ROOT, 'dist', 'profile', 'loader'))}).loadSync(${JSON.stringify(file)});
+    ['-e', `const p = require(${JSON.stringify(path.join(ROOT, 'dist', 'api', 'load'))}).loadSync(${JSON.stringify(file)});
       console.log(JSON.stringify({ count: p.columns.count, arrayBuffers: process.memoryUsage().arrayBuffers }))`],
     { encoding: 'utf8' },
   );

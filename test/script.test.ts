@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { scriptApi } from '../src/script/script-api';
 import { simulate } from '../src/simulate/simulate';
 import { ROOT, runCli, tmpDir } from './helpers';

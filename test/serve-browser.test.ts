@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { screenshotDir, withPage } from './browser';
 import { runCli, tmpDir } from './helpers';
 import { startServe, stopServers } from './serve-client';

@@ -1,6 +1,6 @@
 /** `leakhound serve` started as a user starts it, and plain HTTP requests to it: what the serve tests share. */
 import * as http from 'node:http';
-import { TOKEN_HEADER } from '../src/report/serve/server';
+import { TOKEN_HEADER } from '../src/app/web/server';
 import { RunningRecord, startCli } from './running-record';
 
 /** The line serve prints: the file, and the page's address with the run's token. */

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadSync } from '../src/profile/loader';
-import { TOKEN_HEADER } from '../src/report/serve/server';
+import { loadSync } from '../src/api/load';
+import { TOKEN_HEADER } from '../src/app/web/server';
 import { runCli, tmpDir } from './helpers';
 import { startCli } from './running-record';
 import { raw, startServe, stopServers, URL_LINE } from './serve-client';
@@ -253,7 +253,7 @@ describe('leakhound serve', () => {
   });
 
   test('serves nothing but its own files and API: other paths, .. and a foreign Host are refused', async () => {
-    for (const p of ['/../package.json', '/etc/passwd', '/ui.js/../x', '/..%2Fpackage.json', '/index.html', '/ui.js/', '//ui.js', '/api/group/1/../0', '/dist/report/ui/ui.js']) {
+    for (const p of ['/../package.json', '/etc/passwd', '/ui.js/../x', '/..%2Fpackage.json', '/index.html', '/ui.js/', '//ui.js', '/api/group/1/../0', '/dist/app/web/ui/ui.js']) {
       const res = await raw(port, 'GET', p);
       assert.equal(res.status, 404, p);
       assert.doesNotMatch(res.body, /leakhound|"name"/, p);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { diagnose, Diagnosis } from '../src/diagnose/diagnose';
 import { LhpWriter } from '../src/format/writer';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { diagnosisJson } from '../src/render/json';
 import { diagnosisText } from '../src/render/text';
 import { tmpDir } from './helpers';

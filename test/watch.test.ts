@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import type { WatchJsonLine, WatchSampleLine, WatchSummaryLine } from '../src/render/watch-views';
 import { analyzeJson, CLI, CliResult, runCli, tmpDir } from './helpers';
 import { buildFixture } from './native-fixtures';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { diagnose, Diagnosis } from '../src/diagnose/diagnose';
 import { workClock, WALL_CLOCK } from '../src/diagnose/work-clock';
 import { LhpWriter } from '../src/format/writer';
-import { loadSync } from '../src/profile/loader';
+import { loadSync } from '../src/api/load';
 import { tmpDir } from './helpers';
 
 const dir = tmpDir();

@@ -1,12 +1,12 @@
 /**
  * What `leakhound analyze` does with a file, in this process: load, diagnose, render
- * as JSON and as text (src/cli/analyze.ts, with its default options). An input passes
+ * as JSON and as text (src/app/cli/analyze.ts, with its default options). An input passes
  * when this returns, or throws one of the errors the CLI prints as one line.
  */
 import * as path from 'node:path';
 import { diagnose } from '../../src/diagnose/diagnose';
 import { LhpError } from '../../src/format/errors';
-import { loadSync } from '../../src/profile/loader';
+import { loadSync } from '../../src/api/load';
 import { diagnosisJson } from '../../src/render/json';
 import { diagnosisText } from '../../src/render/text';
 
@@ -28,7 +28,7 @@ export function analyzeInProcess(file: string): Outcome {
     diagnosisText(d, file, 10);
     return { kind: 'ok', json: json.replaceAll(JSON.stringify(file).slice(1, -1), '<file>') };
   } catch (err) {
-    // the one error the loader and the analysis may throw at a user (src/cli/errors.ts reportError):
+    // the one error the loader and the analysis may throw at a user (src/app/cli/errors.ts reportError):
     // one line that names the file
     const e = err instanceof Error ? err : new Error(String(err));
     if (!(err instanceof LhpError)) return { kind: 'internal', message: `${e.name}: ${e.message}`, stack: stackTop(e) };

@@ -12,7 +12,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { bytes, count, duration, positiveInt } from '../../src/cli/parse';
+import { bytes, count, duration, positiveInt } from '../../src/app/cli/parse';
 import { formatSeconds } from '../../src/util/units';
 import { analyzeInProcess } from './analyze-in-process';
 import { runFuzz } from './pool';

@@ -15,7 +15,7 @@ import { simulate } from '../../src/simulate/simulate';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = path.join(ROOT, 'dist', 'app', 'cli', 'main.js');
 /** A real heaptrack 1.4.0 recording (test/fixtures/interop/README.md). */
 const HEAPTRACK = path.join(ROOT, 'test', 'fixtures', 'interop', 'heaptrack.linear.zst');
 

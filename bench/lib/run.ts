@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(ROOT, 'dist', 'app', 'cli', 'main.js');
 /** Why `leakhound record` cannot run, if it cannot. */
 export const CLI_MISSING = fs.existsSync(CLI) ? undefined : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`;
 

@@ -1,6 +1,6 @@
 import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
-import type { ImportedFrom } from '../interop/import/result';
+import type { ImportedFrom } from '../import/result';
 import { classify, NO_LIFETIMES, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals } from './evidence';
 import { explain } from './explain';

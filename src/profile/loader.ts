@@ -1,15 +1,15 @@
 import { sniffFile } from '../format/chunk-source';
 import { LhpError } from '../format/errors';
 import { LhpVisitor, readLhp } from '../format/reader';
-import { detectFormat, ImportedFrom, importProfile } from '../interop/import';
+import { detectFormat, ImportedFrom, importProfile } from '../import';
 import { AddressMap } from './address-map';
 import { ColumnBuilder } from './columns';
 import { IdTable } from './id-table';
 import { Resolution } from '../symbolize/symbolize';
 import { Frame } from './frames';
 import { resolveNativeFrames } from './native-frames';
-import { Mark, ModuleInfo, ProcessInfo, Profile, Series, ThreadInfo } from './profile';
-import { progressBar } from './progress';
+import { LoadInfo, Mark, ModuleInfo, ProcessInfo, ProfileParts, Series, ThreadInfo } from './profile';
+import { progressBar } from '../util/progress';
 
 export interface LoadOptions {
   /** Show a progress bar on stderr (default: when stderr is a terminal and the file is big). */
@@ -29,10 +29,11 @@ const MIN_HEAPTRACK_EVENT_BYTES = 4;
 const MIN_HEAPPROFILE_SAMPLE_BYTES = 40;
 
 /**
- * Loads an .lhp file into a Profile; also a heaptrack recording or a .heapprofile
- * (docs/IMPORT.md). Throws LhpError (one line) on bad input; a truncated file loads with a warning.
+ * Reads an .lhp file into the parts of a Profile; also a heaptrack recording or a
+ * .heapprofile (docs/IMPORT.md). Throws LhpError (one line) on bad input; a truncated
+ * file loads with a warning. `load()` (api/load.ts) makes the Profile of them.
  */
-export function loadSync(path: string, options: LoadOptions = {}): Profile {
+export function readProfile(path: string, options: LoadOptions = {}): ProfileParts {
   try {
     return loadAny(path, options);
   } catch (err) {
@@ -43,7 +44,7 @@ export function loadSync(path: string, options: LoadOptions = {}): Profile {
   }
 }
 
-function loadAny(path: string, options: LoadOptions): Profile {
+function loadAny(path: string, options: LoadOptions): ProfileParts {
   const format = detectFormat(path);
   if (format !== 'lhp') return loadImported(path, format, options);
   const file = sniffFile(path); // undefined: readLhp reports why the file cannot be read
@@ -74,8 +75,8 @@ function loadAny(path: string, options: LoadOptions): Profile {
   });
 }
 
-/** Another tool's file, read by its importer (src/interop/import) into the same builder. */
-function loadImported(path: string, format: ImportedFrom['format'], options: LoadOptions): Profile {
+/** Another tool's file, read by its importer (src/import) into the same builder. */
+function loadImported(path: string, format: ImportedFrom['format'], options: LoadOptions): ProfileParts {
   const size = sniffFile(path)?.size ?? 0;
   const perByte = 1 / (format === 'heaptrack' ? MIN_HEAPTRACK_EVENT_BYTES : MIN_HEAPPROFILE_SAMPLE_BYTES);
   const estimate = Math.min(size * perByte, MAX_PRESIZED_ALLOCATIONS);
@@ -90,11 +91,6 @@ function loadImported(path: string, format: ImportedFrom['format'], options: Loa
   }
   const { header, imported, warnings, compressed, records, truncated, clean } = result;
   return builder.build(path, header, { compressed, records, truncated, clean, warnings, imported });
-}
-
-/** Loads an .lhp file into a Profile (the promise form of loadSync). */
-export async function load(path: string, options: LoadOptions = {}): Promise<Profile> {
-  return loadSync(path, options);
 }
 
 class ProfileBuilder implements LhpVisitor {
@@ -211,12 +207,12 @@ class ProfileBuilder implements LhpVisitor {
     this.symbols.set(frame, { module: this.text(module), frames });
   }
 
-  build(path: string, header: Profile['header'], info: Omit<Profile['info'], 'path' | 'unmatchedFrees'>): Profile {
+  build(path: string, header: ProfileParts['header'], info: Omit<LoadInfo, 'path' | 'unmatchedFrees'>): ProfileParts {
     resolveNativeFrames(this.frameList, this.stacks, this.symbols, this.modules, info.warnings);
     const series = new Map<string, Series>();
     for (const [id, s] of this.samples) series.set(this.text(id), { time: Float64Array.from(s.time), value: Float64Array.from(s.value) });
     const marks: Mark[] = this.markList.map((m) => ({ time: m.time, label: this.text(m.label) }));
-    return new Profile({
+    return {
       header,
       strings: this.strings,
       frames: this.frameList,
@@ -229,7 +225,7 @@ class ProfileBuilder implements LhpVisitor {
       marks,
       runtimeNs: this.maxTime,
       info: { path, unmatchedFrees: this.unmatchedFrees, ...info },
-    });
+    };
   }
 
   private threadOf(tid: number): number {

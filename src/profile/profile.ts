@@ -1,7 +1,5 @@
 import { LhpHeader } from '../format/constants';
-import type { ImportedFrom } from '../interop/import/result';
-import { AllocationList } from '../query/allocation-list';
-import { Graph } from '../query/graph';
+import type { ImportedFrom } from '../import/result';
 import { Backtrace } from './backtrace';
 import { AllocationColumns } from './columns';
 import { Frame } from './frames';
@@ -68,7 +66,11 @@ export interface ProfileParts {
   info: LoadInfo;
 }
 
-/** A loaded recording: columns of allocations, interned stacks and frames, time series. Read-only. */
+/**
+ * A loaded recording: columns of allocations, interned stacks and frames, time series.
+ * Read-only, and data only: the verbs that query it (`allocations()`, `graph()`) are
+ * added by the Profile `load()` returns (api/profile.ts), so no layer below sees them.
+ */
 export class Profile {
   readonly header: LhpHeader;
   readonly frames: readonly Frame[];
@@ -102,16 +104,6 @@ export class Profile {
   /** Seconds from the start to the last event. */
   get runtime(): number {
     return this.runtimeNs / 1e9;
-  }
-
-  /** Every allocation of the recording, as a lazy query list. */
-  allocations(): AllocationList {
-    return AllocationList.all(this);
-  }
-
-  /** A new, empty graph of live memory over time. */
-  graph(): Graph {
-    return new Graph(this);
   }
 
   /** Totals over the whole recording. */

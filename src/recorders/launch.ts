@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { siblingProfiles } from '../profile/siblings';
+import { siblingProfiles } from '../format/siblings';
 import { RecordError } from './errors';
 
 /** Signals sent to `record` meant for the program. SIGINT and SIGQUIT come from the terminal to both. */

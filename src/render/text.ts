@@ -2,6 +2,7 @@ import type { Diagnosis, GroupDiagnosis, ResidentMemory } from '../diagnose/diag
 import type { ProcessSummary } from '../diagnose/process-summary';
 import { formatFrame } from '../profile/frames';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
+import { headline } from '../views/headline';
 
 const FRAMES_SHOWN = 3;
 
@@ -53,21 +54,6 @@ function residentMemoryText(d: Diagnosis, memory: ResidentMemory, source: string
   if (growing) lines.push('', `next: leakhound record -o run.lhp -- <the program> finds the allocation sites`);
   for (const w of d.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
-}
-
-export function headline(d: Diagnosis): string {
-  if (d.imported?.lifetimes === false) {
-    return `UNCLEAR: ${d.groupCount} allocation sites hold memory, but a .heapprofile shows what was alive when it was taken, not what grows`;
-  }
-  const leaking = d.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit').length;
-  const outside = d.unattributed.filter((u) => u.verdict === 'leak').map((u) => u.series);
-  const growingOutside = `memory outside the allocation sites grows (${outside.join(', ')})`;
-  if (leaking > 0) {
-    const sites = `LEAK: ${leaking} of ${d.groupCount} allocation sites retain growing memory`;
-    return outside.length ? `${sites}; ${growingOutside}` : sites;
-  }
-  if (outside.length) return `LEAK: ${growingOutside}; none of ${d.groupCount} allocation sites retains growing memory`;
-  return `NO LEAK: none of ${d.groupCount} allocation sites retains growing memory`;
 }
 
 /** The other processes of a recording, a line each, with the command that tells more. */

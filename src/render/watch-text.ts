@@ -1,6 +1,6 @@
 import type { MemoryTrend } from '../diagnose/memory-trend';
-import type { WatchState } from '../recorders/rss/memory-watch';
-import type { WatchSummary } from '../recorders/rss/watch-summary';
+import type { WatchState } from '../diagnose/memory-watch';
+import type { WatchSummary } from '../diagnose/watch-summary';
 import { formatBytes, formatPerMinute, formatSeconds } from '../util/units';
 
 /** The growth part of a line: rate and interval once there is a verdict. */

@@ -1,8 +1,8 @@
 import * as readline from 'node:readline';
 import type { MemoryTrend } from '../diagnose/memory-trend';
-import type { WatchState } from '../recorders/rss/memory-watch';
+import type { WatchState } from '../diagnose/memory-watch';
+import type { WatchSummary } from '../diagnose/watch-summary';
 import type { ProcessMemory } from '../recorders/rss/tree-sampler';
-import type { WatchSummary } from '../recorders/rss/watch-summary';
 import { formatBytes, formatSeconds } from '../util/units';
 import { sparkline } from './sparkline';
 import { terminalText } from './terminal-text';

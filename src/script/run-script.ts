@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Profile } from '../profile/profile';
+import type { Profile } from '../api/profile';
 import { ScriptApi, scriptApi, ScriptApiOptions } from './script-api';
 
 import { ScriptError } from './errors';

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { diagnose } from '../diagnose/diagnose';
-import type { Profile } from '../profile/profile';
-import { Graph } from '../query/graph';
+import type { Profile } from '../api/profile';
+import { Graph } from '../api/graph';
 
 /**
  * What a `leakhound script` sees, as bytehound's scripting console: the verbs

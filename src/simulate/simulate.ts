@@ -1,5 +1,5 @@
 import { LhpWriter } from '../format/writer';
-import { progressBar } from '../profile/progress';
+import { progressBar } from '../util/progress';
 import { SimulatedHeap } from './heap';
 import { prng } from './prng';
 import { ALLOCATOR_FRAMES, CHURN_EXTRA, MAIN_OUTER, PATTERNS, Pattern, PatternName, WORKER_OUTER } from './scenario';

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadSync } from '../../src/profile/loader';
+import { loadSync } from '../../src/api/load';
 import { pidInName, writtenProfiles } from '../../src/recorders/launch';
 import { childrenOf } from '../../src/recorders/rss/proc';
 import { prng } from '../../src/simulate/prng';

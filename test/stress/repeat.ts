@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { siblingProfiles } from '../../src/profile/siblings';
+import { siblingProfiles } from '../../src/format/siblings';
 import type { AnalysisJson } from '../helpers';
 
 export const RUNS = 5;

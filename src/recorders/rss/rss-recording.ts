@@ -1,6 +1,6 @@
 import { LhpWriter } from '../../format/writer';
-import type { WatchState } from './memory-watch';
 import { writeTreeSample } from './series';
+import type { TreeSample } from './tree-sampler';
 
 /**
  * `watch --record-to`: the samples as an .lhp stream of the `rss` recorder, time
@@ -28,13 +28,13 @@ export class RssRecording {
     return new RssRecording(writer, options.tree);
   }
 
-  write(state: WatchState, nowNs: number): void {
-    for (const p of state.sample.processes) {
+  write(sample: TreeSample, nowNs: number): void {
+    for (const p of sample.processes) {
       if (this.described.has(p.pid)) continue;
       this.described.add(p.pid);
       this.writer.process(p.pid, p.parent, p.command);
     }
-    writeTreeSample(this.writer, nowNs, state.sample, this.perProcess);
+    writeTreeSample(this.writer, nowNs, sample, this.perProcess);
     this.writer.flush();
   }
 

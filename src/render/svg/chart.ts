@@ -1,36 +1,7 @@
 import { scaleLinear } from 'd3-scale';
 import { area, line } from 'd3-shape';
+import type { ChartInput } from '../../views/chart-input';
 import { escapeXml } from './xml';
-
-/** A stacked area: one value per instant of the chart's `time`. */
-export interface ChartArea {
-  label: string;
-  values: ArrayLike<number>;
-}
-
-/** A line drawn over the areas, on its own instants (RSS, the JS heap). */
-export interface ChartLine {
-  label: string;
-  time: ArrayLike<number>;
-  values: ArrayLike<number>;
-}
-
-/** A vertical marker: a SIGUSR2 dump, a phase. */
-export interface ChartMark {
-  time: number;
-  label: string;
-}
-
-export interface ChartInput {
-  title?: string;
-  /** Seconds since the start, shared by the areas. */
-  time: ArrayLike<number>;
-  areas: ChartArea[];
-  lines?: ChartLine[];
-  marks?: ChartMark[];
-  width?: number;
-  height?: number;
-}
 
 /** Tableau 10: distinct, readable on white, for the areas. */
 const AREA_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];

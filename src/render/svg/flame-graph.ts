@@ -1,5 +1,5 @@
 import { hierarchy, partition } from 'd3-hierarchy';
-import type { FlameNode } from '../../report/flame-tree';
+import type { FlameNode } from '../../views/flame-tree';
 import { formatBytes, percent } from '../../util/units';
 import { escapeXml } from './xml';
 
