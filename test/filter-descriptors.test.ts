@@ -35,7 +35,7 @@ test('the page gets the table as JSON and builds its controls from it: ui.js and
   const json = filtersJson();
   assert.deepEqual(JSON.parse(json), { filters: FILTERS, verdicts: VERDICTS });
   assert.doesNotMatch(json, /</, 'nothing that could close the <script> element');
-  const ui = path.join(ROOT, 'src', 'report', 'ui');
+  const ui = path.join(ROOT, 'src', 'app', 'web', 'ui');
   const script = fs.readFileSync(path.join(ui, 'ui.js'), 'utf8');
   const page = fs.readFileSync(path.join(ui, 'index.html'), 'utf8');
   for (const f of FILTERS) {
