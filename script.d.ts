@@ -2,7 +2,7 @@
  * The globals `leakhound script` gives a script (docs/SCRIPT.md), for an editor and
  * for tsc: put `/// <reference types="leakhound/script" />` at the top of a script,
  * or `"types": ["node", "leakhound/script"]` in its tsconfig.json. They are the verbs
- * of ScriptApi (src/script/script-api.ts); test/script.test.ts checks that each is here.
+ * of ScriptApi (src/script/script-api.ts); test/unit/script/script.test.ts checks that each is here.
  */
 import type { ScriptApi } from 'leakhound';
 

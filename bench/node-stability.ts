@@ -1,6 +1,6 @@
 /**
  * How stable the Node.js verdicts are at default settings: records each verdict
- * fixture of test/node-patterns.ts RUNS times with `leakhound record` as typed, runs
+ * fixture of test/helpers/node-patterns.ts RUNS times with `leakhound record` as typed, runs
  * the tests' own check on each recording (verdict, culprit, through the addon), and
  * prints the pass rate per fixture and the first failure's summary; failed recordings
  * are kept (their paths printed) for `leakhound analyze`. A verdict that
@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { assertPattern, NODE_FIXTURES, NODE_PATTERNS } from '../test/node-patterns';
+import { assertPattern, NODE_FIXTURES, NODE_PATTERNS } from '../test/helpers/node-patterns';
 import { CLI_MISSING, lastLines, recordCommand } from './lib/run';
 
 const RUNS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 5;

@@ -1,6 +1,6 @@
 /**
  * How often `watch --fail-on-leak` fails a program that does not leak: the Buffer
- * plateau of test/watch-plateau.ts (issue 15) watched RUNS times for 8 s and LONG
+ * plateau of test/helpers/watch-plateau.ts (issue 15) watched RUNS times for 8 s and LONG
  * times for 60 s, and the same sawtooth over a leak (how often a leak is missed),
  * without a CPU hog and then beside one (`yes >/dev/null`, one per core).
  * Two watches run at a time. Prints each scenario's verdicts and exit codes as counts;
@@ -12,7 +12,7 @@
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startCpuHog } from '../test/stress/cpu-hog';
-import { countsLine, LEAK_60S, LEAK_8S, PLATEAU_60S, PLATEAU_8S, watchRepeatedly } from '../test/watch-plateau';
+import { countsLine, LEAK_60S, LEAK_8S, PLATEAU_60S, PLATEAU_8S, watchRepeatedly } from '../test/helpers/watch-plateau';
 import { CLI_MISSING } from './lib/run';
 
 const { values } = parseArgs({

@@ -24,7 +24,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { buildFixture } from '../test/native-fixtures';
+import { buildFixture } from '../test/helpers/native-fixtures';
 import { BucketedSeries } from '../src/diagnose/bucketed-series';
 import { memoryTrend } from '../src/diagnose/memory-trend';
 import { childrenOf, readResidentBytes, readRollup } from '../src/recorders/rss/proc';

@@ -2,7 +2,7 @@
 // Builds the native recorder (src/recorders/native/*.c) into
 // dist/recorders/native/libleakhound.so with the system C compiler. Run by
 // `npm install` (through `prepare`); a clear message when no compiler is found.
-// Also required by test/native-unit.test.ts, for the sources and flags.
+// Also required by test/unit/recorders/native-unit.test.ts, for the sources and flags.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

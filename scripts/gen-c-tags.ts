@@ -1,6 +1,6 @@
 /**
  * Writes src/recorders/native/lh_tags.h, the C recorder's record tags, from the schema
- * (src/format/schema.ts): `npm run gen:tags`. test/format-schema.test.ts fails when the
+ * (src/format/schema.ts): `npm run gen:tags`. test/unit/format/format-schema.test.ts fails when the
  * checked-in header differs from what this makes.
  */
 import * as fs from 'node:fs';

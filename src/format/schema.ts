@@ -1,7 +1,7 @@
 /**
  * The record types of the .lhp stream: the one place their tags and fields are written
  * down. The reader, the writer, the C recorder's `lh_tags.h` (`npm run gen:tags`) and
- * the record table of docs/FORMAT.md all follow it; test/format-schema.test.ts checks
+ * the record table of docs/FORMAT.md all follow it; test/unit/format/format-schema.test.ts checks
  * the last two.
  */
 import type { LhpVisitor } from './reader';

@@ -2,7 +2,7 @@
  * The crash and kill proofs of kill-proofs.ts at full count, beside a CPU hog on
  * every core: programs, and `record` itself, killed or terminated at random moments
  * from a fixed seed (printed); a program mixing threads, fork, exec, posix_spawn,
- * vfork and dumps. Run by `npm run test:stress`; test/crash-proofs.test.ts runs a
+ * vfork and dumps. Run by `npm run test:stress`; test/e2e/crash-proofs.test.ts runs a
  * few of each in `npm test`.
  */
 import { describe, it } from 'node:test';

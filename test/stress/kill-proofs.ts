@@ -4,7 +4,7 @@
  * that forks, execs, spawns, vforks and dumps itself. Whatever happens, every profile
  * a run wrote must load, no run may hang, and no process's profile may be lost.
  * Each proof prints its counts. Used with many runs by test/stress/crash-proofs.test.ts
- * (`npm run test:stress`) and with a few by test/crash-proofs.test.ts (`npm test`).
+ * (`npm run test:stress`) and with a few by test/e2e/crash-proofs.test.ts (`npm test`).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -15,10 +15,10 @@ import { loadSync } from '../../src/api/load';
 import { pidInName, writtenProfiles } from '../../src/recorders/launch';
 import { childrenOf } from '../../src/recorders/rss/proc';
 import { prng } from '../../src/simulate/prng';
-import { AnalysisJson, runCli, tmpDir } from '../helpers';
-import { buildFixture } from '../native-fixtures';
-import { NODE_FIXTURES } from '../node-patterns';
-import { RunningRecord, startRecord } from '../running-record';
+import { AnalysisJson, runCli, tmpDir } from '../helpers/helpers';
+import { buildFixture } from '../helpers/native-fixtures';
+import { NODE_FIXTURES } from '../helpers/node-patterns';
+import { RunningRecord, startRecord } from '../helpers/running-record';
 import { alive, killTree, pollUntil, treeOf, within } from './processes';
 import { keepProfiles } from './repeat';
 

@@ -1,13 +1,13 @@
 /**
- * The native verdict fixtures (test/native-patterns.ts) under load: each recorded
+ * The native verdict fixtures (test/helpers/native-patterns.ts) under load: each recorded
  * RUNS times, one after another, with a CPU hog on every core. Every run must give
  * the fixture's verdict and culprit. Run by `npm run test:stress`.
  */
 import { describe, it } from 'node:test';
 import * as path from 'node:path';
-import { recordCommand, tmpDir } from '../helpers';
-import { buildFixture } from '../native-fixtures';
-import { assertNativePattern, caseName, NATIVE_PATTERNS } from '../native-patterns';
+import { recordCommand, tmpDir } from '../helpers/helpers';
+import { buildFixture } from '../helpers/native-fixtures';
+import { assertNativePattern, caseName, NATIVE_PATTERNS } from '../helpers/native-patterns';
 import { hogEveryCore } from './cpu-hog';
 import { checkRun, repeatFixture, RUNS } from './repeat';
 

@@ -1,13 +1,13 @@
 /**
- * The Node.js verdict fixtures (test/node-patterns.ts) at default settings, under
+ * The Node.js verdict fixtures (test/helpers/node-patterns.ts) at default settings, under
  * load: each recorded RUNS times, one after another, with a CPU hog on every core.
  * Every run must give the fixture's verdict and culprit. Run by `npm run test:stress`.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { recordCommand, tmpDir } from '../helpers';
-import { assertPattern, NODE_FIXTURES, NODE_PATTERNS } from '../node-patterns';
+import { recordCommand, tmpDir } from '../helpers/helpers';
+import { assertPattern, NODE_FIXTURES, NODE_PATTERNS } from '../helpers/node-patterns';
 import { hogEveryCore } from './cpu-hog';
 import { checkRun, repeatFixture, RUNS } from './repeat';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { siblingProfiles } from '../../src/format/siblings';
-import type { AnalysisJson } from '../helpers';
+import type { AnalysisJson } from '../helpers/helpers';
 
 export const RUNS = 5;
 /** Where the profiles of runs that failed are kept, for `leakhound analyze`. */

@@ -1,13 +1,13 @@
 /**
  * `watch` on issue 15's Buffer sawtooth beside a CPU hog on every core, 5 runs of each
- * scenario of test/watch-plateau.ts, all 5 at once: the plateau is never `growing`
+ * scenario of test/helpers/watch-plateau.ts, all 5 at once: the plateau is never `growing`
  * (`--fail-on-leak` exits 0), at 8 s or at 60 s; the leak under it is `growing` (exit 3).
- * Prints the counts. Run by `npm run test:stress`; test/watch-plateau.test.ts runs the
+ * Prints the counts. Run by `npm run test:stress`; test/e2e/watch-plateau.test.ts runs the
  * 8 s scenarios once in `npm test`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { countsLine, expectedExit, LEAK_60S, LEAK_8S, PLATEAU_60S, PLATEAU_8S, watchRepeatedly } from '../watch-plateau';
+import { countsLine, expectedExit, LEAK_60S, LEAK_8S, PLATEAU_60S, PLATEAU_8S, watchRepeatedly } from '../helpers/watch-plateau';
 import { CpuHog, startCpuHog } from './cpu-hog';
 
 const LINUX_ONLY = process.platform !== 'linux' && 'watch samples /proc: Linux only';

@@ -2,7 +2,7 @@
  * The recording's API: what the preloaded side (hooks.c, preload.c) calls, and all
  * it calls, like heaptrack's libheaptrack.h. Nothing here depends on
  * interposition, so a program can drive a recording itself: the C unit tests
- * (test/native-unit/) link the recording without hooks.c and preload.c.
+ * (test/unit/recorders/native-unit/) link the recording without hooks.c and preload.c.
  */
 #ifndef LH_RECORD_H
 #define LH_RECORD_H

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+// The symbol cache of the tests (and of the commands they run) is theirs, not the user's.
+process.env.LEAKHOUND_CACHE_DIR ??= tmpDir('leakhound-cache-');
+export const CLI = path.join(ROOT, 'dist', 'app', 'cli', 'main.js');
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tmpDir(prefix = 'leakhound-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A hung command fails its test instead of hanging the suite (a guard, not a time asserted). */
+const HANG_GUARD_MS = 120_000;
+
+/** Runs the built CLI (npm test builds it first) as a user would. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const env = options.env && { ...process.env, ...options.env };
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: HANG_GUARD_MS,
+    killSignal: 'SIGKILL',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface SourceFrameJson {
+  function: string;
+  file: string;
+  line: number;
+  module?: string;
+  address?: number;
+}
+export interface GroupJson {
+  verdict: string;
+  leakedBytes: number;
+  frames: SourceFrameJson[];
+  explanation?: string;
+}
+export interface AnalysisJson {
+  verdict: 'leak' | 'no-leak';
+  groups: GroupJson[];
+  unattributed: { series: string; verdict: string; growthBytesPerSecond: number }[];
+  processes: { file: string; pid: number; verdict: string }[];
+}
+
+/** `leakhound record -o <output> [flags] -- <command…>`, stdio captured. */
+export function recordCommand(output: string, command: string[], flags: string[] = []): CliResult {
+  return runCli(['record', '-o', output, ...flags, '--', ...command]);
+}
+
+/** `leakhound analyze <file> --json`, parsed; fails the test when analyze fails. */
+export function analyzeJson(file: string): AnalysisJson {
+  const r = runCli(['analyze', file, '--json']);
+  if (r.code !== 0) throw new Error(`analyze ${file} failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as AnalysisJson;
+}

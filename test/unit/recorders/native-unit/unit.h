@@ -1,0 +1,100 @@
+/*
+ * What the C unit tests share: checks that print one line each ("ok", the name, or
+ * "FAIL", the name and why, tab-separated; test/unit/recorders/native-unit.test.ts reads them), a recording driven
+ * through lh_record.h into a file, and a reader of the records it wrote.
+ * The tags and field orders are docs/FORMAT.md's, written out here on purpose: the
+ * tests check the bytes against the specification, not against the C code's enums.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "leakhound.h"
+
+enum { STRING = 1, FRAME, STACK, ALLOC, FREE, REALLOC, SAMPLE, MARK, THREAD, PROCESS, MODULE, END };
+
+/* The hooks' way of naming the caller: this function's frame and return address. */
+#define CALLER __builtin_frame_address(0), __builtin_return_address(0)
+#define NOINLINE __attribute__((noinline))
+
+static int failures;
+
+static inline void check(int ok, const char *name, const char *why) {
+  if (ok) printf("ok\t%s\n", name);
+  else printf("FAIL\t%s\t%s\n", name, why), failures++;
+}
+
+/* Records to `<dir>/<name>.lhp`, uncompressed (the reader below reads raw records); exits on failure. */
+static inline const char *record_to(const char *name) {
+  static char path[4096];
+  const char *dir = getenv("UNIT_DIR");
+  snprintf(path, sizeof path, "%s/%s.lhp", dir ? dir : "/tmp", name);
+  setenv("LEAKHOUND_COMPRESS", "0", 1);
+  if (!lh_record_init(path)) {
+    printf("FAIL\t%s\tlh_record_init(%s) did not start a recording\n", name, path);
+    exit(1);
+  }
+  return path;
+}
+
+/* ---- reading the stream ---- */
+
+struct record {
+  uint8_t tag;
+  const uint8_t *payload, *end;
+};
+
+struct stream {
+  uint8_t *data;
+  size_t size, at; /* `at`: the next record */
+  int bad; /* a record that overruns the file, or a field that overruns its record */
+};
+
+static inline uint64_t varint(const uint8_t **p, const uint8_t *end, int *bad) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*p >= end) break;
+    uint8_t b = *(*p)++;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  *bad = 1;
+  return 0;
+}
+
+/* The file's records, after its magic and header JSON. */
+static inline struct stream open_stream(const char *path) {
+  struct stream s = {0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return s.bad = 1, s;
+  fseek(f, 0, SEEK_END);
+  s.size = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  s.data = malloc(s.size + 1);
+  if (fread(s.data, 1, s.size, f) != s.size || s.size < 16 || memcmp(s.data, "\x89LHP", 4) != 0) s.bad = 1;
+  fclose(f);
+  if (!s.bad) s.at = 16 + (s.data[12] | s.data[13] << 8 | (size_t)s.data[14] << 16 | (size_t)s.data[15] << 24);
+  return s;
+}
+
+/* The next record into `r`; 0 at the end of the file (or of what is readable). */
+static inline int next_record(struct stream *s, struct record *r) {
+  if (s->bad || s->at >= s->size) return 0;
+  const uint8_t *p = s->data + s->at, *end = s->data + s->size;
+  r->tag = *p++;
+  uint64_t length = varint(&p, end, &s->bad);
+  if (s->bad || length > (uint64_t)(end - p)) return s->bad = 1, 0;
+  r->payload = p;
+  r->end = p + length;
+  s->at = (size_t)(r->end - s->data);
+  return 1;
+}
+
+/* A record's next field. */
+static inline uint64_t field(struct record *r, struct stream *s) { return varint(&r->payload, r->end, &s->bad); }
+
+#endif
