@@ -44,7 +44,7 @@ module.exports = {
       name: 'no-circular',
       comment:
         'an import cycle: a module ends up importing itself. Type-only imports are erased at run time and do not count; ' +
-        'nor do cycles through the query API\'s list and group classes, mutual by design (a list groups, a group\'s allocations are a list)',
+        "nor do cycles through the query API's list and group classes, mutual by design (a list groups, a group's allocations are a list)",
       severity: 'error',
       from: {},
       to: {
@@ -68,7 +68,8 @@ module.exports = {
     },
     {
       name: 'layer-unknown',
-      comment: 'every folder of src belongs to a layer: add a new one to LAYERS in .dependency-cruiser.cjs and to docs/ARCHITECTURE.md',
+      comment:
+        'every folder of src belongs to a layer: add a new one to LAYERS in .dependency-cruiser.cjs and to docs/ARCHITECTURE.md',
       severity: 'error',
       from: { path: '^src/', pathNot: [folder([...LAYERS.flat(), 'testing']), '^src/index\\.ts$'] },
       to: {},

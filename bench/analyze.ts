@@ -11,7 +11,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simulate } from '../src/simulate/simulate';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakhound-bench-'));
 
 /** One measured run in a fresh process: load, diagnose, report time and memory. */
@@ -32,9 +35,14 @@ console.log(JSON.stringify({ n: profile.columns.count, load: Number(t1 - t0) / 1
 `;
 
 /** The target is per core: pin the measured process to one CPU when taskset exists. */
-const PINNED = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
+const PINNED =
+  spawnSync('taskset', ['-c', '0', 'true']).status === 0
+    ? ['taskset', '-c', '0', process.execPath]
+    : [process.execPath];
 console.log(PINNED[0] === 'taskset' ? 'pinned to one core (taskset -c 0)' : 'not pinned: taskset not found');
-console.log('allocations   file MB   load s  analyze s   alloc/s (end to end)   resident B/alloc   reserved B/alloc   peak RSS MB');
+console.log(
+  'allocations   file MB   load s  analyze s   alloc/s (end to end)   resident B/alloc   reserved B/alloc   peak RSS MB',
+);
 try {
   for (const n of sizes.length ? sizes : [1_000_000, 10_000_000]) {
     const file = path.join(dir, `sim-${n}.lhp`);
@@ -42,7 +50,14 @@ try {
     const runs = [0, 1, 2].map(() => {
       const r = spawnSync(PINNED[0], [...PINNED.slice(1), '--expose-gc', '-e', MEASURE, file], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
-      return JSON.parse(r.stdout) as { n: number; load: number; analyze: number; rss: number; arrayBuffers: number; peak: number };
+      return JSON.parse(r.stdout) as {
+        n: number;
+        load: number;
+        analyze: number;
+        rss: number;
+        arrayBuffers: number;
+        peak: number;
+      };
     });
     runs.sort((a, b) => a.load + a.analyze - (b.load + b.analyze));
     const m = runs[1]; // the median run
@@ -53,7 +68,9 @@ try {
         (fs.statSync(file).size / 1e6).toFixed(1).padStart(9),
         m.load.toFixed(2).padStart(8),
         m.analyze.toFixed(2).padStart(10),
-        Math.round(m.n / total).toLocaleString('en-US').padStart(22),
+        Math.round(m.n / total)
+          .toLocaleString('en-US')
+          .padStart(22),
         (m.rss / m.n).toFixed(1).padStart(18),
         (m.arrayBuffers / m.n).toFixed(1).padStart(18),
         (m.peak / 1e6).toFixed(0).padStart(13),

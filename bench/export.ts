@@ -13,7 +13,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simulate } from '../src/simulate/simulate';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakhound-bench-export-'));
 const FORMATS = ['pprof', 'speedscope', 'collapsed', 'parquet'] as const;
 
@@ -43,21 +46,36 @@ console.log(JSON.stringify({ n: profile.columns.count, load: Number(t1 - t0) / 1
 `;
 
 /** Pinned to one core when taskset exists: other work on the machine bends the figures less. */
-const PINNED = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
+const PINNED =
+  spawnSync('taskset', ['-c', '0', 'true']).status === 0
+    ? ['taskset', '-c', '0', process.execPath]
+    : [process.execPath];
 console.log(PINNED[0] === 'taskset' ? 'pinned to one core (taskset -c 0)' : 'not pinned: taskset not found');
 const EXT = { pprof: '.pb.gz', speedscope: '.speedscope.json', collapsed: '.collapsed', parquet: '.parquet' };
 try {
   for (const n of sizes.length ? sizes : [1_000_000]) {
     const file = path.join(dir, `sim-${n}.lhp`);
     simulate({ output: file, allocations: n, seed: 1 });
-    console.log(`\n${n.toLocaleString('en-US')} allocations, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB recording`);
-    console.log('format        load s (CPU)   export s (CPU)   allocations/s (export CPU)   output bytes          peak RSS MB');
+    console.log(
+      `\n${n.toLocaleString('en-US')} allocations, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB recording`,
+    );
+    console.log(
+      'format        load s (CPU)   export s (CPU)   allocations/s (export CPU)   output bytes          peak RSS MB',
+    );
     for (const format of FORMATS) {
       const out = path.join(dir, `out${EXT[format]}`);
       const runs = [0, 1, 2].map(() => {
         const r = spawnSync(PINNED[0], [...PINNED.slice(1), '-e', MEASURE, file, format, out], { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(r.stderr);
-        return JSON.parse(r.stdout) as { n: number; load: number; export: number; loadCpu: number; exportCpu: number; bytes: number[]; peak: number };
+        return JSON.parse(r.stdout) as {
+          n: number;
+          load: number;
+          export: number;
+          loadCpu: number;
+          exportCpu: number;
+          bytes: number[];
+          peak: number;
+        };
       });
       runs.sort((a, b) => a.exportCpu - b.exportCpu);
       const m = runs[1];
@@ -66,8 +84,13 @@ try {
           format.padEnd(12),
           `${m.load.toFixed(2)} (${m.loadCpu.toFixed(2)})`.padStart(13),
           `${m.export.toFixed(2)} (${m.exportCpu.toFixed(2)})`.padStart(16),
-          Math.round(m.n / m.exportCpu).toLocaleString('en-US').padStart(28),
-          m.bytes.map((b) => b.toLocaleString('en-US')).join(' + ').padStart(22),
+          Math.round(m.n / m.exportCpu)
+            .toLocaleString('en-US')
+            .padStart(28),
+          m.bytes
+            .map((b) => b.toLocaleString('en-US'))
+            .join(' + ')
+            .padStart(22),
           (m.peak / 1e6).toFixed(0).padStart(14),
         ].join(' '),
       );

@@ -70,7 +70,9 @@ const TOOLS: Tool[] = [
 function build(): string {
   const binary = path.join(dir, 'alloc');
   const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', binary, SOURCE], { encoding: 'utf8' });
+  const r = spawnSync(cc, ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', binary, SOURCE], {
+    encoding: 'utf8',
+  });
   if (r.error || r.status !== 0) throw new Error(`${cc} failed to build ${SOURCE}: ${r.error?.message ?? r.stderr}`);
   return binary;
 }
@@ -94,9 +96,15 @@ const VARIANTS = [
 try {
   const binary = build();
   const cpus = os.cpus().length;
-  console.log(`${PAIRS.toLocaleString('en-US')} malloc(64)/free pairs, 5 calls deep; median of ${RUNS} runs, wall time of the whole command; ${cpus} CPUs, not pinned`);
-  console.log(`valgrind (memcheck, --leak-check=no) runs ${VALGRIND_FRACTION * 100}% of the pairs and its time is scaled ×${1 / VALGRIND_FRACTION}; it writes no profile`);
-  console.log("leakhound record's time includes node's start-up and the symbolization after the run; both profiles are zstd-compressed");
+  console.log(
+    `${PAIRS.toLocaleString('en-US')} malloc(64)/free pairs, 5 calls deep; median of ${RUNS} runs, wall time of the whole command; ${cpus} CPUs, not pinned`,
+  );
+  console.log(
+    `valgrind (memcheck, --leak-check=no) runs ${VALGRIND_FRACTION * 100}% of the pairs and its time is scaled ×${1 / VALGRIND_FRACTION}; it writes no profile`,
+  );
+  console.log(
+    "leakhound record's time includes node's start-up and the symbolization after the run; both profiles are zstd-compressed",
+  );
   console.log('');
   console.log('variant     tool                         seconds   × plain   profile KB   B/alloc');
   for (const v of VARIANTS) {
@@ -109,7 +117,11 @@ try {
       }
       const pairs = Math.max(v.threads, Math.round(PAIRS * (tool.fraction ?? 1)));
       try {
-        const m = measure(tool, [binary, String(v.threads), String(pairs)], `${v.threads}t-${tool.name.replace(/\W+/g, '_')}`);
+        const m = measure(
+          tool,
+          [binary, String(v.threads), String(pairs)],
+          `${v.threads}t-${tool.name.replace(/\W+/g, '_')}`,
+        );
         if (tool.name === 'plain') plain = m.seconds;
         console.log(
           [

@@ -24,7 +24,9 @@ function main(): void {
   if (CLI_MISSING) throw new Error(`leakhound is ${CLI_MISSING}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakhound-stability-'));
   const kept = path.join(os.tmpdir(), `leakhound-stability-failed-${process.pid}`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)} at start; ${RUNS} runs of each fixture, default settings`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)} at start; ${RUNS} runs of each fixture, default settings`,
+  );
   let failures = 0;
   try {
     for (const c of NODE_PATTERNS.filter((p) => !only || p.fixture.includes(only))) {
@@ -50,13 +52,17 @@ function main(): void {
         for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
       }
       failures += RUNS - passed;
-      console.log(`${`${passed}/${RUNS}`.padStart(6)}  ${c.fixture.padEnd(30)} ${c.verdict ?? c.overall}${c.culprit ? ` in ${c.culprit}` : ''}${first ? `\n        first failure: ${first}` : ''}`);
+      console.log(
+        `${`${passed}/${RUNS}`.padStart(6)}  ${c.fixture.padEnd(30)} ${c.verdict ?? c.overall}${c.culprit ? ` in ${c.culprit}` : ''}${first ? `\n        first failure: ${first}` : ''}`,
+      );
       for (const file of keptFiles) console.log(`        kept: ${file}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`${failures === 0 ? 'every run passed' : `${failures} failed runs`}; load average ${os.loadavg()[0].toFixed(2)} at the end`);
+  console.log(
+    `${failures === 0 ? 'every run passed' : `${failures} failed runs`}; load average ${os.loadavg()[0].toFixed(2)} at the end`,
+  );
 }
 
 main();

@@ -64,7 +64,12 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { name: 'plain', command: (program) => program },
   { name: 'plain --no-turbo-inlining', command: ([node, ...args]) => [node, '--no-turbo-inlining', ...args] },
-  { name: 'leakhound record', missing: CLI_MISSING, records: true, command: (program, out) => recordCommand(program, out) },
+  {
+    name: 'leakhound record',
+    missing: CLI_MISSING,
+    records: true,
+    command: (program, out) => recordCommand(program, out),
+  },
   {
     name: '  --keep-inlining',
     missing: CLI_MISSING,
@@ -102,9 +107,23 @@ const VARIANTS: Variant[] = [
 
 /** What `leakhound record` gives a node program, with its defaults. */
 function agentEnv(out: string): NodeJS.ProcessEnv {
-  const { settingsToEnv, DEFAULT_SAMPLING_INTERVAL } = require(path.join(ROOT, 'dist', 'recorders', 'node', 'settings.js'));
-  const settings = { output: out, samplingInterval: DEFAULT_SAMPLING_INTERVAL, poll: 'auto', keepInlining: false, heapSnapshotOnDump: false, noFollow: false, useAddon: true };
-  return { ...process.env, ...settingsToEnv(settings), NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require "${AGENT}"`].filter(Boolean).join(' ') };
+  const { settingsToEnv, DEFAULT_SAMPLING_INTERVAL } = require(
+    path.join(ROOT, 'dist', 'recorders', 'node', 'settings.js'),
+  );
+  const settings = {
+    output: out,
+    samplingInterval: DEFAULT_SAMPLING_INTERVAL,
+    poll: 'auto',
+    keepInlining: false,
+    heapSnapshotOnDump: false,
+    noFollow: false,
+    useAddon: true,
+  };
+  return {
+    ...process.env,
+    ...settingsToEnv(settings),
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require "${AGENT}"`].filter(Boolean).join(' '),
+  };
 }
 
 /**
@@ -175,7 +194,11 @@ function start(
   env: NodeJS.ProcessEnv | undefined,
   onStdout?: (text: string) => void,
 ): { exited: Promise<number>; kill: () => void } {
-  const child = spawn('sh', ['-c', CPU_TIMES, 'sh', ...command], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env, detached: true });
+  const child = spawn('sh', ['-c', CPU_TIMES, 'sh', ...command], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ?? process.env,
+    detached: true,
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stdout.setEncoding('utf8').on('data', (d: string) => onStdout?.(d));
@@ -183,7 +206,8 @@ function start(
     child.once('error', reject);
     child.once('close', (code, signal) => {
       const times = stderr.trim().split('\n').slice(-1)[0].trim().match(TIMES_LINE);
-      if (code === 0 && times) resolve(Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]));
+      if (code === 0 && times)
+        resolve(Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]));
       else if (code === 0) reject(new Error(`no CPU times from sh: ${lastLines(stderr)}`));
       else reject(new Error(`${path.basename(command[0])} failed (exit ${code ?? signal}): ${lastLines(stderr)}`));
     });
@@ -212,7 +236,10 @@ async function serve(command: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
-    const p = await Promise.race([port, server.exited.then(() => Promise.reject(new Error('the server ended before listening')))]);
+    const p = await Promise.race([
+      port,
+      server.exited.then(() => Promise.reject(new Error('the server ended before listening'))),
+    ]);
     let seed = 1;
     const nextId = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % ID_RANGE;
     await load(agent, p, WARMUP, nextId);
@@ -300,11 +327,19 @@ async function main(): Promise<void> {
   console.log(
     `node ${process.version}, ${os.cpus().length} CPUs, not pinned, load average ${os.loadavg()[0].toFixed(2)} at start; median of ${RUNS} runs, variants interleaved`,
   );
-  console.log(`alloc: wall time of the whole command (for leakhound record: the launcher's node start-up and its reading of the profile after the run)`);
-  console.log(`server: ${REQUESTS.toLocaleString('en-US')} requests timed after ${WARMUP.toLocaleString('en-US')} of warm-up, ${CONCURRENCY} in flight over keep-alive loopback; the load generator runs in this process`);
+  console.log(
+    `alloc: wall time of the whole command (for leakhound record: the launcher's node start-up and its reading of the profile after the run)`,
+  );
+  console.log(
+    `server: ${REQUESTS.toLocaleString('en-US')} requests timed after ${WARMUP.toLocaleString('en-US')} of warm-up, ${CONCURRENCY} in flight over keep-alive loopback; the load generator runs in this process`,
+  );
   console.log(`spread: (slowest − fastest) / median of the ${RUNS} runs' times`);
-  console.log(`CPU s: user + system time of all the command's processes (for the server, start-up, warm-up and quit included)`);
-  console.log(`polls: count, per second, and total pause (the leakhound.poll series) as a share of the recorded run; censuses: full GCs asked of V8 (incremental marking)`);
+  console.log(
+    `CPU s: user + system time of all the command's processes (for the server, start-up, warm-up and quit included)`,
+  );
+  console.log(
+    `polls: count, per second, and total pause (the leakhound.poll series) as a share of the recorded run; censuses: full GCs asked of V8 (incremental marking)`,
+  );
   console.log('');
   console.log(
     row([
@@ -387,13 +422,20 @@ async function main(): Promise<void> {
   };
   for (const t of TARGETS) {
     const x = ratios.get(t.key);
-    console.log(`target: ${t.what} ≤ ${t.at.toFixed(2)}× plain; measured ${r(t.key)}${x === undefined ? '' : x.wall <= t.at ? ': within' : ': over'}`);
+    console.log(
+      `target: ${t.what} ≤ ${t.at.toFixed(2)}× plain; measured ${r(t.key)}${x === undefined ? '' : x.wall <= t.at ? ': within' : ': over'}`,
+    );
   }
   for (const w of WORKLOADS) {
     const exact = ratios.get(`${w.name}/leakhound record`);
     const inlined = ratios.get(`${w.name}/  --keep-inlining`);
-    const switchCost = exact && inlined ? `${(exact.wall / inlined.wall).toFixed(2)}× (CPU ${(exact.cpu / inlined.cpu).toFixed(2)}×)` : 'n/a';
-    console.log(`inlining off (exact frames), ${w.name}: alone (plain --no-turbo-inlining) ${r(`${w.name}/plain --no-turbo-inlining`)}; recorded, default over --keep-inlining ${switchCost}`);
+    const switchCost =
+      exact && inlined
+        ? `${(exact.wall / inlined.wall).toFixed(2)}× (CPU ${(exact.cpu / inlined.cpu).toFixed(2)}×)`
+        : 'n/a';
+    console.log(
+      `inlining off (exact frames), ${w.name}: alone (plain --no-turbo-inlining) ${r(`${w.name}/plain --no-turbo-inlining`)}; recorded, default over --keep-inlining ${switchCost}`,
+    );
   }
   pollCosts();
   console.log(`load average ${os.loadavg()[0].toFixed(2)} at the end`);
@@ -402,7 +444,9 @@ async function main(): Promise<void> {
 /** One poll's pause at heaps of POLL_HEAPS_MB, through the addon and through the inspector, each in a node of its own. */
 function pollCosts(): void {
   console.log('');
-  console.log('one poll (median of 11 after the heap is built, 64k sampling): addon (no GC) against inspector (a full GC each)');
+  console.log(
+    'one poll (median of 11 after the heap is built, 64k sampling): addon (no GC) against inspector (a full GC each)',
+  );
   for (const mb of POLL_HEAPS_MB) {
     const cells = ['addon', 'inspector'].map((via) => {
       const r = spawnSync(process.execPath, [POLL_COST, String(mb), via], { encoding: 'utf8' });

@@ -29,14 +29,21 @@ const PARALLEL = 2;
 
 async function phase(title: string): Promise<void> {
   console.log(`${title} (load average ${os.loadavg()[0].toFixed(2)})`);
-  for (const [s, count] of [[PLATEAU_8S, RUNS], [LEAK_8S, Math.ceil(RUNS / 2)], [PLATEAU_60S, LONG], [LEAK_60S, LONG]] as const) {
+  for (const [s, count] of [
+    [PLATEAU_8S, RUNS],
+    [LEAK_8S, Math.ceil(RUNS / 2)],
+    [PLATEAU_60S, LONG],
+    [LEAK_60S, LONG],
+  ] as const) {
     if (count > 0) console.log(`  ${countsLine(s, await watchRepeatedly(s, count, PARALLEL))}`);
   }
 }
 
 async function main(): Promise<void> {
   if (CLI_MISSING) throw new Error(`leakhound is ${CLI_MISSING}`);
-  console.log(`node ${process.version}, ${os.availableParallelism()} CPUs; watch --interval 0.25 --fail-on-leak, ${PARALLEL} watches at a time`);
+  console.log(
+    `node ${process.version}, ${os.availableParallelism()} CPUs; watch --interval 0.25 --fail-on-leak, ${PARALLEL} watches at a time`,
+  );
   if (!values['no-quiet']) await phase('without a CPU hog of its own');
   if (!values['no-hog']) {
     const hog = startCpuHog();

@@ -106,12 +106,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Starts rss-tree and waits until the sampler sees all its processes, each holding its memory. */
 async function startTree(binary: string): Promise<number> {
-  tree = spawn(binary, [String(CHILDREN), String(HOLD_KB), '0', String(TREE_STEP_MS), String(TREE_STEPS)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  tree = spawn(binary, [String(CHILDREN), String(HOLD_KB), '0', String(TREE_STEP_MS), String(TREE_STEPS)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   tree.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const failed = new Promise<never>((_, reject) => {
     tree!.once('error', reject);
-    tree!.once('exit', (code, signal) => reject(new Error(`rss-tree ended early (exit ${code ?? signal}): ${stderr.trim()}`)));
+    tree!.once('exit', (code, signal) =>
+      reject(new Error(`rss-tree ended early (exit ${code ?? signal}): ${stderr.trim()}`)),
+    );
   });
   failed.catch(() => {});
   const root = tree.pid!;
@@ -123,7 +127,8 @@ async function startTree(binary: string): Promise<number> {
     for (const p of s.processes) treePids.add(p.pid);
     const children = s.processes.filter((p) => p.pid !== root);
     if (s.processes.length === PROCESSES && children.every((p) => p.rss >= HOLD_KB * 1024)) return root;
-    if (Date.now() > deadline) throw new Error(`rss-tree: ${s.processes.length} of ${PROCESSES} processes visible after 10 s`);
+    if (Date.now() > deadline)
+      throw new Error(`rss-tree: ${s.processes.length} of ${PROCESSES} processes visible after 10 s`);
     await Promise.race([failed, new Promise((resolve) => setTimeout(resolve, 20))]);
   }
 }
@@ -185,13 +190,28 @@ async function main(): Promise<void> {
   // a bigger, multi-threaded process for comparison: this one
   const threads = fs.readdirSync('/proc/self/task').length;
   const selfRss = readResidentBytes(process.pid);
-  const selfChildren: Measurement = { name: `  childrenOf, this node (${threads} threads)`, unit: 'call', cpu: [], wall: [] };
-  const selfRollup: Measurement = { name: `  readRollup, this node (${Math.round(selfRss / 2 ** 20)} MiB RSS)`, unit: 'read', cpu: [], wall: [] };
+  const selfChildren: Measurement = {
+    name: `  childrenOf, this node (${threads} threads)`,
+    unit: 'call',
+    cpu: [],
+    wall: [],
+  };
+  const selfRollup: Measurement = {
+    name: `  readRollup, this node (${Math.round(selfRss / 2 ** 20)} MiB RSS)`,
+    unit: 'read',
+    cpu: [],
+    wall: [],
+  };
   const backToBack: Measurement = { name: 'sample, back to back', unit: 'sample', cpu: [], wall: [] };
   const oneSecond: Measurement = { name: 'sample, 1 s interval (1 rollup each)', unit: 'sample', cpu: [], wall: [] };
   const everyRollup: Measurement = { name: `sample + all ${PROCESSES} rollups`, unit: 'sample', cpu: [], wall: [] };
   const firstSight: Measurement = { name: 'new sampler, first 7 samples', unit: 'sample', cpu: [], wall: [] };
-  const judge: Measurement = { name: `memoryTrend, ${BUCKETS} buckets of ${SERIES_POINTS}`, unit: 'call', cpu: [], wall: [] };
+  const judge: Measurement = {
+    name: `memoryTrend, ${BUCKETS} buckets of ${SERIES_POINTS}`,
+    unit: 'call',
+    cpu: [],
+    wall: [],
+  };
 
   const judged = Array.from({ length: SERIES }, (_, k) => series(k));
   const verdicts = new Map<string, number>();
@@ -205,76 +225,132 @@ async function main(): Promise<void> {
   let sink = 0;
   let processesSeen = 0;
   // warm-up: the JIT, the page cache of /proc's dentries, the sampler's first sight of every process
-  for (let i = 0; i < 20; i++) for (const pid of pids) sink += readResidentBytes(pid) + statmReadSync(pid) + readRollup(pid).pss + childrenOf(pid).length;
+  for (let i = 0; i < 20; i++)
+    for (const pid of pids)
+      sink += readResidentBytes(pid) + statmReadSync(pid) + readRollup(pid).pss + childrenOf(pid).length;
   for (const s of judged) sink += memoryTrend(s.points()).bytesPerSecond;
 
   for (let run = 0; run < RUNS; run++) {
-    record(statm, READ_ROUNDS * pids.length, measure(() => {
-      for (let r = 0; r < READ_ROUNDS; r++) for (const pid of pids) sink += readResidentBytes(pid);
-    }));
-    record(statmUtf8, READ_ROUNDS * pids.length, measure(() => {
-      for (let r = 0; r < READ_ROUNDS; r++) for (const pid of pids) sink += fs.readFileSync(`/proc/${pid}/statm`, 'utf8').length;
-    }));
-    record(statmRead, READ_ROUNDS * pids.length, measure(() => {
-      for (let r = 0; r < READ_ROUNDS; r++) for (const pid of pids) sink += statmReadSync(pid);
-    }));
-    record(children, READ_ROUNDS * pids.length, measure(() => {
-      for (let r = 0; r < READ_ROUNDS; r++) for (const pid of pids) sink += childrenOf(pid).length;
-    }));
-    record(rollup, ROLLUP_ROUNDS * pids.length, measure(() => {
-      for (let r = 0; r < ROLLUP_ROUNDS; r++) for (const pid of pids) sink += readRollup(pid).pss;
-    }));
-    record(selfChildren, READ_ROUNDS * 10, measure(() => {
-      for (let r = 0; r < READ_ROUNDS * 10; r++) sink += childrenOf(process.pid).length;
-    }));
-    record(selfRollup, ROLLUP_ROUNDS * 10, measure(() => {
-      for (let r = 0; r < ROLLUP_ROUNDS * 10; r++) sink += readRollup(process.pid).pss;
-    }));
+    record(
+      statm,
+      READ_ROUNDS * pids.length,
+      measure(() => {
+        for (let r = 0; r < READ_ROUNDS; r++) for (const pid of pids) sink += readResidentBytes(pid);
+      }),
+    );
+    record(
+      statmUtf8,
+      READ_ROUNDS * pids.length,
+      measure(() => {
+        for (let r = 0; r < READ_ROUNDS; r++)
+          for (const pid of pids) sink += fs.readFileSync(`/proc/${pid}/statm`, 'utf8').length;
+      }),
+    );
+    record(
+      statmRead,
+      READ_ROUNDS * pids.length,
+      measure(() => {
+        for (let r = 0; r < READ_ROUNDS; r++) for (const pid of pids) sink += statmReadSync(pid);
+      }),
+    );
+    record(
+      children,
+      READ_ROUNDS * pids.length,
+      measure(() => {
+        for (let r = 0; r < READ_ROUNDS; r++) for (const pid of pids) sink += childrenOf(pid).length;
+      }),
+    );
+    record(
+      rollup,
+      ROLLUP_ROUNDS * pids.length,
+      measure(() => {
+        for (let r = 0; r < ROLLUP_ROUNDS; r++) for (const pid of pids) sink += readRollup(pid).pss;
+      }),
+    );
+    record(
+      selfChildren,
+      READ_ROUNDS * 10,
+      measure(() => {
+        for (let r = 0; r < READ_ROUNDS * 10; r++) sink += childrenOf(process.pid).length;
+      }),
+    );
+    record(
+      selfRollup,
+      ROLLUP_ROUNDS * 10,
+      measure(() => {
+        for (let r = 0; r < ROLLUP_ROUNDS * 10; r++) sink += readRollup(process.pid).pss;
+      }),
+    );
 
     const fresh = new TreeSampler(root, { tree: true, rollupEveryMs: INTERVAL_MS });
     let clock = 0;
     // reads all 50 rollups, 8 per sample, as when `watch` starts
-    record(firstSight, 7, measure(() => {
-      for (let i = 0; i < 7; i++) sink += fresh.sample((clock += INTERVAL_MS)).rss;
-    }));
+    record(
+      firstSight,
+      7,
+      measure(() => {
+        for (let i = 0; i < 7; i++) sink += fresh.sample((clock += INTERVAL_MS)).rss;
+      }),
+    );
     for (let i = 0; i < 3; i++) fresh.sample((clock += INTERVAL_MS));
 
-    record(backToBack, SAMPLES, measure(() => {
-      for (let i = 0; i < SAMPLES; i++) {
-        const s = fresh.sample(performance.now() + clock);
-        processesSeen = s.processes.length;
-        sink += s.rss;
-      }
-    }));
+    record(
+      backToBack,
+      SAMPLES,
+      measure(() => {
+        for (let i = 0; i < SAMPLES; i++) {
+          const s = fresh.sample(performance.now() + clock);
+          processesSeen = s.processes.length;
+          sink += s.rss;
+        }
+      }),
+    );
     clock += performance.now() + INTERVAL_MS;
-    record(oneSecond, SAMPLES, measure(() => {
-      for (let i = 0; i < SAMPLES; i++) sink += fresh.sample((clock += INTERVAL_MS)).pss ?? 0;
-    }));
-    record(everyRollup, SAMPLES, measure(() => {
-      for (let i = 0; i < SAMPLES; i++) {
-        const s = fresh.sample(clock);
-        for (const p of s.processes) sink += readRollup(p.pid).pss;
-      }
-    }));
+    record(
+      oneSecond,
+      SAMPLES,
+      measure(() => {
+        for (let i = 0; i < SAMPLES; i++) sink += fresh.sample((clock += INTERVAL_MS)).pss ?? 0;
+      }),
+    );
+    record(
+      everyRollup,
+      SAMPLES,
+      measure(() => {
+        for (let i = 0; i < SAMPLES; i++) {
+          const s = fresh.sample(clock);
+          for (const p of s.processes) sink += readRollup(p.pid).pss;
+        }
+      }),
+    );
 
-    record(judge, SERIES * 4, measure(() => {
-      for (let r = 0; r < 4; r++) for (const s of judged) sink += memoryTrend(s.points()).bytesPerSecond;
-    }));
+    record(
+      judge,
+      SERIES * 4,
+      measure(() => {
+        for (let r = 0; r < 4; r++) for (const s of judged) sink += memoryTrend(s.points()).bytesPerSecond;
+      }),
+    );
   }
   if (processesSeen !== PROCESSES) throw new Error(`the sampler saw ${processesSeen} of ${PROCESSES} processes`);
 
   const statmUs = mid(statm.cpu);
-  console.log(`node ${process.version}, Linux ${os.release()}, ${hz} CPUs, not pinned, load average ${os.loadavg()[0].toFixed(2)} at start`);
+  console.log(
+    `node ${process.version}, Linux ${os.release()}, ${hz} CPUs, not pinned, load average ${os.loadavg()[0].toFixed(2)} at start`,
+  );
   console.log(
     `tree: rss-tree, ${PROCESSES} processes (the parent and ${CHILDREN} children holding ${HOLD_KB} KiB each), single-threaded; ` +
       `${SAMPLES} samples per run, median of ${RUNS} runs, interleaved`,
   );
   console.log('CPU µs: user + system time of this process (process.cpuUsage) per read, sample or call; wall µs alike');
-  console.log(`% core: the CPU µs as a share of one core if done once per ${INTERVAL_MS / 1000} s (µs / 1e6 × 100); × statm: over one statm read`);
+  console.log(
+    `% core: the CPU µs as a share of one core if done once per ${INTERVAL_MS / 1000} s (µs / 1e6 × 100); × statm: over one statm read`,
+  );
   console.log('');
   const header = ['', 'per', 'CPU µs', 'wall µs', 'spread', '% core', '× statm'];
   const widths = [-42, -7, 9, 9, 7, 8, 9];
-  const row = (cells: string[]): string => cells.map((c, i) => (widths[i] < 0 ? c.padEnd(-widths[i]) : c.padStart(widths[i]))).join(' ');
+  const row = (cells: string[]): string =>
+    cells.map((c, i) => (widths[i] < 0 ? c.padEnd(-widths[i]) : c.padStart(widths[i]))).join(' ');
   console.log(row(header));
   const print = (m: Measurement): void => {
     const cpu = mid(m.cpu);
@@ -324,6 +400,10 @@ main()
   })
   .finally(async () => {
     const left = await killTree();
-    console.log(left === 0 ? `tree killed: none of its ${treePids.size} processes left` : `tree: ${left} of ${treePids.size} processes still alive`);
+    console.log(
+      left === 0
+        ? `tree killed: none of its ${treePids.size} processes left`
+        : `tree: ${left} of ${treePids.size} processes still alive`,
+    );
     if (left !== 0) process.exitCode = 1;
   });

@@ -14,37 +14,26 @@
 import type { AllocationGroup, AllocationGroupList, AllocationList } from 'leakhound';
 
 // Step one: let's take a look at the timeline.
-graph()
-    .add(allocations())
-    .save();
+graph().add(allocations()).save();
 
 // Step two: let's find all of the obvious memory leaks.
-graph()
-    .add('Leaked', allocations().onlyLeaked())
-    .add('Temporary', allocations())
-    .save();
+graph().add('Leaked', allocations().onlyLeaked()).add('Temporary', allocations()).save();
 
 // Split the leaking part by backtrace.
-const groups = allocations()
-    .onlyLeaked()
-    .groupByBacktrace()
-        .sortBySize();
+const groups = allocations().onlyLeaked().groupByBacktrace().sortBySize();
 
 graph().add(groups).save();
 
 function analyzeGroup(list: AllocationGroup | AllocationList): void {
-    const listAll = allocations().onlyMatchingBacktraces(list);
+  const listAll = allocations().onlyMatchingBacktraces(list);
 
-    graph()
-        .add('Leaked', listAll.onlyLeaked())
-        .add('Temporary', listAll)
-        .save();
+  graph().add('Leaked', listAll.onlyLeaked()).add('Temporary', listAll).save();
 
-    println('Total: {}', listAll.len());
-    println('Leaked: {}', listAll.onlyLeaked().len());
-    println();
-    println('Backtrace:');
-    println(listAll.get(0).backtrace().strip());
+  println('Total: {}', listAll.len());
+  println('Leaked: {}', listAll.onlyLeaked().len());
+  println();
+  println('Backtrace:');
+  println(listAll.get(0).backtrace().strip());
 }
 
 // Group #0, #1, #2: the biggest leaked groups.
@@ -53,22 +42,19 @@ analyzeGroup(groups.get(1));
 analyzeGroup(groups.get(2));
 
 // Step three: we need to go deeper — memory freed, but only at the very end.
-graph()
-    .add(allocations().onlyTemporary())
-    .save();
+graph().add(allocations().onlyTemporary()).save();
 
 // Leave out what step two already looked at.
 const remaining = allocations().onlyNotMatchingBacktraces(groups);
 
-let leakedUntilEnd = remaining
-    .onlyLeakedOrDeallocatedAfter(data().runtime * 0.98);
+let leakedUntilEnd = remaining.onlyLeakedOrDeallocatedAfter(data().runtime * 0.98);
 
 graph().add(leakedUntilEnd).save();
 
 // Without the short-lived allocations of the last 2 %.
 leakedUntilEnd = remaining
-    .onlyLeakedOrDeallocatedAfter(data().runtime * 0.98)
-    .onlyAliveForAtLeast(data().runtime * 0.02);
+  .onlyLeakedOrDeallocatedAfter(data().runtime * 0.98)
+  .onlyAliveForAtLeast(data().runtime * 0.02);
 
 graph().add(leakedUntilEnd).save();
 
@@ -76,29 +62,22 @@ const untilEnd = leakedUntilEnd.groupByBacktrace().sortBySize();
 graph().add(untilEnd).save();
 
 function analyzeUntilEnd(list: AllocationGroup): void {
-    const listAll = allocations().onlyMatchingBacktraces(list);
-    const listSelected = listAll
-        .onlyDeallocatedAfterAtLeast(data().runtime * 0.98);
+  const listAll = allocations().onlyMatchingBacktraces(list);
+  const listSelected = listAll.onlyDeallocatedAfterAtLeast(data().runtime * 0.98);
 
-    graph()
-        .add('Deallocated after 98%', listSelected)
-        .add('Deallocated before 98%', listAll)
-        .save();
+  graph().add('Deallocated after 98%', listSelected).add('Deallocated before 98%', listAll).save();
 
-    println('Total: {}', listAll.len());
-    println('Deallocated after 98%: {}', listSelected.len());
-    println();
-    println('Backtrace:');
-    println(listAll.get(0).backtrace().strip());
+  println('Total: {}', listAll.len());
+  println('Deallocated after 98%: {}', listSelected.len());
+  println();
+  println('Backtrace:');
+  println(listAll.get(0).backtrace().strip());
 }
 
 analyzeUntilEnd(untilEnd.get(0));
 
 // Anything else that lives until the end, once the leak found is set aside?
-const group: AllocationGroupList = untilEnd
-    .ungroup()
-    .onlyNotMatchingBacktraces(untilEnd.get(0))
-    .groupByBacktrace();
+const group: AllocationGroupList = untilEnd.ungroup().onlyNotMatchingBacktraces(untilEnd.get(0)).groupByBacktrace();
 
 graph().add(group).save();
 println('Other groups living until the end: {}', group.len());

@@ -15,7 +15,9 @@ const root = path.resolve(__dirname, '..');
 const source = path.join(root, 'src', 'recorders', 'node', 'addon', 'heap-sampler.cc');
 const output = path.join(root, 'dist', 'recorders', 'node', 'heap-sampler.node');
 const headers = path.join(path.dirname(process.execPath), '..', 'include', 'node');
-const cxx = process.env.CXX || ['c++', 'g++', 'clang++'].find((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status === 0);
+const cxx =
+  process.env.CXX ||
+  ['c++', 'g++', 'clang++'].find((c) => spawnSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' }).status === 0);
 
 /**
  * Says why there is no addon and exits 0: the recorder works without it.
@@ -24,17 +26,27 @@ const cxx = process.env.CXX || ['c++', 'g++', 'clang++'].find((c) => spawnSync('
  * @returns {never}
  */
 function fallback(why, fix) {
-  console.error(`leakhound: the heap sampler addon was not built: ${why}. Node.js recordings will poll through the inspector (a full GC at each poll, polls seconds apart)${fix ? `; ${fix}, then npm install again` : ''}`);
+  console.error(
+    `leakhound: the heap sampler addon was not built: ${why}. Node.js recordings will poll through the inspector (a full GC at each poll, polls seconds apart)${fix ? `; ${fix}, then npm install again` : ''}`,
+  );
   process.exit(0);
 }
 
 if (process.argv.includes('--if-missing') && fs.existsSync(output)) process.exit(0);
 if (!cxx) fallback('no C++ compiler found', 'install one (apt-get install g++)');
-if (!fs.existsSync(path.join(headers, 'node.h'))) fallback(`no Node.js headers at ${headers}`, 'install the headers of this node (they come with node\'s tarballs; Debian: nodejs or libnode-dev)');
+if (!fs.existsSync(path.join(headers, 'node.h')))
+  fallback(
+    `no Node.js headers at ${headers}`,
+    "install the headers of this node (they come with node's tarballs; Debian: nodejs or libnode-dev)",
+  );
 fs.mkdirSync(path.dirname(output), { recursive: true });
 const partial = `${output}.partial`;
 const flags = ['-shared', '-fPIC', '-O2', '-std=c++17', '-Wall', '-fvisibility=hidden', '-isystem', headers];
 const r = spawnSync(cxx, [...flags, '-o', partial, source], { stdio: 'inherit' });
-if (r.error) fallback(`${cxx} could not be run (${/** @type {NodeJS.ErrnoException} */ (r.error).code ?? r.error.message})`, 'install a C++ compiler (apt-get install g++) or set CXX to one');
+if (r.error)
+  fallback(
+    `${cxx} could not be run (${/** @type {NodeJS.ErrnoException} */ (r.error).code ?? r.error.message})`,
+    'install a C++ compiler (apt-get install g++) or set CXX to one',
+  );
 if (r.status !== 0) fallback(`${cxx} failed (see above)`);
 fs.renameSync(partial, output);

@@ -13,7 +13,11 @@ const outDir = path.join(root, 'dist', 'recorders', 'native');
 const output = path.join(outDir, 'libleakhound.so');
 
 /** The recorder's C files. */
-const sources = () => fs.readdirSync(source).filter((f) => f.endsWith('.c')).map((f) => path.join(source, f));
+const sources = () =>
+  fs
+    .readdirSync(source)
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => path.join(source, f));
 /** The flags its code is compiled with, as the library or in the C unit tests. */
 const codeFlags = ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread', '-Wall', '-Wextra'];
 const libraryFlags = ['-shared', '-fPIC', '-flto', '-fvisibility=hidden', ...codeFlags];
@@ -25,7 +29,9 @@ function build() {
   }
   const cc = process.env.CC || 'cc';
   if (spawnSync('sh', ['-c', `command -v ${cc}`], { stdio: 'ignore' }).status !== 0) {
-    console.error(`leakhound: no C compiler (${cc}) found, needed to build the native recorder: install one (apt-get install gcc) and run npm install again`);
+    console.error(
+      `leakhound: no C compiler (${cc}) found, needed to build the native recorder: install one (apt-get install gcc) and run npm install again`,
+    );
     process.exit(1);
   }
   fs.mkdirSync(outDir, { recursive: true });

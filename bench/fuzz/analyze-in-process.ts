@@ -32,7 +32,12 @@ export function analyzeInProcess(file: string): Outcome {
     // one line that names the file
     const e = err instanceof Error ? err : new Error(String(err));
     if (!(err instanceof LhpError)) return { kind: 'internal', message: `${e.name}: ${e.message}`, stack: stackTop(e) };
-    if (err.message.includes('\n') || !err.message.includes(file)) return { kind: 'message', message: `not one line naming the file: ${JSON.stringify(err.message)}`, stack: stackTop(e) };
+    if (err.message.includes('\n') || !err.message.includes(file))
+      return {
+        kind: 'message',
+        message: `not one line naming the file: ${JSON.stringify(err.message)}`,
+        stack: stackTop(e),
+      };
     return { kind: 'refused', message: err.message };
   }
 }

@@ -23,7 +23,11 @@ function offset(r: Random, region: Region): number {
 }
 
 function splice(input: Uint8Array, at: number, remove: number, insert: ArrayLike<number>): Uint8Array {
-  return Buffer.concat([input.subarray(0, at), Uint8Array.from(insert), input.subarray(Math.min(input.length, at + remove))]);
+  return Buffer.concat([
+    input.subarray(0, at),
+    Uint8Array.from(insert),
+    input.subarray(Math.min(input.length, at + remove)),
+  ]);
 }
 
 const flipBits: ByteMutation = (input, r, region) => {
@@ -68,7 +72,10 @@ const duplicateChunk: ByteMutation = (input, r, region) => {
   const copies = r.chance(0.8) ? 1 : 2 + r.int(100);
   const at = offset(r, region);
   const repeated = Buffer.concat(new Array<Uint8Array>(copies).fill(chunk));
-  return { bytes: splice(input, at, 0, repeated), steps: [`duplicate ${chunk.length} bytes from ${from} ${copies}x at ${at}`] };
+  return {
+    bytes: splice(input, at, 0, repeated),
+    steps: [`duplicate ${chunk.length} bytes from ${from} ${copies}x at ${at}`],
+  };
 };
 
 /** A very large LEB128 value written over the bytes at a random place (anywhere: the .lhp mutations aim at boundaries). */
@@ -79,7 +86,16 @@ const hugeVarint: ByteMutation = (input, r, region) => {
   return { bytes: splice(input, at, r.chance(0.5) ? bytes.length : 0, bytes), steps: [`varint ${value} at ${at}`] };
 };
 
-const BYTE_MUTATIONS: readonly ByteMutation[] = [flipBits, flipBits, setBytes, insertBytes, deleteBytes, truncate, duplicateChunk, hugeVarint];
+const BYTE_MUTATIONS: readonly ByteMutation[] = [
+  flipBits,
+  flipBits,
+  setBytes,
+  insertBytes,
+  deleteBytes,
+  truncate,
+  duplicateChunk,
+  hugeVarint,
+];
 
 /** One to three byte mutations, within `region` (default: the whole input). */
 export function mutateBytes(input: Uint8Array, r: Random, region: Region = { start: 0, end: input.length }): Mutated {

@@ -6,7 +6,19 @@
 import { Random } from './random';
 
 /** Hex values a heaptrack field may be given: indexes past every table, sizes past 2^53, zero. */
-const HEX_VALUES = ['0', '1', 'ffffffff', '100000000', 'ffffffffffffffff', '1fffffffffffff', '20000000000000', '7fffffff', 'fffffffffffffffffffff', 'g', '-1'];
+const HEX_VALUES = [
+  '0',
+  '1',
+  'ffffffff',
+  '100000000',
+  'ffffffffffffffff',
+  '1fffffffffffff',
+  '20000000000000',
+  '7fffffff',
+  'fffffffffffffffffffff',
+  'g',
+  '-1',
+];
 
 export function mutateHeaptrackText(text: string, r: Random): { text: string; step: string } {
   const lines = text.split('\n');
@@ -70,7 +82,8 @@ const ODD_VALUES: Json[] = [null, true, 'x', '\u001b[31mred', [], {}, { id: 1 }]
 
 /** A chain of `depth` nodes, each the only child of the one before, as text (JSON.stringify would recurse that deep). */
 function deepChainText(depth: number): string {
-  const node = (id: number) => `{"callFrame":{"functionName":"f${id}","scriptId":"1","url":"deep.js","lineNumber":${id},"columnNumber":0},"selfSize":64,"id":${1_000_000 + id},"children":[`;
+  const node = (id: number) =>
+    `{"callFrame":{"functionName":"f${id}","scriptId":"1","url":"deep.js","lineNumber":${id},"columnNumber":0},"selfSize":64,"id":${1_000_000 + id},"children":[`;
   let text = '';
   for (let i = 0; i < depth; i++) text += node(i);
   return text + ']}'.repeat(depth);
@@ -108,7 +121,10 @@ export function mutateHeapprofile(seed: Json, r: Random): { text: string; step: 
       const depth = r.pick([100, 2_000, 20_000]);
       const marker = '"__deep_chain__"';
       set('__deep_chain__');
-      return { text: JSON.stringify(tree).replace(marker, deepChainText(depth)), step: `${String(key)} = a chain of ${depth} nodes` };
+      return {
+        text: JSON.stringify(tree).replace(marker, deepChainText(depth)),
+        step: `${String(key)} = a chain of ${depth} nodes`,
+      };
     }
   }
 }

@@ -6,7 +6,16 @@
 import { MAGIC } from '../../src/format/constants';
 import { RECORDS } from '../../src/format/schema';
 import { Mutated } from './byte-mutations';
-import { decodeFields, encodeFields, fieldRole, idKind, joinLhp, LhpParts, LhpRecord, varintBytes } from './lhp-records';
+import {
+  decodeFields,
+  encodeFields,
+  fieldRole,
+  idKind,
+  joinLhp,
+  LhpParts,
+  LhpRecord,
+  varintBytes,
+} from './lhp-records';
 import { INTERESTING_VALUES, Random } from './random';
 
 /** 0, every record tag, the first unassigned one and 0xff. */
@@ -39,7 +48,10 @@ const setField: LhpMutation = (parts, r) => {
   fields.values[f] = value;
   const records = parts.records.slice();
   records[i] = encodeFields(record.tag, fields);
-  return { parts: withRecords(parts, records), step: `record ${i} (tag ${record.tag}) field ${f} (${fieldRole(record.tag, f)}): ${old} -> ${value}` };
+  return {
+    parts: withRecords(parts, records),
+    step: `record ${i} (tag ${record.tag}) field ${f} (${fieldRole(record.tag, f)}): ${old} -> ${value}`,
+  };
 };
 
 /** The ids FORMAT.md bounds (frame ids are below 2^32): past them, a file is refused. */
@@ -74,7 +86,13 @@ const sparseIds: LhpMutation = (parts, r) => {
 
 const dropRecord: LhpMutation = (parts, r) => {
   const i = r.int(parts.records.length);
-  return { parts: withRecords(parts, parts.records.filter((_, j) => j !== i)), step: `drop record ${i} (tag ${parts.records[i]?.tag})` };
+  return {
+    parts: withRecords(
+      parts,
+      parts.records.filter((_, j) => j !== i),
+    ),
+    step: `drop record ${i} (tag ${parts.records[i]?.tag})`,
+  };
 };
 
 const repeatRecord: LhpMutation = (parts, r) => {
@@ -102,7 +120,11 @@ const hugeLength: LhpMutation = (parts, r) => {
   const length = r.pick(INTERESTING_VALUES.slice(8));
   const replace = r.chance(0.5) && i < parts.records.length;
   const tag = replace ? parts.records[i].tag : r.pick(TAGS_TO_TRY);
-  const rest = joinLhp({ header: new Uint8Array(0), records: parts.records.slice(replace ? i + 1 : i), tail: parts.tail });
+  const rest = joinLhp({
+    header: new Uint8Array(0),
+    records: parts.records.slice(replace ? i + 1 : i),
+    tail: parts.tail,
+  });
   const payload = replace ? parts.records[i].payload : new Uint8Array(0);
   const bytes = Buffer.concat([before, Uint8Array.from([tag, ...varintBytes(length)]), payload, rest]);
   return { bytes, steps: [`${replace ? 'length of' : 'record inserted at'} record ${i}: tag ${tag} length ${length}`] };
@@ -120,15 +142,40 @@ const damageHeader: LhpMutation = (parts, r) => {
   }
   const json = JSON.parse(head.subarray(fixed).toString('utf8')) as Record<string, unknown>;
   const key = r.pick([...Object.keys(json), 'options', 'startNs']);
-  const value = r.pick<unknown>([null, -1, 1e308, 2 ** 53, '', 'x'.repeat(1000), '99999999999999999999999999', [], {}, ['\u001b[2J', 42], true]);
+  const value = r.pick<unknown>([
+    null,
+    -1,
+    1e308,
+    2 ** 53,
+    '',
+    'x'.repeat(1000),
+    '99999999999999999999999999',
+    [],
+    {},
+    ['\u001b[2J', 42],
+    true,
+  ]);
   json[key] = value;
   const text = Buffer.from(JSON.stringify(json));
   const fixedPart = Buffer.from(head.subarray(0, fixed));
   fixedPart.writeUInt32LE(text.length, MAGIC.length + 4);
-  return { parts: { ...parts, header: Buffer.concat([fixedPart, text]) }, step: `header ${key} = ${JSON.stringify(value)?.slice(0, 40)}` };
+  return {
+    parts: { ...parts, header: Buffer.concat([fixedPart, text]) },
+    step: `header ${key} = ${JSON.stringify(value)?.slice(0, 40)}`,
+  };
 };
 
-const LHP_MUTATIONS: readonly LhpMutation[] = [setField, setField, setField, sparseIds, dropRecord, repeatRecord, moveRecord, hugeLength, damageHeader];
+const LHP_MUTATIONS: readonly LhpMutation[] = [
+  setField,
+  setField,
+  setField,
+  sparseIds,
+  dropRecord,
+  repeatRecord,
+  moveRecord,
+  hugeLength,
+  damageHeader,
+];
 
 /** One or two format-aware mutations of a sound stream. */
 export function mutateLhp(parts: LhpParts, r: Random): Mutated {

@@ -43,7 +43,10 @@ export function readVarint(bytes: Uint8Array, pos: number): { value: bigint; end
 
 export function splitLhp(stream: Uint8Array): LhpParts {
   const fixed = MAGIC.length + 8;
-  const jsonLength = stream.length >= fixed ? Buffer.from(stream.buffer, stream.byteOffset, stream.length).readUInt32LE(MAGIC.length + 4) : 0;
+  const jsonLength =
+    stream.length >= fixed
+      ? Buffer.from(stream.buffer, stream.byteOffset, stream.length).readUInt32LE(MAGIC.length + 4)
+      : 0;
   const headerEnd = Math.min(stream.length, fixed + jsonLength);
   const records: LhpRecord[] = [];
   let pos = headerEnd;

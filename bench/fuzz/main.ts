@@ -36,14 +36,31 @@ interface Options {
 const program = new Command('fuzz')
   .description('mutated recordings of every kind, analyzed in-process with a time and memory limit each')
   .addOption(new Option('--inputs <n>', 'how many inputs (10k, 1M); without --duration, default 1000').argParser(count))
-  .addOption(new Option('--duration <time>', 'run this long (90s, 60m, 1h); with --inputs, whichever ends first').argParser(duration))
-  .addOption(new Option('--seed <n>', 'the run seed (default: a random one, printed)').default(1 + Math.floor(Math.random() * 1e9)).argParser(positiveInt))
+  .addOption(
+    new Option('--duration <time>', 'run this long (90s, 60m, 1h); with --inputs, whichever ends first').argParser(
+      duration,
+    ),
+  )
+  .addOption(
+    new Option('--seed <n>', 'the run seed (default: a random one, printed)')
+      .default(1 + Math.floor(Math.random() * 1e9))
+      .argParser(positiveInt),
+  )
   .addOption(new Option('--out <dir>', 'where failing inputs are written').default('test-output/fuzz-failures'))
   .addOption(new Option('--time-limit <time>', 'per input').default(2000, '2s').argParser(duration))
-  .addOption(new Option('--memory-base <bytes>', 'RSS an input may add, plus --memory-factor × its size').default(64 << 20, '64M').argParser(bytes))
-  .addOption(new Option('--memory-factor <n>', 'RSS an input may add per byte of file').default(50).argParser(positiveInt))
+  .addOption(
+    new Option('--memory-base <bytes>', 'RSS an input may add, plus --memory-factor × its size')
+      .default(64 << 20, '64M')
+      .argParser(bytes),
+  )
+  .addOption(
+    new Option('--memory-factor <n>', 'RSS an input may add per byte of file').default(50).argParser(positiveInt),
+  )
   .addOption(new Option('--workers <n>', 'worker processes').default(os.availableParallelism()).argParser(positiveInt))
-  .option('--seeds <dir>', 'seed files to mutate (test/fixtures/fuzz-seeds: those npm test uses); default: fresh recordings')
+  .option(
+    '--seeds <dir>',
+    'seed files to mutate (test/fixtures/fuzz-seeds: those npm test uses); default: fresh recordings',
+  )
   .option('--write-seeds <dir>', 'make fresh seed files into a folder, and stop')
   .option('--replay <file>', 'analyze one saved input in this process and print what happened')
   .action(async (opts: Options) => {
@@ -74,7 +91,9 @@ function replay(file: string): void {
   const cost = `${formatSeconds((performance.now() - started) / 1000)}, ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB RSS`;
   if (outcome.kind === 'ok') {
     const a = JSON.parse(outcome.json) as { verdict: string; groups: unknown[]; warnings: string[] };
-    process.stdout.write(`analyzed: ${a.verdict}, ${a.groups.length} groups, ${a.warnings.length} warnings (${cost})\n`);
+    process.stdout.write(
+      `analyzed: ${a.verdict}, ${a.groups.length} groups, ${a.warnings.length} warnings (${cost})\n`,
+    );
   } else if (outcome.kind === 'refused') {
     process.stdout.write(`refused: ${outcome.message} (${cost})\n`);
   } else {

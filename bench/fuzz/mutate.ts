@@ -18,7 +18,10 @@ import { LhpParts, splitLhp } from './lhp-records';
 import { mutateLhp } from './lhp-mutations';
 import { Random } from './random';
 
-type Content = { kind: 'lhp'; parts: LhpParts } | { kind: 'heaptrack'; text: string } | { kind: 'heapprofile'; json: Json };
+type Content =
+  | { kind: 'lhp'; parts: LhpParts }
+  | { kind: 'heaptrack'; text: string }
+  | { kind: 'heapprofile'; json: Json };
 type Wrapping = 'plain' | 'zstd' | 'gzip';
 
 export interface Seed {
@@ -36,7 +39,8 @@ export function loadSeed(file: string): Seed {
   const name = path.basename(file);
   const bytes = fs.readFileSync(file);
   const wrapping: Wrapping = name.endsWith('.zst') ? 'zstd' : name.endsWith('.gz') ? 'gzip' : 'plain';
-  const inner = wrapping === 'zstd' ? Buffer.from(decompress(bytes)) : wrapping === 'gzip' ? zlib.gunzipSync(bytes) : bytes;
+  const inner =
+    wrapping === 'zstd' ? Buffer.from(decompress(bytes)) : wrapping === 'gzip' ? zlib.gunzipSync(bytes) : bytes;
   const content: Content = name.includes('.lhp')
     ? { kind: 'lhp', parts: splitLhp(inner) }
     : name.startsWith('heaptrack')
@@ -81,7 +85,11 @@ function frameStarts(file: Uint8Array): number[] {
 function rewrap(bytes: Uint8Array, wrapping: Wrapping, r: Random): Uint8Array {
   if (wrapping === 'plain') return bytes;
   if (wrapping === 'gzip') return zlib.gzipSync(bytes, { level: 1 });
-  const cuts = [0, ...Array.from({ length: r.int(3) }, () => r.int(bytes.length + 1)).sort((a, b) => a - b), bytes.length];
+  const cuts = [
+    0,
+    ...Array.from({ length: r.int(3) }, () => r.int(bytes.length + 1)).sort((a, b) => a - b),
+    bytes.length,
+  ];
   return Buffer.concat(cuts.slice(1).map((end, i) => zstdStoredFrame(bytes.subarray(cuts[i], end))));
 }
 
@@ -91,5 +99,10 @@ export function makeInput(seeds: readonly Seed[], runSeed: number, index: number
   if (r.chance(seed.wrapping === 'plain' ? 0.4 : 0.5)) return { seed: seed.name, ...mutateWhole(seed, r) };
   const m = mutateContent(seed.content, r);
   // compressing again loses nothing: a sound mutation stays sound
-  return { ...m, seed: seed.name, bytes: rewrap(m.bytes, seed.wrapping, r), steps: seed.wrapping === 'plain' ? m.steps : [...m.steps, `then ${seed.wrapping}`] };
+  return {
+    ...m,
+    seed: seed.name,
+    bytes: rewrap(m.bytes, seed.wrapping, r),
+    steps: seed.wrapping === 'plain' ? m.steps : [...m.steps, `then ${seed.wrapping}`],
+  };
 }

@@ -173,7 +173,11 @@ class Pool {
       cwd: path.resolve(__dirname, '..', '..'), // where `--import tsx` is found
       // a fixed mmap threshold: glibc's moving one would hand a later input's big columns
       // recycled heap pages that calloc must zero (resident), where a fresh process gets untouched ones
-      env: { ...process.env, LEAKHOUND_CACHE_DIR: path.join(this.work, 'cache'), MALLOC_MMAP_THRESHOLD_: String(128 << 10) },
+      env: {
+        ...process.env,
+        LEAKHOUND_CACHE_DIR: path.join(this.work, 'cache'),
+        MALLOC_MMAP_THRESHOLD_: String(128 << 10),
+      },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const worker: Worker = { child, done: 0, stderr: '', killed: false };
@@ -202,10 +206,16 @@ class Pool {
     worker.inFlight = undefined;
     worker.done++;
     const { verdict } = message;
-    if (verdict.kind !== 'ok' && verdict.kind !== 'refused') this.fail(input, verdict.kind, verdict.message, verdict.stack);
-    else if (message.ms > this.options.timeLimitMs) this.fail(input, 'time', `took ${Math.round(message.ms)} ms (limit ${this.options.timeLimitMs} ms)`);
+    if (verdict.kind !== 'ok' && verdict.kind !== 'refused')
+      this.fail(input, verdict.kind, verdict.message, verdict.stack);
+    else if (message.ms > this.options.timeLimitMs)
+      this.fail(input, 'time', `took ${Math.round(message.ms)} ms (limit ${this.options.timeLimitMs} ms)`);
     else if (message.peakGrowth !== undefined && message.peakGrowth > this.memoryLimit(input.size))
-      this.fail(input, 'memory', `RSS grew by ${mib(message.peakGrowth)} (limit ${mib(this.memoryLimit(input.size))} for ${input.size} bytes)`);
+      this.fail(
+        input,
+        'memory',
+        `RSS grew by ${mib(message.peakGrowth)} (limit ${mib(this.memoryLimit(input.size))} for ${input.size} bytes)`,
+      );
     else this.count(input.seed, verdict.kind);
     if (worker.done >= INPUTS_PER_WORKER) {
       this.kill(worker);
@@ -234,8 +244,10 @@ class Pool {
       if (!input) continue;
       const growth = (rssOf(worker.child.pid!) ?? input.rssBefore) - input.rssBefore;
       let failure: [FailureKind, string] | undefined;
-      if (now - input.started > this.options.timeLimitMs) failure = ['time', `no answer in ${this.options.timeLimitMs} ms`];
-      else if (growth > this.memoryLimit(input.size)) failure = ['memory', `RSS grew past ${mib(this.memoryLimit(input.size))} for ${input.size} bytes`];
+      if (now - input.started > this.options.timeLimitMs)
+        failure = ['time', `no answer in ${this.options.timeLimitMs} ms`];
+      else if (growth > this.memoryLimit(input.size))
+        failure = ['memory', `RSS grew past ${mib(this.memoryLimit(input.size))} for ${input.size} bytes`];
       if (!failure) continue;
       this.fail(input, ...failure);
       worker.inFlight = undefined;
@@ -269,7 +281,16 @@ class Pool {
     fs.mkdirSync(this.options.outDir, { recursive: true });
     const file = path.join(this.options.outDir, `${kind}-${this.options.seed}-${input.index}-${input.seed}`);
     fs.copyFileSync(input.file, file);
-    const failure: Failure = { kind, index: input.index, seed: input.seed, steps: input.steps, size: input.size, message, stack, file };
+    const failure: Failure = {
+      kind,
+      index: input.index,
+      seed: input.seed,
+      steps: input.steps,
+      size: input.size,
+      message,
+      stack,
+      file,
+    };
     fs.writeFileSync(`${file}.why.txt`, failureNote(failure, this.options.seed));
     this.summary.failures.push(failure);
   }

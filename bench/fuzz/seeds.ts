@@ -40,9 +40,14 @@ export const SEED_NAMES = [
 
 async function leakhound(args: string[], cwd: string): Promise<void> {
   try {
-    await run(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, LEAKHOUND_CACHE_DIR: path.join(cwd, 'cache') } });
+    await run(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, LEAKHOUND_CACHE_DIR: path.join(cwd, 'cache') },
+    });
   } catch (err) {
-    throw new Error(`cannot make a fuzz seed: leakhound ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr || (err as Error).message}`);
+    throw new Error(
+      `cannot make a fuzz seed: leakhound ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr || (err as Error).message}`,
+    );
   }
 }
 
@@ -52,7 +57,15 @@ async function zstd(input: string, output: string): Promise<void> {
 
 async function nativeSeeds(dir: string): Promise<void> {
   const program = path.join(dir, 'seed-program');
-  await run(process.env.CC || 'cc', ['-O1', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', program, path.join(__dirname, 'seed-program.c')]);
+  await run(process.env.CC || 'cc', [
+    '-O1',
+    '-g',
+    '-fno-omit-frame-pointer',
+    '-pthread',
+    '-o',
+    program,
+    path.join(__dirname, 'seed-program.c'),
+  ]);
   await leakhound(['record', '--no-compress', '-o', 'native.lhp', '--', program], dir);
   await leakhound(['record', '-o', 'native.lhp.zst', '--', program], dir);
 }
@@ -61,12 +74,34 @@ async function nodeSeeds(dir: string): Promise<void> {
   const script = path.join(__dirname, 'seed-program.js');
   await leakhound(['record', '--sampling-interval', '1k', '-o', 'node.lhp', '--', process.execPath, script], dir);
   await zstd(path.join(dir, 'node.lhp'), path.join(dir, 'node.lhp.zst'));
-  await run(process.execPath, ['--heap-prof', `--heap-prof-dir=${dir}`, '--heap-prof-name=node.heapprofile', '--heap-prof-interval=4096', script]);
+  await run(process.execPath, [
+    '--heap-prof',
+    `--heap-prof-dir=${dir}`,
+    '--heap-prof-name=node.heapprofile',
+    '--heap-prof-interval=4096',
+    script,
+  ]);
 }
 
 async function rssSeeds(dir: string): Promise<void> {
   // two processes, so the recording has per-process series and process records
-  await leakhound(['watch', '--interval', '100ms', '--duration', '1s', '--tree', '--record-to', 'rss.lhp', '--', 'sh', '-c', 'sleep 1.5 & sleep 5'], dir);
+  await leakhound(
+    [
+      'watch',
+      '--interval',
+      '100ms',
+      '--duration',
+      '1s',
+      '--tree',
+      '--record-to',
+      'rss.lhp',
+      '--',
+      'sh',
+      '-c',
+      'sleep 1.5 & sleep 5',
+    ],
+    dir,
+  );
   await zstd(path.join(dir, 'rss.lhp'), path.join(dir, 'rss.lhp.zst'));
 }
 
@@ -83,7 +118,9 @@ function simulateSeeds(dir: string): void {
 function heaptrackSeeds(dir: string): void {
   const compressed = fs.readFileSync(HEAPTRACK);
   const lines = Buffer.from(decompress(compressed)).toString('utf8').split('\n');
-  const secondClock = lines.findIndex((line, i) => line.startsWith('c ') && lines.slice(0, i).some((l) => l.startsWith('c ')));
+  const secondClock = lines.findIndex(
+    (line, i) => line.startsWith('c ') && lines.slice(0, i).some((l) => l.startsWith('c ')),
+  );
   const text = [...lines.slice(0, secondClock + 2), ...lines.slice(-5)].join('\n');
   fs.writeFileSync(path.join(dir, 'heaptrack.zst'), compressed);
   fs.writeFileSync(path.join(dir, 'heaptrack.gz'), zlib.gzipSync(text));
@@ -92,7 +129,8 @@ function heaptrackSeeds(dir: string): void {
 
 /** Writes every seed into `dir` (made if missing). */
 export async function makeSeeds(dir: string): Promise<void> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (the seeds are recorded with the built CLI)`);
+  if (!fs.existsSync(CLI))
+    throw new Error(`${CLI} is missing: run npm run build first (the seeds are recorded with the built CLI)`);
   fs.mkdirSync(dir, { recursive: true });
   simulateSeeds(dir);
   heaptrackSeeds(dir);

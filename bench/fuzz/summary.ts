@@ -26,16 +26,26 @@ export function failureGroups(failures: readonly Failure[]): { cause: string; co
 export function summaryLines(s: FuzzSummary, outDir: string): string[] {
   const kinds = new Map<string, number>();
   for (const f of s.failures) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
-  const failed = s.failures.length === 0 ? '0 failed' : `${formatCount(s.failures.length)} failed (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})`;
+  const failed =
+    s.failures.length === 0
+      ? '0 failed'
+      : `${formatCount(s.failures.length)} failed (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})`;
   const rate = s.inputs / (s.elapsedMs / 1000);
   const lines = [
     `fuzz: ${formatCount(s.inputs)} inputs (seed ${s.seed}) in ${formatSeconds(s.elapsedMs / 1000)}: ${formatCount(s.ok)} analyzed, ${formatCount(s.refused)} refused in one line, ${failed}; ${formatCount(rate)} inputs/s (${formatCount(rate * 3600)} an hour)`,
-    ...Object.entries(s.bySeed).map(([seed, c]) => `  ${seed.padEnd(18)} ${String(c.inputs).padStart(8)} inputs ${String(c.ok).padStart(8)} analyzed ${String(c.refused).padStart(8)} refused ${String(c.failed).padStart(6)} failed`),
+    ...Object.entries(s.bySeed).map(
+      ([seed, c]) =>
+        `  ${seed.padEnd(18)} ${String(c.inputs).padStart(8)} inputs ${String(c.ok).padStart(8)} analyzed ${String(c.refused).padStart(8)} refused ${String(c.failed).padStart(6)} failed`,
+    ),
   ];
   const groups = failureGroups(s.failures);
   if (groups.length > 0) {
     lines.push(`failures by cause (inputs and notes in ${outDir}):`);
-    for (const g of groups) lines.push(`  ${g.count} × ${g.cause}`, `      e.g. ${path.basename(g.example.file)}: ${g.example.steps.join('; ')}`);
+    for (const g of groups)
+      lines.push(
+        `  ${g.count} × ${g.cause}`,
+        `      e.g. ${path.basename(g.example.file)}: ${g.example.steps.join('; ')}`,
+      );
     fs.writeFileSync(path.join(outDir, 'summary.txt'), `${lines.join('\n')}\n`);
   }
   return lines;

@@ -35,7 +35,8 @@ const seedAnalyses = new Map<string, Outcome>();
 
 /** The outcome, and for a sound input whether it is the seed's own. */
 function judge(outcome: Outcome, input: Input): Verdict {
-  if (!input.sound || (outcome.kind !== 'ok' && outcome.kind !== 'refused')) return outcome.kind === 'ok' ? { kind: 'ok' } : outcome;
+  if (!input.sound || (outcome.kind !== 'ok' && outcome.kind !== 'refused'))
+    return outcome.kind === 'ok' ? { kind: 'ok' } : outcome;
   let expected = seedAnalyses.get(input.seed);
   if (!expected) seedAnalyses.set(input.seed, (expected = analyzeInProcess(path.join(seedDir, input.seed))));
   if (outcome.kind === 'refused') return { kind: 'differs', message: `a sound file was refused: ${outcome.message}` };
@@ -43,7 +44,10 @@ function judge(outcome: Outcome, input: Input): Verdict {
   let at = 0;
   while (outcome.json[at] === expected.json[at]) at++;
   const around = (json: string) => JSON.stringify(json.slice(Math.max(0, at - 40), at + 40));
-  return { kind: 'differs', message: `a sound file analyzed differently from its seed: ${around(outcome.json)} where the seed gives ${around(expected.json)}` };
+  return {
+    kind: 'differs',
+    message: `a sound file analyzed differently from its seed: ${around(outcome.json)} where the seed gives ${around(expected.json)}`,
+  };
 }
 
 function send(message: FromWorker): void {
@@ -56,7 +60,15 @@ process.on('message', (message: ToWorker) => {
   fs.writeFileSync(file, input.bytes);
   const peakKnown = resetPeak();
   const rssBefore = process.memoryUsage.rss();
-  send({ type: 'start', index: message.index, seed: input.seed, steps: input.steps, file, size: input.bytes.length, rssBefore });
+  send({
+    type: 'start',
+    index: message.index,
+    seed: input.seed,
+    steps: input.steps,
+    file,
+    size: input.bytes.length,
+    rssBefore,
+  });
   const started = performance.now();
   const outcome = analyzeInProcess(file);
   const ms = performance.now() - started;
@@ -64,7 +76,13 @@ process.on('message', (message: ToWorker) => {
   // the worker's file name is no part of what went wrong: failures group by their messages
   const verdict = judge(outcome, input);
   if (verdict.kind !== 'ok') verdict.message = verdict.message.replaceAll(file, '<input>');
-  send({ type: 'done', index: message.index, verdict, ms, peakGrowth: peak === undefined ? undefined : Math.max(0, peak - rssBefore) });
+  send({
+    type: 'done',
+    index: message.index,
+    verdict,
+    ms,
+    peakGrowth: peak === undefined ? undefined : Math.max(0, peak - rssBefore),
+  });
 });
 
 send({ type: 'ready' });

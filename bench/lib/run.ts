@@ -6,9 +6,12 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'app', 'cli', 'main.js');
 /** Why `leakhound record` cannot run, if it cannot. */
-export const CLI_MISSING = fs.existsSync(CLI) ? undefined : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`;
+export const CLI_MISSING = fs.existsSync(CLI)
+  ? undefined
+  : `not built (${path.relative(ROOT, CLI)} missing: npm run build)`;
 
-export const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+export const has = (cmd: string): boolean =>
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 /** `leakhound record -o <out> [options] -- <program>`, the whole command as a user types it. */
 export function recordCommand(program: string[], out: string, options: string[] = []): string[] {
@@ -20,7 +23,8 @@ export function timeCommand(name: string, command: string[], env?: NodeJS.Proces
   const start = process.hrtime.bigint();
   const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (r.error || r.status !== 0) throw new Error(`${name} failed (${r.error?.message ?? `exit ${r.status}`}): ${lastLines(r.stderr)}`);
+  if (r.error || r.status !== 0)
+    throw new Error(`${name} failed (${r.error?.message ?? `exit ${r.status}`}): ${lastLines(r.stderr)}`);
   return seconds;
 }
 

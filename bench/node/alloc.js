@@ -34,7 +34,12 @@ function label(kind, i) {
   return `${kind}-${i}-${(i * 31) % 97}`;
 }
 function record(i) {
-  return { id: i, name: label('item', i), tags: [label('t', i % 13), label('t', i % 7)], position: point(i % 100, i % 37) };
+  return {
+    id: i,
+    name: label('item', i),
+    tags: [label('t', i % 13), label('t', i % 7)],
+    position: point(i % 100, i % 37),
+  };
 }
 function counter(start) {
   let n = start;
@@ -101,7 +106,14 @@ async function main() {
   }
   if (global.gc) global.gc(); // run with --expose-gc to print the live heap only
   const heapMB = process.memoryUsage().heapUsed / 1e6;
-  console.log(JSON.stringify({ checksum: Math.round(checksum), cache: cache.size + older.size, kept: kept.size, heapMB: Math.round(heapMB) }));
+  console.log(
+    JSON.stringify({
+      checksum: Math.round(checksum),
+      cache: cache.size + older.size,
+      kept: kept.size,
+      heapMB: Math.round(heapMB),
+    }),
+  );
 }
 
 // What a module keeps stays reachable to the end, as a module-level cache does.

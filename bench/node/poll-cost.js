@@ -32,7 +32,8 @@ if (via === 'addon') {
 // objects of ~1 KB, a record and its own string as a cache would keep, until the heap holds <MB> MB
 const kept = [];
 while (process.memoryUsage().heapUsed < mb * 1e6) {
-  for (let k = 0; k < 1000; k++) kept.push({ id: kept.length, body: `record ${kept.length} `.padEnd(900, '.'), tags: [k % 7, k % 11] });
+  for (let k = 0; k < 1000; k++)
+    kept.push({ id: kept.length, body: `record ${kept.length} `.padEnd(900, '.'), tags: [k % 7, k % 11] });
 }
 
 const times = [];
@@ -43,4 +44,11 @@ for (let i = 0; i < 11; i++) {
   times.push(Number(process.hrtime.bigint() - start) / 1e6);
 }
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({ ms: times[5], samples, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6), kept: kept.length }));
+console.log(
+  JSON.stringify({
+    ms: times[5],
+    samples,
+    heapMb: Math.round(process.memoryUsage().heapUsed / 1e6),
+    kept: kept.length,
+  }),
+);

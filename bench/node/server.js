@@ -26,7 +26,13 @@ function line(id, i) {
 function makeItem(id) {
   const lines = [];
   for (let i = 0; i < 12; i++) lines.push(line(id, i));
-  return { id, name: `item ${id}`, owner: { id: id % 1000, name: `owner ${id % 1000}` }, lines, created: 1_700_000_000 + id };
+  return {
+    id,
+    name: `item ${id}`,
+    owner: { id: id % 1000, name: `owner ${id % 1000}` },
+    lines,
+    created: 1_700_000_000 + id,
+  };
 }
 
 function item(id) {
@@ -51,7 +57,14 @@ function answer(id) {
   const it = item(id);
   const neighbours = [];
   for (let d = 1; d <= 4; d++) neighbours.push({ id: id + d, total: total(item(id + d)) });
-  return JSON.stringify({ id, name: it.name, owner: it.owner.name, total: total(it), skus: it.lines.map((l) => l.sku), neighbours });
+  return JSON.stringify({
+    id,
+    name: it.name,
+    owner: it.owner.name,
+    total: total(it),
+    skus: it.lines.map((l) => l.sku),
+    neighbours,
+  });
 }
 
 const server = http.createServer((req, res) => {

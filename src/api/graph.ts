@@ -49,8 +49,13 @@ export class Graph {
   add(a: string | AllocationList | AllocationGroup | AllocationGroupList, b?: AllocationList | AllocationGroup): Graph {
     const added: Entry[] = [];
     if (typeof a === 'string') added.push({ label: a, list: asList(b!) });
-    else if (a instanceof AllocationGroupList) for (const g of a) added.push({ label: groupLabel(g), list: g.allocations() });
-    else added.push({ label: a instanceof AllocationGroup ? groupLabel(a) : `Series ${this.entries.length + 1}`, list: asList(a) });
+    else if (a instanceof AllocationGroupList)
+      for (const g of a) added.push({ label: groupLabel(g), list: g.allocations() });
+    else
+      added.push({
+        label: a instanceof AllocationGroup ? groupLabel(a) : `Series ${this.entries.length + 1}`,
+        list: asList(a),
+      });
     return new Graph(this.profile, [...this.entries, ...added], this.options);
   }
 
@@ -106,7 +111,12 @@ export class Graph {
 
   private seriesOf(label: string, indices: ArrayLike<number>, points: number): GraphSeries {
     const s = liveSeries(this.profile.columns, indices, 0, this.profile.runtimeNs, points);
-    return { label, time: Array.from(s.time, (t) => t / 1e9), liveBytes: Array.from(s.bytes), liveCount: Array.from(s.count) };
+    return {
+      label,
+      time: Array.from(s.time, (t) => t / 1e9),
+      liveBytes: Array.from(s.bytes),
+      liveCount: Array.from(s.count),
+    };
   }
 }
 

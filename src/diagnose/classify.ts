@@ -29,7 +29,15 @@ export const RULES = {
 export interface Classification {
   verdict: Verdict;
   /** How the verdict was reached, for the explanation. */
-  reason: 'no-survivors' | 'survivors-throughout' | 'steady-growth' | 'late-growth' | 'few-survivors' | 'plateau' | 'start-up' | 'no-lifetimes';
+  reason:
+    | 'no-survivors'
+    | 'survivors-throughout'
+    | 'steady-growth'
+    | 'late-growth'
+    | 'few-survivors'
+    | 'plateau'
+    | 'start-up'
+    | 'no-lifetimes';
   /** Growth of retained memory, bytes/ns (0 unless leak-like). */
   rate: number;
   /** 0..1: how strongly the evidence supports the verdict. */
@@ -45,7 +53,8 @@ export interface Classification {
 export function rise(t: Trend, time: Float64Array): { risingLate: boolean; steady: boolean } {
   const halfSpan = (time[time.length - 1] - time[0]) / 2;
   const minGrowth = Math.max(RULES.minRelativeGrowth, RULES.samplingNoiseMargin * t.samplingNoiseLate);
-  const risingLate = t.zLate >= RULES.zSignificant && t.slopeLate > 0 && (t.slopeLate * halfSpan) / Math.max(t.meanLate, 1) >= minGrowth;
+  const risingLate =
+    t.zLate >= RULES.zSignificant && t.slopeLate > 0 && (t.slopeLate * halfSpan) / Math.max(t.meanLate, 1) >= minGrowth;
   const steady = risingLate && t.zAll >= RULES.zSignificant && t.slopeEarly >= RULES.minEarlyToLateSlope * t.slopeLate;
   return { risingLate, steady };
 }
@@ -73,15 +82,30 @@ export function classify(ev: Evidence): Classification {
 
   if (spread && ev.slopeLate > 0 && ev.slopeLate >= RULES.minLiveToSurvivorSlope * ev.survivorSlopeLate) {
     const countFactor = Math.min(1, ev.survivorsInThirds / (4 * RULES.minSpreadSurvivors));
-    return leakBy('survivors-throughout', ev.survivorSlopeAll, Math.max(countFactor * 0.5, countFactor * trendConfidence(ev.zAll)));
+    return leakBy(
+      'survivors-throughout',
+      ev.survivorSlopeAll,
+      Math.max(countFactor * 0.5, countFactor * trendConfidence(ev.zAll)),
+    );
   }
   if (steady) return leakBy('steady-growth', ev.slopeAll, trendConfidence(Math.min(ev.zAll, ev.zLate)));
   // A handful of survivors scattered over the run while live bytes rise: a rare leak, or chance.
   const fewScattered = ev.survivorsInThirds < 3 * RULES.minSpreadSurvivors && thirds.filter((t) => t > 0).length >= 2;
   if (fewScattered && ev.zAll >= RULES.zSignificant) {
-    return { verdict: 'unclear', reason: 'few-survivors', rate: ev.survivorSlopeAll, confidence: trendConfidence(ev.zAll) / 2 };
+    return {
+      verdict: 'unclear',
+      reason: 'few-survivors',
+      rate: ev.survivorSlopeAll,
+      confidence: trendConfidence(ev.zAll) / 2,
+    };
   }
-  if (risingLate) return { verdict: 'unclear', reason: 'late-growth', rate: ev.slopeLate, confidence: trendConfidence(ev.zLate) / 2 };
+  if (risingLate)
+    return { verdict: 'unclear', reason: 'late-growth', rate: ev.slopeLate, confidence: trendConfidence(ev.zLate) / 2 };
   const startUp = ev.survivorWarmupBytes >= ev.survivorBytes * (1 - RULES.minThirdShare);
-  return { verdict: 'bounded', reason: startUp ? 'start-up' : 'plateau', rate: 0, confidence: 1 - trendConfidence(ev.zLate) / 2 };
+  return {
+    verdict: 'bounded',
+    reason: startUp ? 'start-up' : 'plateau',
+    rate: 0,
+    confidence: 1 - trendConfidence(ev.zLate) / 2,
+  };
 }

@@ -128,13 +128,16 @@ function describe(
   confidence: number,
   allocationsPerNs: number,
 ): GroupDiagnosis {
-  const frames = profile.backtrace(stackId).strip().frames.map((f: Frame) => ({
-    function: f.function,
-    file: f.file,
-    line: f.line,
-    module: f.module,
-    address: f.address,
-  }));
+  const frames = profile
+    .backtrace(stackId)
+    .strip()
+    .frames.map((f: Frame) => ({
+      function: f.function,
+      file: f.file,
+      line: f.line,
+      module: f.module,
+      address: f.address,
+    }));
   return {
     verdict,
     stackId,

@@ -99,7 +99,11 @@ function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: num
 
 export function siteTotals(profile: Profile, site: Int32Array, windows: Windows, birth: Birth): SiteTotals {
   const n = profile.stacks.length;
-  const t: SiteTotals = { ...stackTotals(profile, { keyOfStack: site }), lifetimeTotal: new Float64Array(n), survivorCount: new Float64Array(n) };
+  const t: SiteTotals = {
+    ...stackTotals(profile, { keyOfStack: site }),
+    lifetimeTotal: new Float64Array(n),
+    survivorCount: new Float64Array(n),
+  };
   const c = profile.columns;
   const { stack, allocTime, freeTime } = c;
   const survives = survivorTest(profile, windows, birth);

@@ -4,7 +4,12 @@ import type { Evidence } from './evidence';
 import type { Windows } from './windows';
 
 /** A sentence for the verdict and the numbers behind it. */
-export function explain(ev: Evidence, c: Classification, windows: Windows, runtimeNs: number): { explanation: string; evidence: string[] } {
+export function explain(
+  ev: Evidence,
+  c: Classification,
+  windows: Windows,
+  runtimeNs: number,
+): { explanation: string; evidence: string[] } {
   const retained = `${formatCount(ev.survivorCount)} of ${formatCount(ev.count)} allocations (${formatBytes(ev.survivorBytes)}) retained`;
   const thirds = ev.survivorThirds;
   const inThirds = thirds[0] + thirds[1] + thirds[2] || 1;
@@ -15,7 +20,9 @@ export function explain(ev: Evidence, c: Classification, windows: Windows, runti
   switch (c.reason) {
     case 'no-survivors':
       explanation = `all ${formatCount(ev.count)} allocations were freed, after ${formatSeconds(ev.meanLifetimeNs / 1e9)} on average`;
-      evidence.push(`${formatCount(ev.count - ev.leakedCount)} freed, ${formatCount(ev.leakedCount)} never freed (all made in the last moments of the run)`);
+      evidence.push(
+        `${formatCount(ev.count - ev.leakedCount)} freed, ${formatCount(ev.leakedCount)} never freed (all made in the last moments of the run)`,
+      );
       break;
     case 'survivors-throughout':
     case 'steady-growth': {

@@ -93,7 +93,10 @@ export function memoryTrend(points: { time: Float64Array; value: Float64Array })
   const rise = median(thirds[2].v) - median(thirds[0].v);
   const riseRate = rise / Math.max(median(thirds[2].t) - median(thirds[0].t), 1e-9);
   const noise = median(thirds.map((p) => spreadAround(p.t, p.v, theilSen(p.t, p.v))));
-  const significant = z >= MEMORY_RULES.zSignificant && rise > MEMORY_RULES.minRiseToNoise * noise && rise > MEMORY_RULES.minRelativeRise * level;
+  const significant =
+    z >= MEMORY_RULES.zSignificant &&
+    rise > MEMORY_RULES.minRiseToNoise * noise &&
+    rise > MEMORY_RULES.minRelativeRise * level;
   const lateSlope = theilSen(thirds[2].t, thirds[2].v);
   const risingRate = MEMORY_RULES.minLateToAllSlope * Math.max(slope, riseRate);
   const stillRising = lateSlope > 0 && lateSlope >= risingRate;
@@ -107,18 +110,39 @@ export function memoryTrend(points: { time: Float64Array; value: Float64Array })
   if (!significant || (!stillRising && withinTeeth)) {
     const confidence = round(1 - Math.min(1, Math.max(0, z) / MEMORY_RULES.zSignificant) / 2);
     const tooth = significant ? `; it ${toothText}` : '';
-    return { ...trend, verdict: 'stable', confidence, explanation: `no lasting growth ${over}: ${formatBytes(level)} ± ${formatBytes(noise)}${tooth}` };
+    return {
+      ...trend,
+      verdict: 'stable',
+      confidence,
+      explanation: `no lasting growth ${over}: ${formatBytes(level)} ± ${formatBytes(noise)}${tooth}`,
+    };
   }
   const trendCertainty = Math.min(1, z / (2 * MEMORY_RULES.zSignificant));
   if (stillRising) {
     // the trend test's certainty, and how tight the slope's interval is
     const confidence = round(trendCertainty * Math.max(0, Math.min(1, low / slope)));
     const rate = `${formatPerMinute(slope)} (95 % interval ${formatPerMinute(low)} to ${formatPerMinute(high)}) ${over}`;
-    if (withinTeeth) return { ...trend, verdict: 'unclear', confidence, explanation: `${toothText} ${over}: perhaps its sawtooth; watch longer` };
+    if (withinTeeth)
+      return {
+        ...trend,
+        verdict: 'unclear',
+        confidence,
+        explanation: `${toothText} ${over}: perhaps its sawtooth; watch longer`,
+      };
     if (confidence < MEMORY_RULES.minGrowingConfidence) {
-      return { ...trend, verdict: 'unclear', confidence, explanation: `rises ${rate}, with confidence ${confidence.toFixed(2)} only; watch longer` };
+      return {
+        ...trend,
+        verdict: 'unclear',
+        confidence,
+        explanation: `rises ${rate}, with confidence ${confidence.toFixed(2)} only; watch longer`,
+      };
     }
-    return { ...trend, verdict: 'growing', confidence, explanation: `grows ${rate}, still rising at the end: ${formatBytes(startBytes)} → ${formatBytes(endBytes)}` };
+    return {
+      ...trend,
+      verdict: 'growing',
+      confidence,
+      explanation: `grows ${rate}, still rising at the end: ${formatBytes(startBytes)} → ${formatBytes(endBytes)}`,
+    };
   }
   return {
     ...trend,

@@ -69,7 +69,16 @@ export class MemoryWatch {
     for (const memory of sample.processes) {
       let p = this.processes.get(memory.pid);
       if (!p || p.gone) {
-        p = { pid: memory.pid, parent: memory.parent, command: memory.command, last: memory, rss: new BucketedSeries(BUCKETS), firstSeconds: seconds, lastSeconds: seconds, gone: false };
+        p = {
+          pid: memory.pid,
+          parent: memory.parent,
+          command: memory.command,
+          last: memory,
+          rss: new BucketedSeries(BUCKETS),
+          firstSeconds: seconds,
+          lastSeconds: seconds,
+          gone: false,
+        };
         this.processes.set(memory.pid, p);
       }
       p.last = memory;

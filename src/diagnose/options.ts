@@ -9,7 +9,11 @@ export interface DiagnoseOptions {
 }
 
 /** The defaults, used by `diagnose` and shown by the commands that take these options. */
-export const DIAGNOSE_DEFAULTS: Readonly<Required<DiagnoseOptions>> = Object.freeze({ exitWindow: 0.02, warmup: 0.1, points: 64 });
+export const DIAGNOSE_DEFAULTS: Readonly<Required<DiagnoseOptions>> = Object.freeze({
+  exitWindow: 0.02,
+  warmup: 0.1,
+  points: 64,
+});
 
 /** The options a user sets on the command line (`analyze`, `report`, `serve`): each a fraction of the run. */
 export const DIAGNOSE_FLAGS: readonly { key: 'exitWindow' | 'warmup'; flag: string; description: string }[] = [

@@ -22,13 +22,18 @@ export function residentMemory(profile: Profile, untilNs: number): ResidentMemor
     const m = /^rss\.(\d+)$/.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    processes.push({ pid, command: profile.processes.find((p) => p.pid === pid)?.command ?? '', trend: judge(series, untilNs) });
+    processes.push({
+      pid,
+      command: profile.processes.find((p) => p.pid === pid)?.command ?? '',
+      trend: judge(series, untilNs),
+    });
   }
   return { rss: judge(rss, untilNs), processes: processes.sort((a, b) => a.pid - b.pid) };
 }
 
 function judge(series: Series, untilNs: number): MemoryTrend {
   const buckets = new BucketedSeries(BUCKETS);
-  for (let i = 0; i < series.time.length && series.time[i] <= untilNs; i++) buckets.add(series.time[i] / 1e9, series.value[i]);
+  for (let i = 0; i < series.time.length && series.time[i] <= untilNs; i++)
+    buckets.add(series.time[i] / 1e9, series.value[i]);
   return memoryTrend(buckets.points());
 }

@@ -9,7 +9,11 @@ export function theilSen(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * Sen's confidence interval of the Theil–Sen slope: the ranks of the pair slopes
  * that bound it follow from the Mann–Kendall variance (`z` 1.96: 95 %, two-sided).
  */
-export function theilSenInterval(x: ArrayLike<number>, y: ArrayLike<number>, z = 1.96): { slope: number; low: number; high: number } {
+export function theilSenInterval(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  z = 1.96,
+): { slope: number; low: number; high: number } {
   const slopes = pairSlopes(x, y);
   const n = x.length;
   if (slopes.length === 0) return { slope: 0, low: 0, high: 0 };

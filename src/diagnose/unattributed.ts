@@ -48,7 +48,11 @@ function judge(name: string, label: string, series: Series, windows: Windows): U
   const { risingLate, steady } = rise(trend, work);
   const startBytes = series.value[0];
   const endBytes = values[values.length - 1];
-  const finding = (verdict: UnattributedGrowth['verdict'], ratePerNs: number, explanation: string): UnattributedGrowth => ({
+  const finding = (
+    verdict: UnattributedGrowth['verdict'],
+    ratePerNs: number,
+    explanation: string,
+  ): UnattributedGrowth => ({
     series: name,
     verdict,
     growthBytesPerSecond: ratePerNs * 1e9,
@@ -75,7 +79,9 @@ function judge(name: string, label: string, series: Series, windows: Windows): U
     );
   }
   // Rose at some point (a significant trend over the whole work, by a share of its level), then stopped.
-  const rose = mannKendall(values) >= RULES.zSignificant && trend.meanLate - startBytes >= RULES.minRelativeGrowth * Math.max(trend.meanLate, 1);
+  const rose =
+    mannKendall(values) >= RULES.zSignificant &&
+    trend.meanLate - startBytes >= RULES.minRelativeGrowth * Math.max(trend.meanLate, 1);
   if (rose) {
     return finding(
       'bounded',
@@ -83,7 +89,11 @@ function judge(name: string, label: string, series: Series, windows: Windows): U
       `${label} rose from ${formatBytes(startBytes)}, then levelled off at ${formatBytes(endBytes)} (peak ${formatBytes(Math.max(...values))})`,
     );
   }
-  return finding('no-leak', 0, `${label} shows no lasting growth (${formatBytes(startBytes)} at the start, ${formatBytes(endBytes)} when the work ended)`);
+  return finding(
+    'no-leak',
+    0,
+    `${label} shows no lasting growth (${formatBytes(startBytes)} at the start, ${formatBytes(endBytes)} when the work ended)`,
+  );
 }
 
 /** The latest sample at or before each instant (the first sample before it); samples come in time order. */

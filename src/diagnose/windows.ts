@@ -46,7 +46,8 @@ export function windowsOf(profile: Profile, runtime: number, options: WindowOpti
   const censuses = censusEnds(profile, clock);
   const workEnd = workEndOf(runtime, options.exitWindow, censuses);
   const warmupEnd = runtime * options.warmup;
-  const live = (censuses && censusInstants(censuses, workEnd, options.points)) ?? evenOn(clock, workEnd, options.points);
+  const live =
+    (censuses && censusInstants(censuses, workEnd, options.points)) ?? evenOn(clock, workEnd, options.points);
   return {
     clock,
     points: options.points,
@@ -88,7 +89,12 @@ interface Census {
 function censusEnds(profile: Profile, clock: WorkClock): Census[] | undefined {
   const majors = profile.header.options?.sampler === 'addon' ? profile.series.get('gc.major') : undefined;
   // a point is a GC's start, its value its pause: the census is taken when the pause ends
-  return majors && Array.from(majors.time, (t, i) => t + majors.value[i]).sort((a, b) => a - b).map((wall) => ({ wall, work: clock.at(wall) }));
+  return (
+    majors &&
+    Array.from(majors.time, (t, i) => t + majors.value[i])
+      .sort((a, b) => a - b)
+      .map((wall) => ({ wall, work: clock.at(wall) }))
+  );
 }
 
 /**
@@ -110,7 +116,11 @@ function workEndOf(runtime: number, exitWindow: number, censuses: Census[] | und
  * garbage not yet collected would read as live (a sawtooth that rises until each
  * full GC).
  */
-function censusInstants(censuses: Census[], workEnd: number, points: number): { wall: Float64Array; work: Float64Array } | undefined {
+function censusInstants(
+  censuses: Census[],
+  workEnd: number,
+  points: number,
+): { wall: Float64Array; work: Float64Array } | undefined {
   const chosen = new Set<Census>();
   let next = 0;
   for (const t of evenInstants(0, workEnd, points)) {

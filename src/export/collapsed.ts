@@ -31,7 +31,9 @@ export function collapsedStacks(profile: Profile, options: CollapsedOptions = {}
   const nameOf = (frame: Frame): string => {
     let name = names.get(frame);
     if (name === undefined) {
-      name = frameName(frame).replace(/;/g, ':').replace(/[\r\n]+/g, ' ');
+      name = frameName(frame)
+        .replace(/;/g, ':')
+        .replace(/[\r\n]+/g, ' ');
       names.set(frame, name);
     }
     return name;

@@ -18,5 +18,7 @@ export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = {
 
 /** The stacks table beside a Parquet export: `run.parquet` → `run.stacks.parquet`. */
 export function stacksPathFor(allocationsPath: string): string {
-  return allocationsPath.endsWith('.parquet') ? `${allocationsPath.slice(0, -'.parquet'.length)}.stacks.parquet` : `${allocationsPath}.stacks.parquet`;
+  return allocationsPath.endsWith('.parquet')
+    ? `${allocationsPath.slice(0, -'.parquet'.length)}.stacks.parquet`
+    : `${allocationsPath}.stacks.parquet`;
 }

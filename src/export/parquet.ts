@@ -50,7 +50,12 @@ const STACK_SCHEMA: SchemaElement[] = [
  * function (its hex address when unsymbolized), file, line, module, address), joined
  * on stack_id. Written from the columns a row group at a time.
  */
-export function writeParquet(profile: Profile, source: string, allocationsPath: string, stacksPath: string): { rows: number; stackRows: number } {
+export function writeParquet(
+  profile: Profile,
+  source: string,
+  allocationsPath: string,
+  stacksPath: string,
+): { rows: number; stackRows: number } {
   const rows = writeAllocations(profile, source, allocationsPath);
   const stackRows = writeStacks(profile, stacksPath);
   return { rows, stackRows };
@@ -180,10 +185,20 @@ class FileByteWriter extends ByteWriter {
   }
 }
 
-function withParquetFile(file: string, schema: SchemaElement[], kvMetadata: { key: string; value: string }[], write: (pq: ParquetWriter) => void): void {
+function withParquetFile(
+  file: string,
+  schema: SchemaElement[],
+  kvMetadata: { key: string; value: string }[],
+  write: (pq: ParquetWriter) => void,
+): void {
   const fd = fs.openSync(file, 'w');
   try {
-    const pq = new ParquetWriter({ writer: new FileByteWriter(fd), schema, kvMetadata, createdBy: `leakhound version ${version}` });
+    const pq = new ParquetWriter({
+      writer: new FileByteWriter(fd),
+      schema,
+      kvMetadata,
+      createdBy: `leakhound version ${version}`,
+    });
     write(pq);
     pq.finish();
   } finally {

@@ -1,6 +1,15 @@
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Function as PprofFunction, Line, Location, Mapping, Profile as PprofProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import {
+  Function as PprofFunction,
+  Line,
+  Location,
+  Mapping,
+  Profile as PprofProfile,
+  Sample,
+  StringTable,
+  ValueType,
+} from 'pprof-format';
 import type { Frame } from '../profile/frames';
 import type { Profile } from '../profile/profile';
 import { programRange } from '../profile/backtrace';
@@ -67,7 +76,12 @@ export function pprofProfile(profile: Profile, source: string, options: PprofOpt
     let f = functionOf.get(key);
     if (!f) {
       // start_line stays 0: no recorder knows where a function starts
-      f = new PprofFunction({ id: functions.length + 1, name: str(name), systemName: str(name), filename: str(frame.file) });
+      f = new PprofFunction({
+        id: functions.length + 1,
+        name: str(name),
+        systemName: str(name),
+        filename: str(frame.file),
+      });
       functions.push(f);
       functionOf.set(key, f);
     }
@@ -104,7 +118,12 @@ export function pprofProfile(profile: Profile, source: string, options: PprofOpt
     samples.push(
       new Sample({
         locationId: locationIds,
-        value: [totals.leakedBytes[stackId], totals.leakedCount[stackId], totals.allocatedBytes[stackId], totals.allocatedCount[stackId]],
+        value: [
+          totals.leakedBytes[stackId],
+          totals.leakedCount[stackId],
+          totals.allocatedBytes[stackId],
+          totals.allocatedCount[stackId],
+        ],
       }),
     );
   }

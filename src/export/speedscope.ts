@@ -99,7 +99,15 @@ export function speedscopeFile(profile: Profile, source: string, options: Speeds
     for (let stackId = 0; stackId < values.length; stackId++) {
       if (sampleOfStack[stackId] >= 0) perSample[sampleOfStack[stackId]] += values[stackId];
     }
-    const out: SpeedscopeSampledProfile = { type: 'sampled', name, unit, startValue: 0, endValue: 0, samples: [], weights: [] };
+    const out: SpeedscopeSampledProfile = {
+      type: 'sampled',
+      name,
+      unit,
+      startValue: 0,
+      endValue: 0,
+      samples: [],
+      weights: [],
+    };
     for (let s = 0; s < samples.length; s++) {
       if (perSample[s] === 0) continue; // speedscope skips weightless samples anyway
       out.samples.push(samples[s]);

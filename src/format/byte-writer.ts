@@ -23,7 +23,8 @@ export class ByteWriter {
 
   /** Unsigned varint (LEB128) of an integer in 0 ..= 2^53-1; anything else would write a corrupt stream. */
   varint(value: number): void {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`cannot encode ${value} as a varint: expected an integer in 0 ..= 2^53-1`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`cannot encode ${value} as a varint: expected an integer in 0 ..= 2^53-1`);
     this.ensure(10);
     const buf = this.buf;
     let pos = this.length;
@@ -37,7 +38,8 @@ export class ByteWriter {
 
   /** Signed varint (zigzag), for time deltas that may step back across thread buffers. An integer in ±(2^52-1). */
   svarint(value: number): void {
-    if (!Number.isInteger(value)) throw new RangeError(`cannot encode ${value} as a signed varint: expected an integer`);
+    if (!Number.isInteger(value))
+      throw new RangeError(`cannot encode ${value} as a signed varint: expected an integer`);
     this.varint(value < 0 ? -2 * value - 1 : 2 * value);
   }
 

@@ -32,7 +32,9 @@ export function openChunkSource(path: string): ChunkSource {
     const head = Buffer.alloc(4);
     const n = readAt(path, fd, head, 0);
     const compressed = n === 4 && head.equals(ZSTD_MAGIC);
-    return compressed ? new DecompressingSource(path, fd, fileSize, zstdCodec(path, fileSize)) : new PlainSource(path, fd, fileSize);
+    return compressed
+      ? new DecompressingSource(path, fd, fileSize, zstdCodec(path, fileSize))
+      : new PlainSource(path, fd, fileSize);
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);
     if (err instanceof LhpError) throw err;

@@ -77,14 +77,17 @@ export class DecompressingSource implements ChunkSource {
     } catch (err) {
       if (err instanceof LhpError) throw err;
       if (!this.codec.endsEarly(err)) {
-        throw new LhpError(`${this.path} is corrupt: its ${this.codec.name} compression is damaged (${(err as Error).message})`);
+        throw new LhpError(
+          `${this.path} is corrupt: its ${this.codec.name} compression is damaged (${(err as Error).message})`,
+        );
       }
       // the file ends inside a frame: keep what was decompressed
       this.cutShort = true;
       this.ended = true;
     }
     this.pushed += piece.length;
-    if (this.produced > expansionLimit(this.pushed)) refuseBomb(this.path, this.codec.name, this.pushed, `more than ${this.produced}`);
+    if (this.produced > expansionLimit(this.pushed))
+      refuseBomb(this.path, this.codec.name, this.pushed, `more than ${this.produced}`);
     if (final) this.ended = true;
   }
 

@@ -21,4 +21,3 @@ export function readAt(path: string, fd: number, buf: Buffer, position: number):
     throw readError(path, err);
   }
 }
-

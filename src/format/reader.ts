@@ -90,7 +90,8 @@ const LAYOUTS: (Layout | undefined)[] = RECORD_BY_TAG.map((record) => {
   const numbers = record.fields.filter((f) => f.kind === 'varint' || f.kind === 'str' || f.kind === 'time');
   const optional = numbers.at(-1)?.orElse;
   const last = record.fields.at(-1)!;
-  if (numbers.length > MAX_NUMBERS) throw new Error(`the ${record.name} record has more than ${MAX_NUMBERS} number fields`);
+  if (numbers.length > MAX_NUMBERS)
+    throw new Error(`the ${record.name} record has more than ${MAX_NUMBERS} number fields`);
   const timed = numbers.some((f) => f.kind === 'time');
   return {
     name: record.name,
@@ -218,7 +219,8 @@ class StreamParser {
     }
     if (have === 0) throw new LhpError(`${this.path} is empty: no profile was recorded`);
     for (let i = 0; i < Math.min(have, MAGIC.length); i++) {
-      if (this.buf[i] !== MAGIC[i]) throw new LhpError(`${this.path} is not a leakhound profile (.lhp): wrong magic bytes`);
+      if (this.buf[i] !== MAGIC[i])
+        throw new LhpError(`${this.path} is not a leakhound profile (.lhp): wrong magic bytes`);
     }
     if (have < HEADER_FIXED) throw new LhpError(cut);
     const view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
@@ -229,10 +231,13 @@ class StreamParser {
         `${this.path} uses format ${major}.${minor}, newer than this leakhound reads (${FORMAT_MAJOR}.${FORMAT_MINOR}): upgrade leakhound`,
       );
     }
-    if (major === 0) throw new LhpError(`${this.path} is corrupt: its header says format version 0.${minor}, which does not exist`);
+    if (major === 0)
+      throw new LhpError(`${this.path} is corrupt: its header says format version 0.${minor}, which does not exist`);
     const jsonLength = view.getUint32(MAGIC.length + 4, true);
     if (jsonLength > MAX_HEADER_JSON) {
-      throw new LhpError(`${this.path} is corrupt: its header claims ${jsonLength} bytes of JSON (the limit is ${MAX_HEADER_JSON})`);
+      throw new LhpError(
+        `${this.path} is corrupt: its header claims ${jsonLength} bytes of JSON (the limit is ${MAX_HEADER_JSON})`,
+      );
     }
     while (this.buf.length < HEADER_FIXED + jsonLength && this.fill());
     if (this.buf.length < HEADER_FIXED + jsonLength) throw new LhpError(cut);

@@ -56,7 +56,14 @@ export const RECORDS: readonly RecordType[] = [
   {
     tag: 0x04,
     name: 'alloc',
-    fields: [time, varint('address'), varint('size'), varint('stack'), varint('thread'), { name: 'weight', kind: 'varint', orElse: 'size' }],
+    fields: [
+      time,
+      varint('address'),
+      varint('size'),
+      varint('stack'),
+      varint('thread'),
+      { name: 'weight', kind: 'varint', orElse: 'size' },
+    ],
   },
   { tag: 0x05, name: 'free', fields: [time, varint('address')] },
   {
@@ -74,7 +81,11 @@ export const RECORDS: readonly RecordType[] = [
     tag: 0x0d,
     name: 'symbol',
     since: '1.1',
-    fields: [varint('frame'), str('module'), { name: 'sources', kind: 'list', each: [str('function'), str('file'), varint('line')] }],
+    fields: [
+      varint('frame'),
+      str('module'),
+      { name: 'sources', kind: 'list', each: [str('function'), str('file'), varint('line')] },
+    ],
   },
 ];
 

@@ -61,7 +61,11 @@ export class LhpWriter {
     this.strings.set('', 0);
   }
 
-  static create(path: string, header: Partial<LhpHeader> & { recorder: string }, options: WriterOptions = {}): LhpWriter {
+  static create(
+    path: string,
+    header: Partial<LhpHeader> & { recorder: string },
+    options: WriterOptions = {},
+  ): LhpWriter {
     let fd: number;
     try {
       // O_APPEND: after a failed flush is cut off (see flush), the next one lands at the new end.
@@ -263,7 +267,8 @@ export class LhpWriter {
     for (const field of fields) {
       const value = values[field.name];
       if (field.kind === 'str') this.string(value as string);
-      else if (field.kind === 'list') for (const item of value as readonly FieldValues[]) this.internStrings(field.each!, item);
+      else if (field.kind === 'list')
+        for (const item of value as readonly FieldValues[]) this.internStrings(field.each!, item);
     }
   }
 
@@ -274,7 +279,8 @@ export class LhpWriter {
       const value = values[field.name];
       switch (field.kind) {
         case 'varint':
-          if (field.orElse === undefined || (value !== undefined && value !== values[field.orElse])) p.varint(value as number);
+          if (field.orElse === undefined || (value !== undefined && value !== values[field.orElse]))
+            p.varint(value as number);
           break;
         case 'str':
           p.varint(this.strings.get(value as string)!);
@@ -306,7 +312,9 @@ function compressInPlace(path: string): void {
   const result = spawnSync('zstd', ['-q', '-f', '-3', path, '-o', tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
   if (result.error || result.status !== 0) {
     fs.rmSync(tmp, { force: true });
-    const why = result.error ? 'the zstd command is not installed (apt-get install zstd)' : result.stderr.toString().trim();
+    const why = result.error
+      ? 'the zstd command is not installed (apt-get install zstd)'
+      : result.stderr.toString().trim();
     throw new LhpError(`cannot compress ${path}: ${why}; the uncompressed profile is kept`);
   }
   fs.renameSync(tmp, path);

@@ -4,7 +4,9 @@ import * as fzstd from './vendor/fzstd';
 import { ZstdFrameWalker } from './zstd-frames';
 
 /** fzstd's streaming decompressor: `push` hands what it decodes to `ondata`. */
-const Decompress = fzstd.Decompress as unknown as new (ondata: (chunk: Uint8Array, final: boolean) => void) => {
+const Decompress = fzstd.Decompress as unknown as new (
+  ondata: (chunk: Uint8Array, final: boolean) => void,
+) => {
   push(chunk: Uint8Array, final?: boolean): void;
 };
 /** Decompresses a whole zstd stream at once (for tests and tools, not for files of unknown size). */
@@ -31,15 +33,21 @@ export function zstdCodec(path: string, fileSize: number): CodecFactory {
     const decompressor = new Decompress((chunk) => onData(chunk));
     const walker = new ZstdFrameWalker((window, content) => {
       if (window > MAX_WINDOW) {
-        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than the ${MAX_WINDOW} zstd itself accepts`);
+        throw new LhpError(
+          `${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than the ${MAX_WINDOW} zstd itself accepts`,
+        );
       }
       // fzstd allocates the window whole and touches all of it: a window larger than the
       // frame's declared content, or than a file this small is ever written with, is damage
       if (content >= 0 && window > content + WINDOW_SLACK) {
-        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes for ${content} bytes of content`);
+        throw new LhpError(
+          `${path} is corrupt: a zstd frame asks for a window of ${window} bytes for ${content} bytes of content`,
+        );
       }
       if (window > WINDOW_SLACK + WINDOW_PER_BYTE * fileSize) {
-        throw new LhpError(`${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than a file of ${fileSize} bytes is written with`);
+        throw new LhpError(
+          `${path} is corrupt: a zstd frame asks for a window of ${window} bytes, more than a file of ${fileSize} bytes is written with`,
+        );
       }
       if (content > expansionLimit(fileSize)) refuseBomb(path, 'zstd', fileSize, String(content));
     });

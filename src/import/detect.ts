@@ -8,7 +8,6 @@ import { GZIP_MAGIC, openTextSource } from './text-source';
 /** What a profile file holds: leakhound's own stream, or a file another tool wrote (docs/IMPORT.md). */
 export type ProfileFormat = 'lhp' | 'heaptrack' | 'heapprofile';
 
-
 const HEAD_BYTES = 64 << 10;
 /**
  * heaptrack's first line: `v <heaptrack version> <file format version>`, in hex. Its
@@ -30,7 +29,9 @@ export function detectFormat(path: string): ProfileFormat {
   if (startsWith(head, ZSTD_MAGIC)) return isHeaptrackText(zstdHead(path)) ? 'heaptrack' : 'lhp';
   if (startsWith(head, GZIP_MAGIC)) {
     if (isHeaptrackText(firstChunk(openTextSource(path)))) return 'heaptrack';
-    throw new LhpError(`${path} is gzip-compressed but holds no heaptrack recording: not a leakhound, heaptrack or .heapprofile file`);
+    throw new LhpError(
+      `${path} is gzip-compressed but holds no heaptrack recording: not a leakhound, heaptrack or .heapprofile file`,
+    );
   }
   if (isHeaptrackText(head)) return 'heaptrack';
   if (firstNonSpace(head) === 0x7b /* { */) return 'heapprofile';

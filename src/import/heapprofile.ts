@@ -67,7 +67,9 @@ export function importHeapprofile(path: string, visitor: LhpVisitor): ImportResu
     }
     // node --heap-prof: the last samples, taken while the profile was being written, can name nodes it lacks
     if (orphans.count > 0) {
-      warnings.push(`${path}: ${orphans.count} of its ${sorted.length} samples (${formatBytes(orphans.bytes)}) belong to no node of its call tree: left out`);
+      warnings.push(
+        `${path}: ${orphans.count} of its ${sorted.length} samples (${formatBytes(orphans.bytes)}) belong to no node of its call tree: left out`,
+      );
     }
   } else {
     // DevTools' older files have no samples: each node's selfSize stands as one allocation
@@ -96,25 +98,46 @@ function parse(path: string): { head: ProfileNode; samples?: Sample[] } {
     json = JSON.parse(fs.readFileSync(path, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code) throw new LhpError(`cannot read ${path}: ${describeFsError(err)}`);
-    throw new LhpError(`${path} is ${NOT_OURS}: it begins like JSON but is not valid JSON (${(err as Error).message.split('\n')[0]})`);
+    throw new LhpError(
+      `${path} is ${NOT_OURS}: it begins like JSON but is not valid JSON (${(err as Error).message.split('\n')[0]})`,
+    );
   }
   const o = json as Record<string, unknown>;
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new LhpError(`${path} is ${NOT_OURS}: JSON, but not an object`);
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw new LhpError(`${path} is ${NOT_OURS}: JSON, but not an object`);
   if (!isNode(o.head)) {
-    const what = 'snapshot' in o ? 'a V8 heap snapshot (.heapsnapshot)' : 'timeDeltas' in o ? 'a CPU profile (.cpuprofile)' : 'JSON without the call tree (head) of a .heapprofile';
+    const what =
+      'snapshot' in o
+        ? 'a V8 heap snapshot (.heapsnapshot)'
+        : 'timeDeltas' in o
+          ? 'a CPU profile (.cpuprofile)'
+          : 'JSON without the call tree (head) of a .heapprofile';
     throw new LhpError(`${path} is ${NOT_OURS}: ${what}`);
   }
-  if (o.samples !== undefined && !Array.isArray(o.samples)) throw new LhpError(`${path} is corrupt: its samples are not a list`);
+  if (o.samples !== undefined && !Array.isArray(o.samples))
+    throw new LhpError(`${path} is corrupt: its samples are not a list`);
   return { head: o.head, samples: o.samples as Sample[] | undefined };
 }
 
 function isNode(n: unknown): n is ProfileNode {
   const node = n as ProfileNode;
-  return typeof node === 'object' && node !== null && typeof node.callFrame === 'object' && node.callFrame !== null && typeof node.id === 'number';
+  return (
+    typeof node === 'object' &&
+    node !== null &&
+    typeof node.callFrame === 'object' &&
+    node.callFrame !== null &&
+    typeof node.id === 'number'
+  );
 }
 
 function checkSample(path: string, s: Sample, index: number): Sample {
-  if (typeof s !== 'object' || s === null || !(s.size >= 0) || !Number.isFinite(s.size) || typeof s.nodeId !== 'number') {
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    !(s.size >= 0) ||
+    !Number.isFinite(s.size) ||
+    typeof s.nodeId !== 'number'
+  ) {
     throw new LhpError(`${path} is corrupt: sample ${index} lacks a size or a node`);
   }
   return { size: Math.round(s.size), nodeId: s.nodeId, ordinal: typeof s.ordinal === 'number' ? s.ordinal : index };
@@ -138,12 +161,14 @@ class RecordBuilder {
     while (todo.length > 0) {
       const { node, parent } = todo.pop()!;
       if (!isNode(node)) throw new LhpError(`${path} is corrupt: a node of its call tree lacks an id or a call frame`);
-      if (frameOf.has(node.id)) throw new LhpError(`${path} is corrupt: node ${node.id} appears twice in its call tree`);
+      if (frameOf.has(node.id))
+        throw new LhpError(`${path} is corrupt: node ${node.id} appears twice in its call tree`);
       const root = parent === -1 && node.callFrame.functionName === '(root)';
       frameOf.set(node.id, root ? -1 : this.frame(node.callFrame));
       parentOf.set(node.id, parent);
       this.nodes.push({ id: node.id, selfSize: typeof node.selfSize === 'number' ? node.selfSize : 0 });
-      for (const child of Array.isArray(node.children) ? node.children : []) todo.push({ node: child, parent: node.id });
+      for (const child of Array.isArray(node.children) ? node.children : [])
+        todo.push({ node: child, parent: node.id });
     }
     const stackOf = new Map<number, number>();
     return (nodeId) => {

@@ -185,7 +185,7 @@ class HeaptrackParser {
   private line(buf: Uint8Array, start: number, end: number): void {
     const mode = buf[start];
     this.p = start + 2;
-    if (this.fileVersion < 0 && mode !== 0x76 /* v */) this.corrupt('the first line is not heaptrack\'s version line');
+    if (this.fileVersion < 0 && mode !== 0x76 /* v */) this.corrupt("the first line is not heaptrack's version line");
     switch (mode) {
       case 0x2b /* + */:
         return this.event(this.info(buf, end));
@@ -206,7 +206,9 @@ class HeaptrackParser {
       case 0x76 /* v */:
         return this.version(buf, end);
       case 0x58 /* X */:
-        this.command = text(buf, start + 2, end).split(' ').filter((arg) => arg !== '');
+        this.command = text(buf, start + 2, end)
+          .split(' ')
+          .filter((arg) => arg !== '');
         return;
       case 0x49 /* I */:
         this.pageSize = this.hex(buf, end, 'a page size');
@@ -234,13 +236,20 @@ class HeaptrackParser {
     const heaptrack = this.hex(buf, end, 'a version');
     // without a file format: before heaptrack 1.0 (format 0), except the one that said 1.2.0 (format 1)
     this.fileVersion = this.p < end ? this.hex(buf, end, 'a file format version') : heaptrack === 0x10200 ? 1 : 0;
-    this.heaptrackVersion = [Math.floor(heaptrack / 0x10000), Math.floor(heaptrack / 0x100) % 0x100, heaptrack % 0x100].join('.');
+    this.heaptrackVersion = [
+      Math.floor(heaptrack / 0x10000),
+      Math.floor(heaptrack / 0x100) % 0x100,
+      heaptrack % 0x100,
+    ].join('.');
     if (this.fileVersion > NEWEST_FORMAT) {
       throw new LhpError(
         `${this.path} uses heaptrack's file format ${this.fileVersion} (heaptrack ${this.heaptrackVersion}), newer than this leakhound reads (${NEWEST_FORMAT})`,
       );
     }
-    if (this.fileVersion < 1) throw new LhpError(`${this.path} uses heaptrack's file format 0 (before heaptrack 1.0), which this leakhound does not read`);
+    if (this.fileVersion < 1)
+      throw new LhpError(
+        `${this.path} uses heaptrack's file format 0 (before heaptrack 1.0), which this leakhound does not read`,
+      );
   }
 
   private string(buf: Uint8Array, start: number, end: number): void {
@@ -435,7 +444,8 @@ class HeaptrackParser {
   }
 
   finish(truncated: boolean, compressed: boolean): ImportResult {
-    if (this.fileVersion < 0) throw new LhpError(`${this.path} is truncated inside heaptrack's first line: nothing was recorded`);
+    if (this.fileVersion < 0)
+      throw new LhpError(`${this.path} is truncated inside heaptrack's first line: nothing was recorded`);
     this.emitIntervals();
     // events after the last clock line (a cut file) get its time
     this.emit(this.pending, this.clockNs);
@@ -443,11 +453,18 @@ class HeaptrackParser {
     const warnings = [
       `${this.path} is a heaptrack recording, which has no addresses, threads or exact times: a free is matched to the latest live allocation of the same size and stack, a realloc is a free and a new allocation (no chain), and allocations are spread evenly between heaptrack's clock lines (10 ms apart, or more)${cut}`,
     ];
-    if (this.attached) warnings.push(`${this.path}: heaptrack attached to a running process: what it allocated before is not in the recording`);
+    if (this.attached)
+      warnings.push(
+        `${this.path}: heaptrack attached to a running process: what it allocated before is not in the recording`,
+      );
     if (truncated) {
-      warnings.push(`${this.path} is truncated after line ${this.lineNo} (heaptrack was killed?): loaded every complete line before it`);
+      warnings.push(
+        `${this.path} is truncated after line ${this.lineNo} (heaptrack was killed?): loaded every complete line before it`,
+      );
     } else if (!this.finished) {
-      warnings.push(`${this.path} does not end as heaptrack ends its files: heaptrack was killed or is still running; loaded everything written so far`);
+      warnings.push(
+        `${this.path} does not end as heaptrack ends its files: heaptrack was killed or is still running; loaded everything written so far`,
+      );
     }
     return {
       header: importedHeader({

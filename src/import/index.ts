@@ -12,6 +12,11 @@ export { detectFormat, ProfileFormat } from './detect';
 export { ImportedFrom, ImportOptions, ImportResult } from './result';
 
 /** Reads a heaptrack recording or a .heapprofile into `visitor`. Throws LhpError (one line) on bad input. */
-export function importProfile(path: string, format: ImportedFrom['format'], visitor: LhpVisitor, options: ImportOptions = {}): ImportResult {
+export function importProfile(
+  path: string,
+  format: ImportedFrom['format'],
+  visitor: LhpVisitor,
+  options: ImportOptions = {},
+): ImportResult {
   return format === 'heaptrack' ? importHeaptrack(path, visitor, options) : importHeapprofile(path, visitor);
 }

@@ -23,7 +23,8 @@ const ALLOCATOR_FRAME =
 const RECORDER_MODULE = /libleakhound[^/]*\.so/;
 
 /** Process and thread start-up frames, stripped from the outer end of a backtrace. */
-const RUNTIME_FRAME = /^(_start|__libc_start_main\w*|__libc_start_call_main|start_thread|clone3?|__clone\w*|_dl_start\w*)$/;
+const RUNTIME_FRAME =
+  /^(_start|__libc_start_main\w*|__libc_start_call_main|start_thread|clone3?|__clone\w*|_dl_start\w*)$/;
 
 /**
  * V8's pseudo frames, named in parentheses with no script: `(root)`, `(program)`, and

@@ -36,7 +36,11 @@ export function liveSeries(
  * pass: +weight at the first instant at or after the allocation, -weight at the
  * first instant at or after the free, then a running sum.
  */
-export function liveSeriesAt(columns: AllocationColumns, indices: ArrayLike<number> | null, time: Float64Array): LiveSeries {
+export function liveSeriesAt(
+  columns: AllocationColumns,
+  indices: ArrayLike<number> | null,
+  time: Float64Array,
+): LiveSeries {
   const points = time.length;
   const bytes = new Float64Array(points + 1);
   const count = new Float64Array(points + 1);

@@ -38,7 +38,9 @@ export function readProfile(path: string, options: LoadOptions = {}): ProfilePar
     return loadAny(path, options);
   } catch (err) {
     if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length/.test(err.message)) {
-      throw new LhpError(`not enough memory to load ${path} (${err.message}): raise the limit (ulimit -v) or analyze on a bigger machine`);
+      throw new LhpError(
+        `not enough memory to load ${path} (${err.message}): raise the limit (ulimit -v) or analyze on a bigger machine`,
+      );
     }
     throw err;
   }
@@ -64,7 +66,9 @@ function loadAny(path: string, options: LoadOptions): ProfileParts {
       `${path} is truncated after byte ${result.completeBytes}${result.compressed ? ' of its decompressed stream' : ''} (the recorder was killed?): loaded every complete record before it`,
     );
   } else if (!result.clean) {
-    warnings.push(`${path} has no end record: the recorder was killed or is still running; loaded everything written so far`);
+    warnings.push(
+      `${path} has no end record: the recorder was killed or is still running; loaded everything written so far`,
+    );
   }
   return builder.build(path, result.header, {
     compressed: result.compressed,
@@ -82,7 +86,10 @@ function loadImported(path: string, format: ImportedFrom['format'], options: Loa
   const estimate = Math.min(size * perByte, MAX_PRESIZED_ALLOCATIONS);
   const builder = new ProfileBuilder(path, estimate);
   // as for an .lhp of 64 MiB: a few seconds of loading
-  const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && estimate > (64 << 20) / MIN_ALLOC_RECORD_BYTES), `loading ${path}`);
+  const bar = progressBar(
+    options.progress ?? (process.stderr.isTTY === true && estimate > (64 << 20) / MIN_ALLOC_RECORD_BYTES),
+    `loading ${path}`,
+  );
   let result: ReturnType<typeof importProfile>;
   try {
     result = importProfile(path, format, builder, { onProgress: bar?.update });
@@ -124,7 +131,13 @@ class ProfileBuilder implements LhpVisitor {
   }
 
   frame(id: number, address: number, fn: number, file: number, line: number, module: number): void {
-    this.frameList[this.frameIds.define(id)] = { function: this.text(fn), file: this.text(file), line, module: this.text(module), address };
+    this.frameList[this.frameIds.define(id)] = {
+      function: this.text(fn),
+      file: this.text(file),
+      line,
+      module: this.text(module),
+      address,
+    };
   }
 
   stack(id: number, frames: Uint32Array): void {
@@ -203,14 +216,16 @@ class ProfileBuilder implements LhpVisitor {
     const frame = this.frameIds.indexOf(fileFrame);
     if (frame < 0) this.corrupt(`a symbol record refers to frame ${fileFrame}, never defined`);
     const frames = [];
-    for (let i = 0; i < sources.length; i += 3) frames.push({ function: this.text(sources[i]), file: this.text(sources[i + 1]), line: sources[i + 2] });
+    for (let i = 0; i < sources.length; i += 3)
+      frames.push({ function: this.text(sources[i]), file: this.text(sources[i + 1]), line: sources[i + 2] });
     this.symbols.set(frame, { module: this.text(module), frames });
   }
 
   build(path: string, header: ProfileParts['header'], info: Omit<LoadInfo, 'path' | 'unmatchedFrees'>): ProfileParts {
     resolveNativeFrames(this.frameList, this.stacks, this.symbols, this.modules, info.warnings);
     const series = new Map<string, Series>();
-    for (const [id, s] of this.samples) series.set(this.text(id), { time: Float64Array.from(s.time), value: Float64Array.from(s.value) });
+    for (const [id, s] of this.samples)
+      series.set(this.text(id), { time: Float64Array.from(s.time), value: Float64Array.from(s.value) });
     const marks: Mark[] = this.markList.map((m) => ({ time: m.time, label: this.text(m.label) }));
     return {
       header,

@@ -23,7 +23,9 @@ export function resolveNativeFrames(
     const { resolved, unreadable, unresolved } = symbolize(pending, modules);
     for (const [id, r] of resolved) symbols.set(id, r);
     if (unreadable.length) {
-      warnings.push(`no symbols from ${unreadable.join(', ')} (gone, or addr2line missing: apt-get install binutils): their frames show as addresses`);
+      warnings.push(
+        `no symbols from ${unreadable.join(', ')} (gone, or addr2line missing: apt-get install binutils): their frames show as addresses`,
+      );
     }
     // an address and its module is still something to go on
     for (const [id, module] of unresolved) frames[id] = { ...frames[id], module };
@@ -39,7 +41,10 @@ const INLINE_BUDGET_PER_FRAME = 32;
 const MIN_INLINE_BUDGET = 1 << 20;
 
 /** Frames listed in all stacks, and how many frames inlining would add to them. */
-function inlinedCount(stacks: readonly Uint32Array[], inlined: ReadonlyMap<number, number[]>): { listed: number; added: number } {
+function inlinedCount(
+  stacks: readonly Uint32Array[],
+  inlined: ReadonlyMap<number, number[]>,
+): { listed: number; added: number } {
   let listed = 0;
   let added = 0;
   for (const stack of stacks) {
@@ -54,7 +59,12 @@ function inlinedCount(stacks: readonly Uint32Array[], inlined: ReadonlyMap<numbe
  * the outer source frames become frames of their own, inserted after it in every
  * stack that lists it.
  */
-function applySymbols(frames: Frame[], stacks: Uint32Array[], symbols: Map<number, Resolution>, warnings: string[]): void {
+function applySymbols(
+  frames: Frame[],
+  stacks: Uint32Array[],
+  symbols: Map<number, Resolution>,
+  warnings: string[],
+): void {
   const inlined = new Map<number, number[]>();
   for (const [id, { module, frames: sources }] of symbols) {
     const base = frames[id];
@@ -70,7 +80,9 @@ function applySymbols(frames: Frame[], stacks: Uint32Array[], symbols: Map<numbe
   if (inlined.size === 0) return;
   const { listed, added } = inlinedCount(stacks, inlined);
   if (added > Math.max(MIN_INLINE_BUDGET, INLINE_BUDGET_PER_FRAME * listed)) {
-    warnings.push(`inlined calls are not shown: they would add ${added} frames to stacks of ${listed} (damaged symbol records?)`);
+    warnings.push(
+      `inlined calls are not shown: they would add ${added} frames to stacks of ${listed} (damaged symbol records?)`,
+    );
     return;
   }
   stacks.forEach((stack, sid) => {

@@ -109,7 +109,13 @@ export class Profile {
   /** Totals over the whole recording. */
   data(): { runtime: number; allocations: number; frees: number; allocatedBytes: number; leakedBytes: number } {
     const t = totalsOf(this.columns);
-    return { runtime: this.runtime, allocations: t.allocatedCount, frees: t.allocatedCount - t.leakedCount, allocatedBytes: t.allocatedBytes, leakedBytes: t.leakedBytes };
+    return {
+      runtime: this.runtime,
+      allocations: t.allocatedCount,
+      frees: t.allocatedCount - t.leakedCount,
+      allocatedBytes: t.allocatedBytes,
+      leakedBytes: t.leakedBytes,
+    };
   }
 
   /** The backtrace of a stack id (cached). */

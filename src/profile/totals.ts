@@ -36,15 +36,28 @@ export function stackTotals(profile: Profile, options: TotalsOptions = {}): Stac
 
 /** The totals of a set of allocations (column indices), or of every allocation. */
 export function totalsOf(columns: AllocationColumns, only?: ArrayLike<number>): Totals {
-  return totalsAt(accumulate(columns, 1, only, () => 0), 0);
+  return totalsAt(
+    accumulate(columns, 1, only, () => 0),
+    0,
+  );
 }
 
 /** The totals of one key (stack id, site) of totals by key. */
 export function totalsAt(t: StackTotals, key: number): Totals {
-  return { allocatedCount: t.allocatedCount[key], allocatedBytes: t.allocatedBytes[key], leakedCount: t.leakedCount[key], leakedBytes: t.leakedBytes[key] };
+  return {
+    allocatedCount: t.allocatedCount[key],
+    allocatedBytes: t.allocatedBytes[key],
+    leakedCount: t.leakedCount[key],
+    leakedBytes: t.leakedBytes[key],
+  };
 }
 
-function accumulate(c: AllocationColumns, keys: number, only: ArrayLike<number> | undefined, keyOf: (stack: number) => number): StackTotals {
+function accumulate(
+  c: AllocationColumns,
+  keys: number,
+  only: ArrayLike<number> | undefined,
+  keyOf: (stack: number) => number,
+): StackTotals {
   const { stack, freeTime } = c;
   const weight = c.weight ?? c.size;
   const totals: StackTotals = {

@@ -75,7 +75,8 @@ export class AllocationList {
   /** The i-th allocation (in allocation order). */
   get(i: number): Allocation {
     const indices = this.indices();
-    if (!Number.isInteger(i) || i < 0 || i >= indices.length) throw new RangeError(`index ${i} is outside a list of ${indices.length}`);
+    if (!Number.isInteger(i) || i < 0 || i >= indices.length)
+      throw new RangeError(`index ${i} is outside a list of ${indices.length}`);
     return new Allocation(this.profile, indices[i]);
   }
 

@@ -105,7 +105,10 @@ export class AllocationGroupList {
   private sortBy(key: (g: AllocationGroup) => number): AllocationGroupList {
     const keyed = this.groups.map((g) => ({ g, k: key(g) }));
     keyed.sort((a, b) => b.k - a.k || a.g.stackId - b.g.stackId);
-    return new AllocationGroupList(this.profile, keyed.map((x) => x.g));
+    return new AllocationGroupList(
+      this.profile,
+      keyed.map((x) => x.g),
+    );
   }
 }
 
@@ -137,7 +140,10 @@ export function groupByStackKey(list: AllocationList, keyOfStack?: ArrayLike<num
   const fill = starts.slice();
   for (let k = 0; k < n; k++) sorted[fill[keyOf(stack[indices[k]])]++] = indices[k];
   const stacksOf = keyOfStack ? stacksByKey(keyOfStack) : undefined;
-  const groups = order.map((key) => new AllocationGroup(profile, key, sorted.subarray(starts[key], starts[key] + counts[key]), stacksOf?.get(key)));
+  const groups = order.map(
+    (key) =>
+      new AllocationGroup(profile, key, sorted.subarray(starts[key], starts[key] + counts[key]), stacksOf?.get(key)),
+  );
   return new AllocationGroupList(profile, groups);
 }
 

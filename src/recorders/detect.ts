@@ -13,7 +13,10 @@ export interface Detected {
 function resolveCommand(command: string): string | undefined {
   const candidates = command.includes('/')
     ? [command]
-    : (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, command));
+    : (process.env.PATH ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.join(dir, command));
   return candidates.find((c) => {
     try {
       if (!fs.statSync(c).isFile()) return false;
@@ -38,7 +41,9 @@ export function detectRecorder(command: string): Detected {
   if (NODE_NAME.test(path.basename(fs.realpathSync(executable)))) return { recorder: 'node', executable };
   const dynamic = isDynamicElf(executable);
   if (dynamic === false) {
-    throw new RecordError(`${command} is statically linked: its malloc cannot be interposed (LD_PRELOAD needs a dynamically linked program)`);
+    throw new RecordError(
+      `${command} is statically linked: its malloc cannot be interposed (LD_PRELOAD needs a dynamically linked program)`,
+    );
   }
   if (dynamic === undefined && /^#!.*\bnode\b/.test(firstLine(executable))) return { recorder: 'node', executable };
   return { recorder: 'native', executable };
@@ -49,7 +54,10 @@ function firstLine(file: string): string {
     const fd = fs.openSync(file, 'r');
     try {
       const buf = Buffer.alloc(256);
-      return buf.subarray(0, fs.readSync(fd, buf, 0, 256, 0)).toString('latin1').split('\n')[0];
+      return buf
+        .subarray(0, fs.readSync(fd, buf, 0, 256, 0))
+        .toString('latin1')
+        .split('\n')[0];
     } finally {
       fs.closeSync(fd);
     }

@@ -13,7 +13,12 @@ const IGNORED: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
  * forwarded to it. Resolves to its exit code, or 128 + the signal that killed it
  * (as a shell reports it).
  */
-export async function runRecorded(executable: string, args: string[], argv0: string, env: NodeJS.ProcessEnv): Promise<number> {
+export async function runRecorded(
+  executable: string,
+  args: string[],
+  argv0: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   // Listening before the spawn: the program may be signalled as soon as it runs, and a
   // signal then queues for the handler (which runs once `child` is set) instead of
   // killing `record`.
@@ -39,7 +44,13 @@ export interface StartedProgram {
 }
 
 /** Spawns a program; a program that cannot start rejects `exitCode` with a RecordError. */
-export function startProgram(executable: string, args: string[], argv0: string, env: NodeJS.ProcessEnv, stdio: StdioOptions): StartedProgram {
+export function startProgram(
+  executable: string,
+  args: string[],
+  argv0: string,
+  env: NodeJS.ProcessEnv,
+  stdio: StdioOptions,
+): StartedProgram {
   const child = spawn(executable, args, { stdio, env, argv0 });
   const exitCode = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new RecordError(`cannot run ${argv0}: ${err.message}`)));

@@ -61,7 +61,9 @@ export function reportHtml(m: ReportModel): string {
     '<section id="groups-section"><h2>Allocation sites, most suspicious first</h2>',
     '<table id="groups"><thead><tr><th>#</th><th>verdict</th><th>growth</th><th>retained / all</th><th>retained</th><th>leaked</th><th>allocated at</th></tr></thead>',
     `<tbody>${rows.join('')}</tbody></table>`,
-    hidden > 0 ? `<p class="note">${formatCount(hidden)} more sites (mostly temporary) are not shown: leakhound analyze --top N lists them.</p>` : '',
+    hidden > 0
+      ? `<p class="note">${formatCount(hidden)} more sites (mostly temporary) are not shown: leakhound analyze --top N lists them.</p>`
+      : '',
     '</section>',
     `<section id="details"><h2>Each site: its leaked part and all it allocated</h2>${details.join('')}</section>`,
     `<section id="flame"><h2>Leaked bytes by call path</h2><p class="note">Widths are bytes never freed; the top row is everything, each row below the functions called.</p>${flameGraphSvg(m.flame, { width: 1100 })}</section>`,

@@ -4,5 +4,7 @@ const BARS = '▁▂▃▄▅▆▇█';
 export function sparkline(values: readonly number[]): string {
   const low = Math.min(...values);
   const range = Math.max(...values) - low;
-  return values.map((v) => BARS[range > 0 ? Math.min(BARS.length - 1, Math.floor(((v - low) / range) * BARS.length)) : 0]).join('');
+  return values
+    .map((v) => BARS[range > 0 ? Math.min(BARS.length - 1, Math.floor(((v - low) / range) * BARS.length)) : 0])
+    .join('');
 }

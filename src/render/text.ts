@@ -12,9 +12,12 @@ const FRAMES_SHOWN = 3;
  */
 export function diagnosisText(d: Diagnosis, source: string, top: number): string {
   if (d.allocations === 0 && d.residentMemory) return residentMemoryText(d, d.residentMemory, source);
-  const lines = [`${headline(d)} (${source}, ${formatSeconds(d.runtimeSeconds)}, ${formatCount(d.allocations)} allocations)`];
+  const lines = [
+    `${headline(d)} (${source}, ${formatSeconds(d.runtimeSeconds)}, ${formatCount(d.allocations)} allocations)`,
+  ];
   for (const u of d.unattributed) if (u.verdict !== 'no-leak') lines.push(`  ${u.verdict}: ${u.explanation}`);
-  if (d.residentMemory) lines.push(`  resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`);
+  if (d.residentMemory)
+    lines.push(`  resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`);
   lines.push('');
   const shown = d.groups.slice(0, top);
   const rows = shown.map((g, i) => [
@@ -29,7 +32,11 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
   const header = ['#', 'verdict', 'growth', 'retained/all', 'retained', 'leaked', 'allocated at'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const pad = (cells: string[]): string =>
-    cells.map((cell, c) => (c === cells.length - 1 ? cell : c === 0 || c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
+    cells
+      .map((cell, c) =>
+        c === cells.length - 1 ? cell : c === 0 || c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]),
+      )
+      .join('  ');
   const indent = ' '.repeat(widths.slice(0, -1).reduce((a, w) => a + w + 2, 0));
   lines.push(pad(header));
   shown.forEach((g, i) => {
@@ -38,7 +45,8 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
     if (callers.length) lines.push(`${indent}called from ${callers.join(' < ')}`);
     if (g.verdict !== 'temporary') lines.push(`${indent}${g.explanation}`);
   });
-  if (d.groups.length > shown.length) lines.push('', `${d.groups.length - shown.length} more groups (--top N shows more)`);
+  if (d.groups.length > shown.length)
+    lines.push('', `${d.groups.length - shown.length} more groups (--top N shows more)`);
   for (const w of d.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
 }
@@ -50,7 +58,9 @@ function residentMemoryText(d: Diagnosis, memory: ResidentMemory, source: string
     `${growing ? 'LEAK' : 'NO LEAK'}: resident memory ${memory.rss.verdict} (${source}, ${formatSeconds(d.runtimeSeconds)}, RSS only: no allocations recorded)`,
     `  ${memory.rss.explanation}`,
   ];
-  if (memory.processes.length > 1) for (const p of memory.processes) lines.push(`  pid ${p.pid} (${p.command || '?'}): ${p.trend.verdict}, ${p.trend.explanation}`);
+  if (memory.processes.length > 1)
+    for (const p of memory.processes)
+      lines.push(`  pid ${p.pid} (${p.command || '?'}): ${p.trend.verdict}, ${p.trend.explanation}`);
   if (growing) lines.push('', `next: leakhound record -o run.lhp -- <the program> finds the allocation sites`);
   for (const w of d.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
@@ -61,7 +71,9 @@ export function processesText(processes: ProcessSummary[]): string {
   const lines = ['other processes of this recording:'];
   for (const p of processes) {
     const top = p.topFrame ? `, most suspicious site ${where(p.topFrame)}` : '';
-    lines.push(`  pid ${p.pid} (${p.command || '?'}): ${p.verdict === 'leak' ? 'LEAK' : 'no leak'}${top} — leakhound analyze ${shellWord(p.file)}`);
+    lines.push(
+      `  pid ${p.pid} (${p.command || '?'}): ${p.verdict === 'leak' ? 'LEAK' : 'no leak'}${top} — leakhound analyze ${shellWord(p.file)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -17,7 +17,8 @@ export interface WatchView {
 }
 
 /** A line of `watch --json` per sample: the tree's memory now, and the verdict so far. */
-export interface WatchSampleLine extends Pick<MemoryTrend, 'verdict' | 'bytesPerSecond' | 'bytesPerSecondLow' | 'bytesPerSecondHigh' | 'confidence'> {
+export interface WatchSampleLine
+  extends Pick<MemoryTrend, 'verdict' | 'bytesPerSecond' | 'bytesPerSecondLow' | 'bytesPerSecondHigh' | 'confidence'> {
   type: 'sample';
   seconds: number;
   rss: number;
@@ -39,9 +40,30 @@ export class JsonView implements WatchView {
 
   update(state: WatchState): void {
     const s = state.sample;
-    const processes = s.processes.map((p): ProcessMemory => ({ pid: p.pid, parent: p.parent, command: p.command, rss: p.rss, pss: p.pss, swap: p.swap }));
+    const processes = s.processes.map(
+      (p): ProcessMemory => ({
+        pid: p.pid,
+        parent: p.parent,
+        command: p.command,
+        rss: p.rss,
+        pss: p.pss,
+        swap: p.swap,
+      }),
+    );
     const { verdict, bytesPerSecond, bytesPerSecondLow, bytesPerSecondHigh, confidence } = state.total;
-    this.line({ type: 'sample', seconds: round3(state.seconds), rss: s.rss, pss: s.pss, swap: s.swap, verdict, bytesPerSecond, bytesPerSecondLow, bytesPerSecondHigh, confidence, processes });
+    this.line({
+      type: 'sample',
+      seconds: round3(state.seconds),
+      rss: s.rss,
+      pss: s.pss,
+      swap: s.swap,
+      verdict,
+      bytesPerSecond,
+      bytesPerSecondLow,
+      bytesPerSecondHigh,
+      confidence,
+      processes,
+    });
   }
 
   finish(summary: WatchSummary): void {
@@ -100,7 +122,8 @@ export class LiveView implements WatchView {
     if (s.processes.length > 1) {
       const top = [...s.processes].sort((a, b) => b.rss - a.rss).slice(0, PROCESSES_SHOWN);
       lines.push(`  ${s.processes.length} processes, largest:`);
-      for (const p of top) lines.push(`    ${String(p.pid).padStart(7)}  ${formatBytes(p.rss).padStart(10)}  ${p.command}`);
+      for (const p of top)
+        lines.push(`    ${String(p.pid).padStart(7)}  ${formatBytes(p.rss).padStart(10)}  ${p.command}`);
     }
     this.redraw(lines);
   }
@@ -125,7 +148,8 @@ export class LiveView implements WatchView {
     const width = this.out.columns || 100;
     // commands are the watched programs' own: no escape sequence of theirs reaches the terminal
     const safe = lines.map((l) => terminalText(l));
-    if (safe.length > 0) this.out.write(`${safe.map((l) => (l.length > width ? l.slice(0, width - 1) : l)).join('\n')}\n`);
+    if (safe.length > 0)
+      this.out.write(`${safe.map((l) => (l.length > width ? l.slice(0, width - 1) : l)).join('\n')}\n`);
     this.drawn = lines;
   }
 }

@@ -6,7 +6,8 @@ import { ScriptApi, scriptApi, ScriptApiOptions } from './script-api';
 import { ScriptError } from './errors';
 
 /** tsx's scoped require: loads a TypeScript (or JavaScript) file, compiled by esbuild in memory. Loaded when a script runs: every other command starts without it. */
-const tsxRequire = (id: string, fromFile: string): unknown => (require('tsx/cjs/api') as { require: (id: string, fromFile: string) => unknown }).require(id, fromFile);
+const tsxRequire = (id: string, fromFile: string): unknown =>
+  (require('tsx/cjs/api') as { require: (id: string, fromFile: string) => unknown }).require(id, fromFile);
 
 /**
  * Runs a script with the API's verbs as globals (`allocations()`, `graph()`,

@@ -55,7 +55,8 @@ export function scriptApi(profile: Profile, options: ScriptApiOptions): ScriptAp
 /** bytehound's `println("{}", x)`, and console.log's formatting otherwise. */
 function printable(values: unknown[]): string {
   // an object with a toString of its own (a backtrace) prints that; arrays and plain objects as console.log does
-  const ownText = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) && v.toString !== Object.prototype.toString;
+  const ownText = (v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && v.toString !== Object.prototype.toString;
   const text = values.map((v) => (ownText(v) ? String(v) : v));
   const [first, ...rest] = text;
   if (typeof first === 'string' && first.includes('{}')) {

@@ -33,7 +33,12 @@ export const PATTERNS: Pattern[] = [
     culprit: 'cache_insert',
     expected: 'bounded',
     allocator: 'malloc',
-    frames: [xmalloc, f('cache_insert', 'src/cache/lru.c', 102), f('lookup_user', 'src/handlers/users.c', 47), dispatch],
+    frames: [
+      xmalloc,
+      f('cache_insert', 'src/cache/lru.c', 102),
+      f('lookup_user', 'src/handlers/users.c', 47),
+      dispatch,
+    ],
   },
   {
     name: 'rare',
@@ -61,7 +66,13 @@ export const PATTERNS: Pattern[] = [
     culprit: 'pool_grow',
     expected: 'bounded',
     allocator: 'malloc',
-    frames: [xmalloc, f('pool_grow', 'src/pool.c', 71), f('pool_acquire', 'src/pool.c', 40), f('render_page', 'src/render.c', 150), dispatch],
+    frames: [
+      xmalloc,
+      f('pool_grow', 'src/pool.c', 71),
+      f('pool_acquire', 'src/pool.c', 40),
+      f('render_page', 'src/render.c', 150),
+      dispatch,
+    ],
   },
   {
     name: 'churn',
@@ -74,10 +85,18 @@ export const PATTERNS: Pattern[] = [
 
 /** More temporary call sites, so the churn is not one stack. */
 export const CHURN_EXTRA: { allocator: Pattern['allocator']; frames: FrameInfo[] }[] = [
-  { allocator: 'calloc', frames: [f('json_encode', 'src/json.c', 88), f('send_response', 'src/http/response.c', 236), dispatch] },
+  {
+    allocator: 'calloc',
+    frames: [f('json_encode', 'src/json.c', 88), f('send_response', 'src/http/response.c', 236), dispatch],
+  },
   {
     allocator: '_Znwm',
-    frames: [f('Token::clone', 'src/lexer.cc', 55), f('tokenize', 'src/lexer.cc', 120), f('parse_request', 'src/http/parse.c', 290), dispatch],
+    frames: [
+      f('Token::clone', 'src/lexer.cc', 55),
+      f('tokenize', 'src/lexer.cc', 120),
+      f('parse_request', 'src/http/parse.c', 290),
+      dispatch,
+    ],
   },
 ];
 

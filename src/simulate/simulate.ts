@@ -40,7 +40,11 @@ export function simulate(options: SimulateOptions): SimulateSummary {
   const random = prng(options.seed ?? 1);
   const writer = LhpWriter.create(
     options.output,
-    { recorder: 'simulate', command: ['demo-server', '--port', '8080'], options: { seed: options.seed ?? 1, allocations: target } },
+    {
+      recorder: 'simulate',
+      command: ['demo-server', '--port', '8080'],
+      options: { seed: options.seed ?? 1, allocations: target },
+    },
     { compress: options.compress },
   );
   const heap = new SimulatedHeap();
@@ -50,7 +54,9 @@ export function simulate(options: SimulateOptions): SimulateSummary {
   writer.thread(tids[0], 'main');
   for (let w = 1; w <= WORKERS; w++) writer.thread(tids[w], `worker-${w}`);
   const stackOf = (allocator: Pattern['allocator'], frames: Pattern['frames'], onMain: boolean): number =>
-    writer.stack([ALLOCATOR_FRAMES[allocator], ...frames, ...(onMain ? MAIN_OUTER : WORKER_OUTER)].map((fr) => writer.frame(fr)));
+    writer.stack(
+      [ALLOCATOR_FRAMES[allocator], ...frames, ...(onMain ? MAIN_OUTER : WORKER_OUTER)].map((fr) => writer.frame(fr)),
+    );
   const byName = new Map(PATTERNS.map((p) => [p.name, p]));
   const stack = (name: PatternName, onMain = false): number => {
     const p = byName.get(name)!;

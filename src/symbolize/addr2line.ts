@@ -15,7 +15,11 @@ export interface SourceFrame {
  */
 export function addr2line(path: string, addresses: readonly number[]): SourceFrame[][] | undefined {
   const input = addresses.map((a) => `0x${a.toString(16)}`).join('\n') + '\n';
-  const r = spawnSync('addr2line', ['-e', path, '-f', '-i', '-C', '-a'], { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('addr2line', ['-e', path, '-f', '-i', '-C', '-a'], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   if (r.error || r.status !== 0) return undefined;
   const results: SourceFrame[][] = [];
   const lines = r.stdout.split('\n');
@@ -26,7 +30,8 @@ export function addr2line(path: string, addresses: readonly number[]): SourceFra
       continue;
     }
     const frames: SourceFrame[] = [];
-    for (i++; i + 1 < lines.length && !lines[i].startsWith('0x'); i += 2) frames.push(parseFrame(lines[i], lines[i + 1]));
+    for (i++; i + 1 < lines.length && !lines[i].startsWith('0x'); i += 2)
+      frames.push(parseFrame(lines[i], lines[i + 1]));
     results.push(frames);
   }
   return results.length === addresses.length ? results : undefined;

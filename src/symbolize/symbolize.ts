@@ -61,7 +61,11 @@ export function symbolize(frames: ReadonlyMap<number, number>, modules: readonly
     // Unread addresses stay unresolved, for a later try (addr2line installed, the file back).
     group.ids.forEach((id, i) => {
       const sources = known.get(group.addresses[i] - 1 - bias);
-      if (sources) resolved.set(id, { module: module.path, frames: sources.length ? sources : [{ function: '', file: '', line: 0 }] });
+      if (sources)
+        resolved.set(id, {
+          module: module.path,
+          frames: sources.length ? sources : [{ function: '', file: '', line: 0 }],
+        });
       else unresolved.set(id, module.path);
     });
   }

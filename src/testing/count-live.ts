@@ -35,7 +35,8 @@ export function countLive(target: CountTarget): number {
     if ('instancesOf' in target) return countInstances(target.instancesOf);
     if ('where' in target) return countMatching(target.where);
   }
-  if (typeof target !== 'function') throw new TypeError('countLive: expected a class, a predicate, { instancesOf } or { where }');
+  if (typeof target !== 'function')
+    throw new TypeError('countLive: expected a class, a predicate, { instancesOf } or { where }');
   return isConstructor(target) ? countInstances(target as Constructor) : countMatching(target as LivePredicate);
 }
 
@@ -51,7 +52,8 @@ export function isConstructor(fn: Function): boolean {
 
 function countInstances(ctor: Constructor): number {
   const prototype = (ctor as unknown as { prototype?: unknown }).prototype;
-  if (typeof prototype !== 'object' || prototype === null) throw new TypeError('countLive: the class has no prototype object');
+  if (typeof prototype !== 'object' || prototype === null)
+    throw new TypeError('countLive: the class has no prototype object');
   let live: object[] | undefined = withSession((session) => {
     const realms = new Realms(session, newGroup());
     try {
@@ -70,7 +72,11 @@ function countInstances(ctor: Constructor): number {
 function isPrototypeObject(o: object): boolean {
   if (types.isProxy(o)) return false;
   const ctor = Object.getOwnPropertyDescriptor(o, 'constructor')?.value as unknown;
-  return typeof ctor === 'function' && !types.isProxy(ctor) && Object.getOwnPropertyDescriptor(ctor, 'prototype')?.value === o;
+  return (
+    typeof ctor === 'function' &&
+    !types.isProxy(ctor) &&
+    Object.getOwnPropertyDescriptor(ctor, 'prototype')?.value === o
+  );
 }
 
 function countMatching(predicate: LivePredicate): number {

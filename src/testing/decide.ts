@@ -40,7 +40,11 @@ export interface GrowthRule {
  * @param runs runs done at each census
  * @param survivors at the last census, members of each cohort (index 0: alive at the first census)
  */
-export function objectGrowth(counts: ArrayLike<number>, runs: ArrayLike<number>, survivors: ArrayLike<number>): GrowthRule | undefined {
+export function objectGrowth(
+  counts: ArrayLike<number>,
+  runs: ArrayLike<number>,
+  survivors: ArrayLike<number>,
+): GrowthRule | undefined {
   const m = counts.length - 1;
   if (m < 2) return undefined;
   const rates: number[] = [];

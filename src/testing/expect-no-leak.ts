@@ -25,7 +25,12 @@ export interface ExpectNoLeakOptions {
   retainers?: boolean;
 }
 
-export const DEFAULT_OPTIONS: Required<ExpectNoLeakOptions> = { iterations: 30, warmup: 5, checkpoints: 4, retainers: true };
+export const DEFAULT_OPTIONS: Required<ExpectNoLeakOptions> = {
+  iterations: 30,
+  warmup: 5,
+  checkpoints: 4,
+  retainers: true,
+};
 
 /** The most leaks given a retainer path and a site (the fastest growing first). */
 const MAX_EXPLAINED = 8;
@@ -48,7 +53,10 @@ const MAX_CANDIDATES = 25;
  *
  * `fn` gets the run's index (0, 1, …), for unique keys.
  */
-export async function expectNoLeak(fn: (iteration: number) => unknown, options: ExpectNoLeakOptions = {}): Promise<LeakReport> {
+export async function expectNoLeak(
+  fn: (iteration: number) => unknown,
+  options: ExpectNoLeakOptions = {},
+): Promise<LeakReport> {
   const o = resolveOptions(options);
   const started = performance.now();
   const runsAt = checkpointRuns(o);
@@ -68,7 +76,13 @@ export async function expectNoLeak(fn: (iteration: number) => unknown, options: 
       leaks = lastCensus(series, k, run, o.retainers);
     }
   }
-  const report: LeakReport = { leaks, runs: [...series.runs], warmup: o.warmup, iterations: o.iterations, ms: performance.now() - started };
+  const report: LeakReport = {
+    leaks,
+    runs: [...series.runs],
+    warmup: o.warmup,
+    iterations: o.iterations,
+    ms: performance.now() - started,
+  };
   if (leaks.length > 0) throw new LeakError(report);
   return report;
 }
@@ -77,7 +91,8 @@ function resolveOptions(options: ExpectNoLeakOptions): Required<ExpectNoLeakOpti
   const o = { ...DEFAULT_OPTIONS, ...definedOnly(options) };
   const int = (name: keyof ExpectNoLeakOptions, min: number): void => {
     const v = o[name] as number;
-    if (!Number.isInteger(v) || v < min) throw new RangeError(`expectNoLeak: ${name} must be an integer ≥ ${min} (got ${String(v)})`);
+    if (!Number.isInteger(v) || v < min)
+      throw new RangeError(`expectNoLeak: ${name} must be an integer ≥ ${min} (got ${String(v)})`);
   };
   int('checkpoints', 3);
   int('warmup', 0);
@@ -97,7 +112,11 @@ export function checkpointRuns(o: Required<ExpectNoLeakOptions>): number[] {
 }
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
@@ -190,7 +209,10 @@ function measure(session: SyncSession, series: CensusSeries, k: number, runs: nu
         for (const i of indices) {
           const remote = realms.call(arrayId, 'function (i) { return this[i]; }', [i]);
           if (!remote.objectId) continue;
-          const { heapSnapshotObjectId } = session.post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId: remote.objectId });
+          const { heapSnapshotObjectId } = session.post<{ heapSnapshotObjectId: string }>(
+            'HeapProfiler.getHeapObjectId',
+            { objectId: remote.objectId },
+          );
           const id = Number(heapSnapshotObjectId);
           if (id > 0) f.heapIds.push(id);
         }
@@ -210,13 +232,35 @@ function verdict(series: CensusSeries): Finding[] {
     const counts = series.kindCounts(i);
     const survivors = series.kindCohorts(i);
     const g = objectGrowth(counts, runs, survivors);
-    if (g) found.push({ growth: { type: 'instances', name, perIteration: g.perIteration, counts, runs: [...runs], survivors: survivors.slice(1) }, heapIds: [] });
+    if (g)
+      found.push({
+        growth: {
+          type: 'instances',
+          name,
+          perIteration: g.perIteration,
+          counts,
+          runs: [...runs],
+          survivors: survivors.slice(1),
+        },
+        heapIds: [],
+      });
   });
   const collections: Finding[] = [];
   for (let slot = 0; slot < series.trackedCount; slot++) {
     const sizes = series.trackedSizes(slot);
     const g = entryGrowth(sizes, runs);
-    if (g) collections.push({ slot, growth: { type: 'entries', name: series.trackedKind(slot), perIteration: g.perIteration, counts: sizes, runs: [...runs] }, heapIds: [] });
+    if (g)
+      collections.push({
+        slot,
+        growth: {
+          type: 'entries',
+          name: series.trackedKind(slot),
+          perIteration: g.perIteration,
+          counts: sizes,
+          runs: [...runs],
+        },
+        heapIds: [],
+      });
   }
   const order = (a: Finding, b: Finding): number => byGrowth(a.growth, b.growth);
   return [...found.sort(order), ...collections.sort(order)];
@@ -228,7 +272,12 @@ function verdict(series: CensusSeries): Finding[] {
  * (two Maps that grow alike are told apart by what holds them).
  */
 function byGrowth(a: LeakGrowth, b: LeakGrowth): number {
-  const text = (g: LeakGrowth): string[] => [g.name, g.counts.join(' '), g.retainedBy ?? '', (g.lastEntries ?? []).join(' ')];
+  const text = (g: LeakGrowth): string[] => [
+    g.name,
+    g.counts.join(' '),
+    g.retainedBy ?? '',
+    (g.lastEntries ?? []).join(' '),
+  ];
   if (a.type !== b.type) return a.type === 'instances' ? -1 : 1;
   if (a.perIteration !== b.perIteration) return b.perIteration - a.perIteration;
   const ta = text(a);
@@ -278,7 +327,8 @@ function explain(session: SyncSession, findings: Finding[]): void {
     f.growth.retainedBy = best[0];
     const node = best[1].node;
     if (f.growth.type === 'instances') {
-      f.growth.site = graph.type(node) === 'closure' ? closureSite(graph, node, locator) : classSite(graph, node, locator);
+      f.growth.site =
+        graph.type(node) === 'closure' ? closureSite(graph, node, locator) : classSite(graph, node, locator);
     }
   }
 }

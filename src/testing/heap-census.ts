@@ -74,7 +74,8 @@ export function lastEntries(o: object, kind: CollectionKind, count = 2): unknown
   else {
     const a = o as unknown[];
     all = [];
-    for (let i = Math.max(0, a.length - count); i < a.length; i++) all.push(Object.getOwnPropertyDescriptor(a, i)?.value);
+    for (let i = Math.max(0, a.length - count); i < a.length; i++)
+      all.push(Object.getOwnPropertyDescriptor(a, i)?.value);
   }
   return all.slice(-count);
 }

@@ -141,7 +141,8 @@ export class HeapGraph {
     const loc = this.locations.get(node);
     if (!loc) return undefined;
     const shared = this.child(node, 'shared');
-    const script = shared === undefined ? undefined : this.child(shared, 'script_or_debug_info') ?? this.child(shared, 'script');
+    const script =
+      shared === undefined ? undefined : (this.child(shared, 'script_or_debug_info') ?? this.child(shared, 'script'));
     const name = script === undefined ? '' : this.name(script);
     if (!name || name.startsWith('system /')) return undefined;
     return { script: name, scriptId: loc[0], line: loc[1] + 1, column: loc[2] + 1 };

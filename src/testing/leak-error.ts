@@ -56,7 +56,12 @@ export class LeakError extends Error {
   }
 }
 // on the prototype, so that the stack V8 records at construction starts with "LeakError: "
-Object.defineProperty(LeakError.prototype, 'name', { value: 'LeakError', writable: true, configurable: true, enumerable: false });
+Object.defineProperty(LeakError.prototype, 'name', {
+  value: 'LeakError',
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 function formatRate(r: number): string {
   if (Number.isInteger(r)) return String(r);
@@ -71,7 +76,8 @@ function describeGrowth(g: LeakGrowth): string {
   const lines = [`  ${head}`];
   if (g.survivors) lines.push(`    still alive of those made in each step: ${g.survivors.join(', ')}`);
   if (g.site) lines.push(`    defined at ${g.site}`);
-  if (g.lastEntries && g.lastEntries.length > 0) lines.push(`    last ${g.name === 'Map' || g.name === 'Object' ? 'keys' : 'values'}: ${g.lastEntries.join(', ')}`);
+  if (g.lastEntries && g.lastEntries.length > 0)
+    lines.push(`    last ${g.name === 'Map' || g.name === 'Object' ? 'keys' : 'values'}: ${g.lastEntries.join(', ')}`);
   if (g.retainedBy) lines.push(`    retained by: ${g.retainedBy}`);
   return lines.join('\n');
 }
@@ -88,6 +94,7 @@ export function leakMessage(report: LeakReport): string {
   const verb = report.leaks.length === 1 ? 'grows' : 'grow';
   const head = `expectNoLeak: ${parts.join(' and ')} ${verb} with every iteration (${report.warmup} warm-up runs, then ${report.iterations} measured; a census of live objects after ${report.runs.join(', ')} runs):`;
   const listed = report.leaks.slice(0, MAX_LISTED).map(describeGrowth);
-  if (report.leaks.length > MAX_LISTED) listed.push(`  … and ${report.leaks.length - MAX_LISTED} more (the error's \`leaks\` lists them all)`);
+  if (report.leaks.length > MAX_LISTED)
+    listed.push(`  … and ${report.leaks.length - MAX_LISTED} more (the error's \`leaks\` lists them all)`);
   return [head, ...listed].join('\n');
 }

@@ -19,7 +19,10 @@ export interface LiveQuery {
 
 export function queryLive(session: SyncSession, realms: Realms, prototype: object): LiveQuery {
   const prototypeObjectId = realms.handle(prototype);
-  const { objects } = session.post<{ objects: RemoteObject }>('Runtime.queryObjects', { prototypeObjectId, objectGroup: realms.group });
+  const { objects } = session.post<{ objects: RemoteObject }>('Runtime.queryObjects', {
+    prototypeObjectId,
+    objectGroup: realms.group,
+  });
   if (!objects.objectId) throw new Error('leakhound/testing: Runtime.queryObjects returned no array');
   return { objects: realms.take(objects.objectId, prototype) as object[], arrayId: objects.objectId };
 }

@@ -114,7 +114,12 @@ export class Realms {
   }
 
   private evaluateMark(expression: string, contextId: number | undefined): string | undefined {
-    const r = this.post<EvaluateResult>('Runtime.evaluate', { expression, contextId, objectGroup: this.group, silent: true });
+    const r = this.post<EvaluateResult>('Runtime.evaluate', {
+      expression,
+      contextId,
+      objectGroup: this.group,
+      silent: true,
+    });
     return r.exceptionDetails ? undefined : r.result.objectId;
   }
 

@@ -105,7 +105,9 @@ function closureOfContext(graph: HeapGraph, context: number): number | undefined
     for (let e = graph.firstEdge[node]; e < graph.firstEdge[node + 1]; e += stride) {
       if (graph.edgeTarget(e) !== context || graph.edgeName(e) !== 'context') continue;
       const loc = graph.closureLocation(node);
-      const key = loc ? `${loc.script}\0${String(loc.line).padStart(9, '0')}\0${String(loc.column).padStart(9, '0')}` : '\uffff';
+      const key = loc
+        ? `${loc.script}\0${String(loc.line).padStart(9, '0')}\0${String(loc.column).padStart(9, '0')}`
+        : '\uffff';
       if (best === undefined || key < bestKey) {
         best = node;
         bestKey = key;
@@ -140,7 +142,10 @@ export function pathDescriber(graph: HeapGraph, locator: SourceLocator): (hops: 
     if (by === undefined) {
       const closure = closureOfContext(graph, context);
       const where = closure === undefined ? undefined : closureSite(graph, closure, locator);
-      by = closure === undefined ? '' : `, closed over by ${graph.name(closure) || '(anonymous)'}${where ? ` (${where})` : ''}`;
+      by =
+        closure === undefined
+          ? ''
+          : `, closed over by ${graph.name(closure) || '(anonymous)'}${where ? ` (${where})` : ''}`;
       scopes.set(context, by);
     }
     return by;
@@ -169,7 +174,13 @@ function describeHops(graph: HeapGraph, hops: Hop[], scopeOf: (context: number) 
       const owner = hops[i + 1];
       if (owner && graph.type(owner.from) === 'object' && !graph.name(owner.from).startsWith('system / ')) {
         const ownerName = holderName(graph, owner.from);
-        parts.push(owner.edgeName === 'table' ? `${ownerName} entry` : owner.edgeName === 'reactions_or_result' ? `${ownerName} result` : `${ownerName} (${owner.edgeName})`);
+        parts.push(
+          owner.edgeName === 'table'
+            ? `${ownerName} entry`
+            : owner.edgeName === 'reactions_or_result'
+              ? `${ownerName} result`
+              : `${ownerName} (${owner.edgeName})`,
+        );
         i++;
         continue;
       }

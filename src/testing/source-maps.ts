@@ -27,9 +27,15 @@ export class SourceLocator {
 
   private map(loc: SourceLocation, get: () => SourceMap | undefined): SourceLocation | undefined {
     try {
-      const entry = get()?.findEntry(loc.line - 1, loc.column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+      const entry = get()?.findEntry(loc.line - 1, loc.column - 1) as
+        | { originalSource?: string; originalLine?: number; originalColumn?: number }
+        | undefined;
       if (!entry?.originalSource || entry.originalLine === undefined) return undefined;
-      return { script: resolveSource(entry.originalSource, loc.script), line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+      return {
+        script: resolveSource(entry.originalSource, loc.script),
+        line: entry.originalLine + 1,
+        column: (entry.originalColumn ?? 0) + 1,
+      };
     } catch {
       return undefined;
     }
@@ -43,7 +49,9 @@ export class SourceLocator {
     if (map === undefined) {
       try {
         const comma = url.indexOf(',');
-        const payload = url.slice(0, comma).endsWith(';base64') ? Buffer.from(url.slice(comma + 1), 'base64').toString('utf8') : decodeURIComponent(url.slice(comma + 1));
+        const payload = url.slice(0, comma).endsWith(';base64')
+          ? Buffer.from(url.slice(comma + 1), 'base64').toString('utf8')
+          : decodeURIComponent(url.slice(comma + 1));
         map = new SourceMap(JSON.parse(payload));
       } catch {
         map = null;

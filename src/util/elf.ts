@@ -32,7 +32,10 @@ function programHeaders(path: string): ProgramHeader[] | undefined {
     if (fs.readSync(fd, table, 0, table.length, phoff) < table.length) return undefined;
     return Array.from({ length: phnum }, (_, i) => {
       const at = i * phentsize;
-      return { type: table.readUInt32LE(at), vaddr: is64 ? Number(table.readBigUInt64LE(at + 16)) : table.readUInt32LE(at + 8) };
+      return {
+        type: table.readUInt32LE(at),
+        vaddr: is64 ? Number(table.readBigUInt64LE(at + 16)) : table.readUInt32LE(at + 8),
+      };
     });
   } catch {
     return undefined;

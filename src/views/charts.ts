@@ -14,7 +14,13 @@ export const POINTS = 200;
 /** Sites stacked in the timeline before the rest is one area. */
 export const TIMELINE_SITES = 8;
 /** Memory series the recorders write, as a chart labels them. */
-const MEMORY_SERIES: Record<string, string> = { rss: 'RSS', pss: 'PSS', 'heap.used': 'JS heap used', 'heap.total': 'JS heap total', external: 'external' };
+const MEMORY_SERIES: Record<string, string> = {
+  rss: 'RSS',
+  pss: 'PSS',
+  'heap.used': 'JS heap used',
+  'heap.total': 'JS heap total',
+  external: 'external',
+};
 
 /** Live bytes of a selection of allocations (null: all) at the charts' instants. */
 export function liveBytes(profile: Profile, indices: ArrayLike<number> | null): Float64Array {
@@ -34,7 +40,13 @@ export function marksOf(profile: Profile): ChartMark[] {
  * Live memory stacked by site, most suspicious first (`groups`, whose allocations
  * `members` gives), then everything else of `all` as one area.
  */
-export function siteTimeline(profile: Profile, groups: GroupDiagnosis[], members: (site: number) => ArrayLike<number>, all: ArrayLike<number> | null, title: string): ChartInput {
+export function siteTimeline(
+  profile: Profile,
+  groups: GroupDiagnosis[],
+  members: (site: number) => ArrayLike<number>,
+  all: ArrayLike<number> | null,
+  title: string,
+): ChartInput {
   const areas: ChartArea[] = groups.map((g) => ({ label: label(g), values: liveBytes(profile, members(g.stackId)) }));
   const everything = liveBytes(profile, all);
   const rest = everything.map((v, i) => v - areas.reduce((a, s) => a + s.values[i], 0));
@@ -71,14 +83,26 @@ export function memoryChart(profile: Profile): ChartInput | undefined {
     .filter(({ s }) => s !== undefined && s.time.length > 1)
     .map(({ text, s }) => ({ label: text, time: Array.from(s!.time, (t) => t / 1e9), values: s!.value }));
   if (lines.length === 0) return undefined;
-  return { title: 'Memory the recorder sampled', time: [0, profile.runtime], areas: [], lines, marks: marksOf(profile), width: 1100, height: 240 };
+  return {
+    title: 'Memory the recorder sampled',
+    time: [0, profile.runtime],
+    areas: [],
+    lines,
+    marks: marksOf(profile),
+    width: 1100,
+    height: 240,
+  };
 }
 
 /** What the verdict line leaves out: memory outside the sites, resident memory, an unfinished recording. */
 export function diagnosisNotes(d: Diagnosis, complete: boolean): string[] {
   return [
     ...d.unattributed.filter((u) => u.verdict !== 'no-leak').map((u) => `${u.series}: ${u.verdict}, ${u.explanation}`),
-    ...(d.residentMemory ? [`resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`] : []),
-    ...(complete ? [] : ['This recording was not finished (still being written, or its program was killed): what it holds so far.']),
+    ...(d.residentMemory
+      ? [`resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`]
+      : []),
+    ...(complete
+      ? []
+      : ['This recording was not finished (still being written, or its program was killed): what it holds so far.']),
   ];
 }

@@ -39,7 +39,8 @@ export interface FlameTreeOptions {
  */
 export function leakedFlameTree(profile: Profile, options: FlameTreeOptions = {}): FlameNode {
   const select = options.select;
-  if (select && select.profile !== profile) throw new Error('leakedFlameTree: the selected allocations belong to another profile');
+  if (select && select.profile !== profile)
+    throw new Error('leakedFlameTree: the selected allocations belong to another profile');
   const perStack = stackTotals(profile, { only: select?.indices() }).leakedBytes;
   const paths = new Paths();
   for (let stackId = 0; stackId < perStack.length; stackId++) {
@@ -145,7 +146,13 @@ class Paths {
     // a node is always numbered after its parent
     for (let i = 1; i < count; i++) {
       const s = location[i];
-      const node: FlameNode = { name: this.locationName[s], file: this.locationFile[s], line: line[i], value: value[i], children: [] };
+      const node: FlameNode = {
+        name: this.locationName[s],
+        file: this.locationFile[s],
+        line: line[i],
+        value: value[i],
+        children: [],
+      };
       nodes[i] = node;
       nodes[parent[i]].children.push(node);
     }

@@ -20,7 +20,10 @@ function writeProfile(file: string, p: Process): void {
   const w = LhpWriter.create(file, { recorder: 'node', pid: p.pid, command: p.command });
   if (p.processRecord) w.process(p.pid, 1, p.processRecord);
   const fn = p.leaks ? 'rememberSession' : 'work';
-  const stack = w.stack([w.frame({ function: fn, file: '/app/session.js', line: 12 }), w.frame({ function: 'handle', file: '/app/server.js', line: 30 })]);
+  const stack = w.stack([
+    w.frame({ function: fn, file: '/app/session.js', line: 12 }),
+    w.frame({ function: 'handle', file: '/app/server.js', line: 30 }),
+  ]);
   for (let i = 0; i < 2_000; i++) {
     w.alloc(i * 5e5, i + 1, 200, stack, 1);
     if (!p.leaks) w.free(i * 5e5 + 1e5, i + 1);
@@ -34,7 +37,12 @@ function recording(): { dir: string; main: string } {
   const dir = tmpDir();
   const main = path.join(dir, 'run.lhp');
   writeProfile(main, { pid: 100, command: ['node', 'server.js'], leaks: false });
-  writeProfile(path.join(dir, 'run.4242.lhp'), { pid: 4242, command: ['node', 'child.js'], processRecord: 'node child.js --worker', leaks: true });
+  writeProfile(path.join(dir, 'run.4242.lhp'), {
+    pid: 4242,
+    command: ['node', 'child.js'],
+    processRecord: 'node child.js --worker',
+    leaks: true,
+  });
   writeProfile(path.join(dir, 'run.4242.1.lhp'), { pid: 4242, command: ['node', 'child.js'], leaks: false });
   fs.writeFileSync(path.join(dir, 'run.5000.lhp'), fs.readFileSync(main).subarray(0, 20)); // cut inside its header
   writeProfile(path.join(dir, 'run-old.77.lhp'), { pid: 77, command: ['node', 'old.js'], leaks: true });
@@ -43,7 +51,17 @@ function recording(): { dir: string; main: string } {
 
 test('siblingProfiles finds <base>.<pid>.lhp and <base>.<pid>.<n>.lhp, ordered by pid, and nothing else', () => {
   const dir = tmpDir();
-  for (const name of ['a+b.lhp', 'a+b.30.lhp', 'a+b.4.2.lhp', 'a+b.4.lhp', 'a+b.4.10.lhp', 'a+b.x.lhp', 'aab.5.lhp', 'a+b.6.lhp.frames', 'other.7.lhp']) {
+  for (const name of [
+    'a+b.lhp',
+    'a+b.30.lhp',
+    'a+b.4.2.lhp',
+    'a+b.4.lhp',
+    'a+b.4.10.lhp',
+    'a+b.x.lhp',
+    'aab.5.lhp',
+    'a+b.6.lhp.frames',
+    'other.7.lhp',
+  ]) {
     fs.writeFileSync(path.join(dir, name), '');
   }
   const names = (file: string) => siblingProfiles(file).map((f) => path.basename(f));
@@ -60,7 +78,7 @@ test('analyze reports run.lhp as before, then a line for each other process; an 
   fs.copyFileSync(main, path.join(alone, 'run.lhp'));
   const before = runCli(['analyze', path.join(alone, 'run.lhp')]).stdout.replace(alone, dir);
   assert.ok(r.stdout.startsWith(before), 'run.lhp reported exactly as without siblings');
-  assert.match(r.stdout, /^NO LEAK/, 'the verdict is run.lhp\'s own');
+  assert.match(r.stdout, /^NO LEAK/, "the verdict is run.lhp's own");
   const others = r.stdout.slice(before.length).trim().split('\n');
   assert.deepEqual(others, [
     'other processes of this recording:',

@@ -20,7 +20,10 @@ test('simulate then analyze, as the README says', () => {
   assert.match(text.stdout, /called from handle_login \(src\/handlers\/login\.c:88\)/);
   // the table ranks the never-freed leaks first
   const rows = text.stdout.split('\n').filter((l) => /^\s*\d+\s{2}/.test(l));
-  assert.deepEqual(rows.slice(0, 3).map((r) => r.trim().split(/\s+/)[1]), ['leak', 'leak', 'leak']);
+  assert.deepEqual(
+    rows.slice(0, 3).map((r) => r.trim().split(/\s+/)[1]),
+    ['leak', 'leak', 'leak'],
+  );
 });
 
 test('analyze --json keeps the contract: one object, verdicts, leakedBytes, frames innermost first without allocator frames', () => {
@@ -39,7 +42,11 @@ test('analyze --json keeps the contract: one object, verdicts, leakedBytes, fram
       assert.equal(typeof f.file, 'string');
       assert.equal(typeof f.line, 'number');
     }
-    assert.ok(!g.frames.some((f: { function: string }) => /^(malloc|calloc|realloc|operator new|xmalloc|_start|clone3)$/.test(f.function)));
+    assert.ok(
+      !g.frames.some((f: { function: string }) =>
+        /^(malloc|calloc|realloc|operator new|xmalloc|_start|clone3)$/.test(f.function),
+      ),
+    );
   }
   for (const p of PATTERNS) {
     const g = out.groups.find((x: { frames: { function: string }[] }) => x.frames[0].function === p.culprit);
@@ -81,7 +88,10 @@ test('simulate is deterministic: the same seed gives the same analysis', () => {
   assert.equal(strip(runCli(['analyze', again, '--json']).stdout), strip(runCli(['analyze', demo, '--json']).stdout));
   const other = path.join(dir, 'seed7.lhp');
   assert.equal(runCli(['simulate', '-o', other, '--seed', '7', '--allocations', '50k']).code, 0);
-  assert.notEqual(strip(runCli(['analyze', other, '--json']).stdout), strip(runCli(['analyze', demo, '--json']).stdout));
+  assert.notEqual(
+    strip(runCli(['analyze', other, '--json']).stdout),
+    strip(runCli(['analyze', demo, '--json']).stdout),
+  );
 });
 
 test('help lists the commands and exits 0', () => {

@@ -48,14 +48,34 @@ function badInputs(): [string, string, RegExp][] {
   fs.mkdirSync(file('a-directory.lhp'), { recursive: true });
   return [
     ['empty file', put('empty.lhp', ''), /empty\.lhp is empty/],
-    ['PNG image', put('image.lhp', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])), /not a leakhound profile/],
+    [
+      'PNG image',
+      put('image.lhp', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])),
+      /not a leakhound profile/,
+    ],
     ['text file', put('notes.lhp', 'hello, this is text\n'), /not a leakhound profile/],
     ['cut inside the header', put('header-cut.lhp', bytes.subarray(0, headerEnd - 3)), /truncated inside its header/],
-    ['unknown record tag', patched('tag.lhp', (b) => (b[headerEnd] = 0x3f)), /corrupt at byte \d+: unknown record type 0x3f/],
+    [
+      'unknown record tag',
+      patched('tag.lhp', (b) => (b[headerEnd] = 0x3f)),
+      /corrupt at byte \d+: unknown record type 0x3f/,
+    ],
     // the first record is a string: give it a length no record comes near
-    ['impossible record length', patched('length.lhp', (b) => b.set([0xff, 0xff, 0xff, 0xff, 0x0f], headerEnd + 1)), /corrupt at byte \d+/],
-    ['newer major version', patched('future.lhp', (b) => b.writeUInt16LE(2, 8)), /uses format 2\.\d+, newer than this leakhound reads .*upgrade leakhound/],
-    ['zeros inside the records', patched('zeros.lhp', (b) => b.fill(0, headerEnd + 100, headerEnd + 200)), /is corrupt/],
+    [
+      'impossible record length',
+      patched('length.lhp', (b) => b.set([0xff, 0xff, 0xff, 0xff, 0x0f], headerEnd + 1)),
+      /corrupt at byte \d+/,
+    ],
+    [
+      'newer major version',
+      patched('future.lhp', (b) => b.writeUInt16LE(2, 8)),
+      /uses format 2\.\d+, newer than this leakhound reads .*upgrade leakhound/,
+    ],
+    [
+      'zeros inside the records',
+      patched('zeros.lhp', (b) => b.fill(0, headerEnd + 100, headerEnd + 200)),
+      /is corrupt/,
+    ],
     ['missing file', file('does-not-exist.lhp'), /cannot read .*does-not-exist\.lhp: no such file/],
     ['directory', file('a-directory.lhp'), /cannot read .*a-directory\.lhp: it is a directory, not a regular file/],
   ];
@@ -83,7 +103,10 @@ test('a truncated recording is analyzed, with a warning line on stderr', () => {
   assert.match(r.stdout, /allocation sites?/);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^leakhound: warning: .*killed\.lhp is truncated after byte \d+ \(the recorder was killed\?\): loaded every complete record before it$/);
+  assert.match(
+    lines[0],
+    /^leakhound: warning: .*killed\.lhp is truncated after byte \d+ \(the recorder was killed\?\): loaded every complete record before it$/,
+  );
   assert.ok(!r.stderr.includes('    at '));
 });
 
@@ -114,7 +137,10 @@ test('a recording without an end record is analyzed with a "no end record" warni
   fs.writeFileSync(file('running.lhp'), bytes.subarray(0, endAt));
   const r = runCli(['analyze', file('running.lhp')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^leakhound: warning: .*running\.lhp has no end record: the recorder was killed or is still running/);
+  assert.match(
+    r.stderr,
+    /^leakhound: warning: .*running\.lhp has no end record: the recorder was killed or is still running/,
+  );
 });
 
 test('usage errors exit 2 without a stack trace and without stdout', () => {
@@ -139,7 +165,11 @@ test('usage errors exit 2 without a stack trace and without stdout', () => {
 
 test('simulate into a directory that does not exist exits 1 with one line', () => {
   const r = runCli(['simulate', '-o', '/nonexistent-dir/x.lhp', '--allocations', '1000']);
-  assertOneLineFailure(r, /cannot write \/nonexistent-dir\/x\.lhp: no such file or directory/, 'simulate -o /nonexistent-dir');
+  assertOneLineFailure(
+    r,
+    /cannot write \/nonexistent-dir\/x\.lhp: no such file or directory/,
+    'simulate -o /nonexistent-dir',
+  );
 });
 
 test('--fail-on-leak exits 3 on a leaking recording, and still prints the analysis', () => {

@@ -43,13 +43,20 @@ describe('inputs that are not regular files', () => {
   ];
 
   test('a FIFO with no writer is refused by every command that reads a recording, at once', () => {
-    for (const [label, args] of commands(fifo)) assertRefused(runCli(args), fifo, /cannot read .*: it is a FIFO, not a regular file/, label);
-    assertRefused(runCli(['script', fifo, demo]), fifo, /cannot read .*: it is a FIFO, not a regular file/, 'script <fifo>');
+    for (const [label, args] of commands(fifo))
+      assertRefused(runCli(args), fifo, /cannot read .*: it is a FIFO, not a regular file/, label);
+    assertRefused(
+      runCli(['script', fifo, demo]),
+      fifo,
+      /cannot read .*: it is a FIFO, not a regular file/,
+      'script <fifo>',
+    );
     assert.ok(fs.statSync(fifo).isFIFO());
   });
 
   test('so is a directory', () => {
-    for (const [label, args] of commands(dir)) assertRefused(runCli(args), dir, /cannot read .*: it is a directory, not a regular file/, label);
+    for (const [label, args] of commands(dir))
+      assertRefused(runCli(args), dir, /cannot read .*: it is a directory, not a regular file/, label);
   });
 
   test('a symlink to a recording is read as the recording', () => {
@@ -60,7 +67,7 @@ describe('inputs that are not regular files', () => {
     assert.equal((JSON.parse(r.stdout) as { verdict: string }).verdict, 'leak');
   });
 
-  test("a recording whose module path is a FIFO analyzes without opening it: its frames stay addresses", () => {
+  test('a recording whose module path is a FIFO analyzes without opening it: its frames stay addresses', () => {
     const moduleFifo = path.join(dir, 'module.fifo');
     execFileSync('mkfifo', [moduleFifo]);
     const file = path.join(dir, 'module-fifo.lhp');
@@ -73,7 +80,8 @@ describe('inputs that are not regular files', () => {
     w.close();
     const r = runCli(['analyze', '--json', file]);
     assert.equal(r.code, 0, r.stderr);
-    const frame = (JSON.parse(r.stdout) as { groups: { frames: { function: string; address: number }[] }[] }).groups[0].frames[0];
+    const frame = (JSON.parse(r.stdout) as { groups: { frames: { function: string; address: number }[] }[] }).groups[0]
+      .frames[0];
     assert.equal(frame.address, 0x401000);
     assert.ok(fs.statSync(moduleFifo).isFIFO());
   });
@@ -107,12 +115,16 @@ describe('outputs that are not regular files', () => {
     assert.ok(fs.lstatSync(link).isSymbolicLink());
     assert.deepEqual(fs.readdirSync(sub), []);
     // nothing written beside them either
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   // only once the FIFO has shown that the refusal comes before anything is opened
   test('/dev/null is refused alike and stays a device', () => {
-    for (const [label, args] of writers('/dev/null')) assertRefused(runCli(args), '/dev/null', /it is a character device, not a regular file/, label);
+    for (const [label, args] of writers('/dev/null'))
+      assertRefused(runCli(args), '/dev/null', /it is a character device, not a regular file/, label);
     assert.ok(fs.statSync('/dev/null').isCharacterDevice());
   });
 
@@ -140,11 +152,16 @@ describe('outputs that are not regular files', () => {
       const output = path.join(limited, `out-${label.replace(/ /g, '-')}`);
       fs.writeFileSync(output, 'the previous one');
       // ulimit -f counts 1 KiB blocks: every one of these writes more than 1 KiB; node ignores SIGXFSZ and gets EFBIG
-      const r = spawnSync('bash', ['-c', 'ulimit -f 1 && exec "$@"', 'bash', process.execPath, CLI, ...args, output], { encoding: 'utf8' });
+      const r = spawnSync('bash', ['-c', 'ulimit -f 1 && exec "$@"', 'bash', process.execPath, CLI, ...args, output], {
+        encoding: 'utf8',
+      });
       assertRefused({ code: r.status, stderr: r.stderr }, output, /cannot write .*: EFBIG$/m, label);
       assert.equal(fs.readFileSync(output, 'utf8'), 'the previous one', label);
     }
-    assert.deepEqual(fs.readdirSync(limited).filter((f) => !f.startsWith('out-')), []);
+    assert.deepEqual(
+      fs.readdirSync(limited).filter((f) => !f.startsWith('out-')),
+      [],
+    );
   });
 });
 

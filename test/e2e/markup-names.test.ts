@@ -29,7 +29,8 @@ describe('names that carry markup', { skip: LINUX_ONLY }, () => {
     const r = recordCommand(recording, [buildFixture('markup-names', ['-gdwarf-4'])]);
     assert.equal(r.code, 0, r.stderr);
     const json = runCli(['analyze', '--json', recording]);
-    const frame = (JSON.parse(json.stdout) as { groups: { frames: { function: string; file: string }[] }[] }).groups[0].frames[0];
+    const frame = (JSON.parse(json.stdout) as { groups: { frames: { function: string; file: string }[] }[] }).groups[0]
+      .frames[0];
     // the recording really carries the payloads (symbolized from the binary's own names)
     assert.equal(frame.function, `"${FUNCTION}"`);
     assert.ok(frame.file.endsWith(`/${FILE}`), frame.file);

@@ -175,7 +175,11 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     const output = path.join(dir, 'periodic.lhp');
     const reports = path.join(dir, 'periodic-reports');
     // ~3 s: a 16 KiB allocation every 10 ms, 300 times
-    const rec = start(output, [buildFixture('rss-linear'), '16', '10', '300'], ['--report-every', '500ms', '--report-dir', reports]);
+    const rec = start(
+      output,
+      [buildFixture('rss-linear'), '16', '10', '300'],
+      ['--report-every', '500ms', '--report-dir', reports],
+    );
     assert.equal(await ended(rec), 0, rec.stderr());
     assert.doesNotMatch(rec.stderr(), /warning/);
     assert.match(rec.stderr(), /leakhound: wrote .*report-final\.html/);
@@ -187,7 +191,10 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     for (const [k, html] of htmls.entries()) assertWholeReport(html, numbered[k]);
     assert.match(htmls[0], NOT_FINISHED, 'the first was written while the program ran');
     const counts = htmls.map(allocationsIn);
-    assert.ok(counts.every((n, k) => k === 0 || n >= counts[k - 1]) && counts[counts.length - 1] > counts[0], `more allocations in later reports: ${counts}`);
+    assert.ok(
+      counts.every((n, k) => k === 0 || n >= counts[k - 1]) && counts[counts.length - 1] > counts[0],
+      `more allocations in later reports: ${counts}`,
+    );
 
     const final = read(path.join(reports, 'report-final.html'));
     assertWholeReport(final, 'report-final.html');
@@ -195,7 +202,10 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     assert.ok(allocationsIn(final) >= counts[counts.length - 1]);
     assert.equal(read(path.join(reports, 'latest.html')), final, 'latest.html is the last report written');
     assert.deepEqual(
-      fs.readdirSync(reports).filter((f) => !numbered.includes(f)).sort(),
+      fs
+        .readdirSync(reports)
+        .filter((f) => !numbered.includes(f))
+        .sort(),
       ['latest.html', 'report-final.html'],
       'no temporary files left',
     );
@@ -204,7 +214,11 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
   it('a period shorter than a report: one report at a time, the ticks meanwhile skipped, said once', async () => {
     const output = path.join(dir, 'busy.lhp');
     const reports = path.join(dir, 'busy-reports');
-    const rec = start(output, [buildFixture('rss-linear'), '16', '10', '100'], ['--report-every', '10ms', '--report-dir', reports]);
+    const rec = start(
+      output,
+      [buildFixture('rss-linear'), '16', '10', '100'],
+      ['--report-every', '10ms', '--report-dir', reports],
+    );
     assert.equal(await ended(rec), 0, rec.stderr());
     assert.equal(rec.stderr().match(/are skipped/g)?.length, 1, rec.stderr());
     assert.doesNotMatch(rec.stderr(), /warning/);
@@ -256,7 +270,7 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     assert.ok(fs.existsSync(path.join(reports, 'report-final.html')));
   });
 
-  it('the program\'s exit code passes through; the default directory is <output>-reports', async () => {
+  it("the program's exit code passes through; the default directory is <output>-reports", async () => {
     const output = path.join(dir, 'exitcode.lhp');
     const r = recordCommand(output, [buildFixture('exitcode')], ['--report-every', '500ms']);
     assert.equal(r.code, 7, r.stderr);
@@ -272,10 +286,20 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     const output = path.join(dir, 'unwritable.lhp');
     // under a regular file; and in /proc, where node's recursive mkdir loops for ever (mkdir says ENOENT)
     for (const [reports, why] of [
-      [path.join(notADir, 'reports'), /^leakhound: cannot write reports in .*a-file\/reports: .*a-file is a file, not a directory\n$/],
-      ['/proc/self/leakhound-reports', /^leakhound: cannot write reports in \/proc\/self\/leakhound-reports: ENOENT\n$/],
+      [
+        path.join(notADir, 'reports'),
+        /^leakhound: cannot write reports in .*a-file\/reports: .*a-file is a file, not a directory\n$/,
+      ],
+      [
+        '/proc/self/leakhound-reports',
+        /^leakhound: cannot write reports in \/proc\/self\/leakhound-reports: ENOENT\n$/,
+      ],
     ] as const) {
-      const r = recordCommand(output, ['sh', '-c', `touch '${started}'`], ['--report-every', '2s', '--report-dir', reports]);
+      const r = recordCommand(
+        output,
+        ['sh', '-c', `touch '${started}'`],
+        ['--report-every', '2s', '--report-dir', reports],
+      );
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, why);
       assert.equal(fs.existsSync(started), false, 'the program never ran');

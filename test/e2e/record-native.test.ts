@@ -37,7 +37,10 @@ const analyze = analyzeJson;
 describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
   describe('verdicts and culprits, one allocation pattern per program', () => {
     for (const c of NATIVE_PATTERNS) {
-      const expected = c.verdict && c.culprit ? `${c.verdict} in ${typeof c.culprit === 'string' ? c.culprit : c.culprit.source}` : c.overall;
+      const expected =
+        c.verdict && c.culprit
+          ? `${c.verdict} in ${typeof c.culprit === 'string' ? c.culprit : c.culprit.source}`
+          : c.overall;
       it(`${caseName(c)}: ${c.what} → ${expected}`, () => {
         const r = record(caseName(c), buildFixture(c.fixture, c.build));
         assertNativePattern(c, r, r.output);
@@ -81,7 +84,10 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
       assert.equal(children.length, 1, `one child profile beside ${r.output}, found: ${children.join(', ')}`);
       const pid = Number(/\.(\d+)\.lhp$/.exec(children[0])![1]);
       const profile = loadSync(children[0]);
-      assert.ok(profile.processes.some((p) => p.pid === pid), `the child profile's process is ${pid}: ${JSON.stringify(profile.processes)}`);
+      assert.ok(
+        profile.processes.some((p) => p.pid === pid),
+        `the child profile's process is ${pid}: ${JSON.stringify(profile.processes)}`,
+      );
       const child = analyze(children[0]);
       assert.equal(child.verdict, 'leak', `child: ${summary(child)}`);
       assertCulprit(child, 'leak', 'child_leak', 'fork.c');
@@ -134,7 +140,10 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
         assert.equal(dump.code, 0, dump.stderr);
         assert.equal(path.resolve(dump.stdout.trim()), path.resolve(output), 'dump prints the profile it made write');
         let midRun = loadSync(output);
-        await rec.waitFor(() => (midRun = loadSync(output)).marks.some((m) => m.label === 'SIGUSR2 dump'), 'the dump mark');
+        await rec.waitFor(
+          () => (midRun = loadSync(output)).marks.some((m) => m.label === 'SIGUSR2 dump'),
+          'the dump mark',
+        );
         assert.equal(midRun.info.clean, false, 'loaded mid-run: no end record yet');
         assert.ok(midRun.columns.count > 0);
       } finally {

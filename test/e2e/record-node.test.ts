@@ -33,7 +33,6 @@ function record(name: string, command: string[], flags: string[] = []) {
   return { ...recordCommand(output, command, flags), output };
 }
 
-
 /** Each verdict fixture twice: a verdict that flips is a bug (bench/node-stability.ts runs them more). */
 const RUNS = [1, 2];
 
@@ -75,26 +74,34 @@ describe('node recorder: record and analyze node programs, at default settings',
     assert.ok(external.growthBytesPerSecond > 0);
     assertCulprit(a, 'leak', 'keepBuffer', 'external.js');
     assert.deepEqual(
-      analyzeJson(record('external-none', ['node', fixture('linear.js')]).output).unattributed.filter((u) => u.verdict === 'leak'),
+      analyzeJson(record('external-none', ['node', fixture('linear.js')]).output).unattributed.filter(
+        (u) => u.verdict === 'leak',
+      ),
       [],
       'a JS-heap leak has no unattributed growth',
     );
   });
 
-  it('polls through the addon without GCs, densely: 10 or more polls per second of the program\'s CPU time, and one after every full GC', () => {
+  it("polls through the addon without GCs, densely: 10 or more polls per second of the program's CPU time, and one after every full GC", () => {
     const p = loadSync(record('dense', ['node', fixture('linear.js')]).output);
     assert.equal(p.header.options?.sampler, 'addon');
     const polls = Array.from(p.series.get('leakhound.poll')?.time ?? []);
     // per second the program ran, not of the wall clock, which a busy machine stretches
     const cpuSeconds = (p.series.get('leakhound.cpu')?.value.at(-1) ?? 0) / 1e9;
-    assert.ok(cpuSeconds > 0.5 && polls.length >= 10 * cpuSeconds, `${polls.length} polls in ${cpuSeconds.toFixed(2)} s of CPU time`);
+    assert.ok(
+      cpuSeconds > 0.5 && polls.length >= 10 * cpuSeconds,
+      `${polls.length} polls in ${cpuSeconds.toFixed(2)} s of CPU time`,
+    );
     const majors = p.series.get('gc.major');
-    assert.ok(majors && majors.time.length >= 2, 'full GCs: censuses, and V8\'s own');
+    assert.ok(majors && majors.time.length >= 2, "full GCs: censuses, and V8's own");
     // the run's full GCs, not those forced at exit before the last poll
     const lastPolls = polls.at(-2) ?? 0;
     for (let i = 0; i + 1 < majors.time.length && majors.time[i + 1] < lastPolls; i++) {
       const end = majors.time[i] + majors.value[i];
-      assert.ok(polls.some((t) => t >= end && t <= majors.time[i + 1]), `a poll between the full GC at ${end} ns and the next`);
+      assert.ok(
+        polls.some((t) => t >= end && t <= majors.time[i + 1]),
+        `a poll between the full GC at ${end} ns and the next`,
+      );
     }
     assert.ok((p.series.get('leakhound.census')?.value.length ?? 0) > 0, 'censuses asked for');
   });
@@ -105,7 +112,10 @@ describe('node recorder: record and analyze node programs, at default settings',
     for (const s of ['rss', 'pss', 'swap', 'heap.used', 'heap.total', 'external', 'array-buffers', 'leakhound.poll']) {
       assert.ok((p.series.get(s)?.value.length ?? 0) > 0, `series ${s}; has ${[...p.series.keys()].join(', ')}`);
     }
-    assert.ok([...p.series.keys()].some((s) => s.startsWith('gc.')), 'GC events');
+    assert.ok(
+      [...p.series.keys()].some((s) => s.startsWith('gc.')),
+      'GC events',
+    );
     assert.equal(p.header.recorder, 'node');
     assert.equal(p.info.clean, true);
   });
@@ -117,11 +127,18 @@ describe('node recorder: processes, threads and npm', () => {
     assert.equal(r.code, 0, r.stderr);
     const threads = siblingsOf(r.output, 'thread');
     assert.equal(threads.length, 1, `one worker profile: ${threads.join(', ')}; ${r.stderr}`);
-    assert.equal(loadSync(threads[0]).header.options?.sampler, 'addon', 'the worker has a sampler of its own, through the addon');
+    assert.equal(
+      loadSync(threads[0]).header.options?.sampler,
+      'addon',
+      'the worker has a sampler of its own, through the addon',
+    );
     const a = analyzeJson(threads[0]);
     assert.equal(a.verdict, 'leak', summary(a));
     assertCulprit(a, 'leak', 'workerRemember', 'worker.js');
-    assert.ok(!analyzeJson(r.output).groups.some((g) => g.frames.some((f) => f.function === 'workerRemember')), "the main thread's profile holds none of the worker's samples");
+    assert.ok(
+      !analyzeJson(r.output).groups.some((g) => g.frames.some((f) => f.function === 'workerRemember')),
+      "the main thread's profile holds none of the worker's samples",
+    );
   });
 
   it('a child node process gets <base>.<pid>.lhp, and analyze of the main profile names it', () => {
@@ -133,7 +150,11 @@ describe('node recorder: processes, threads and npm', () => {
     const a = analyzeJson(children[0]);
     assert.equal(a.verdict, 'leak', summary(a));
     assertCulprit(a, 'leak', 'rememberRequest', 'linear.js');
-    assert.match(r.stderr, new RegExp(`wrote ${children[0].replace(/[.]/g, '\\.')} \\(pid \\d+`), 'record lists every profile');
+    assert.match(
+      r.stderr,
+      new RegExp(`wrote ${children[0].replace(/[.]/g, '\\.')} \\(pid \\d+`),
+      'record lists every profile',
+    );
     const main = analyzeJson(r.output);
     assert.deepEqual(
       main.processes.map((p) => [p.file, p.verdict]),
@@ -145,12 +166,22 @@ describe('node recorder: processes, threads and npm', () => {
   it('`npm start` records the program the start script runs, not npm', () => {
     const project = path.join(dir, 'npm-project');
     fs.mkdirSync(project, { recursive: true });
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'leaky', version: '1.0.0', scripts: { start: `node ${JSON.stringify(fixture('linear.js'))}` } }));
+    fs.writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({
+        name: 'leaky',
+        version: '1.0.0',
+        scripts: { start: `node ${JSON.stringify(fixture('linear.js'))}` },
+      }),
+    );
     const output = path.join(dir, 'npm.lhp');
     const r = runCli(['record', '-o', output, '--', 'npm', 'start', '--silent'], { cwd: project });
     assert.equal(r.code, 0, r.stderr);
     const p = loadSync(output);
-    assert.ok(p.header.command.some((arg) => arg.endsWith('linear.js')), `the profile is linear.js's: ${p.header.command.join(' ')}`);
+    assert.ok(
+      p.header.command.some((arg) => arg.endsWith('linear.js')),
+      `the profile is linear.js's: ${p.header.command.join(' ')}`,
+    );
     assert.deepEqual(siblingsOf(output, 'process'), [], "npm's own node processes are not recorded");
     assertCulprit(analyzeJson(output), 'leak', 'rememberRequest', 'linear.js');
   });
@@ -239,7 +270,13 @@ describe('node recorder: options and bad input', () => {
   it('keeps frames exact by default (--no-turbo-inlining); --keep-inlining is recorded in the header', () => {
     const exact = loadSync(record('exact', ['node', fixture('linear.js')]).output);
     assert.equal(exact.header.options?.keepInlining, false);
-    const inlined = loadSync(record('inlined', ['node', fixture('linear.js')], ['--keep-inlining', '--sampling-interval', '32k', '--poll-interval', '300']).output);
+    const inlined = loadSync(
+      record(
+        'inlined',
+        ['node', fixture('linear.js')],
+        ['--keep-inlining', '--sampling-interval', '32k', '--poll-interval', '300'],
+      ).output,
+    );
     assert.deepEqual(
       [inlined.header.options?.keepInlining, inlined.header.options?.samplingInterval, inlined.header.options?.poll],
       [true, 32768, 300],
@@ -255,7 +292,10 @@ describe('node recorder: options and bad input', () => {
     assert.equal(p.series.get('leakhound.census'), undefined, 'no censuses: every poll is one');
     const polls = p.series.get('leakhound.poll')?.value.length ?? 0;
     assert.ok(polls > 1, `${polls} polls`);
-    assert.ok((p.series.get('gc.major')?.value.length ?? 0) >= polls - 1, 'a full GC per poll (the last one at exit, after the GC observer stops)');
+    assert.ok(
+      (p.series.get('gc.major')?.value.length ?? 0) >= polls - 1,
+      'a full GC per poll (the last one at exit, after the GC observer stops)',
+    );
     assertCulprit(analyzeJson(r.output), 'leak', 'rememberRequest', 'linear.js');
   });
 
@@ -267,18 +307,29 @@ describe('node recorder: options and bad input', () => {
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
     fs.rmSync(path.join(pkg, 'dist', 'recorders', 'node', 'heap-sampler.node'));
     const output = path.join(dir, 'addon-missing.lhp');
-    const r = spawnSync(process.execPath, [path.join(pkg, 'dist', 'app', 'cli', 'main.js'), 'record', '-o', output, '--', 'node', fixture('parent.js')], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(pkg, 'dist', 'app', 'cli', 'main.js'), 'record', '-o', output, '--', 'node', fixture('parent.js')],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     const said = r.stderr.split('\n').filter((l) => /addon is not available/.test(l));
     assert.equal(said.length, 1, `one line, from the first process only: ${r.stderr}`);
-    assert.match(said[0], /^leakhound: polling the heap through the inspector: each poll is a full GC.*heap-sampler\.node was not built/);
+    assert.match(
+      said[0],
+      /^leakhound: polling the heap through the inspector: each poll is a full GC.*heap-sampler\.node was not built/,
+    );
     const [child] = siblingsOf(output, 'process');
     assert.equal(loadSync(child).header.options?.sampler, 'inspector');
     assertCulprit(analyzeJson(child), 'leak', 'rememberRequest', 'linear.js');
   });
 
   it('refuses a bad sampling interval or poll interval as a usage error', () => {
-    for (const flags of [['--sampling-interval', '0'], ['--sampling-interval', 'lots'], ['--poll-interval', '-5']]) {
+    for (const flags of [
+      ['--sampling-interval', '0'],
+      ['--sampling-interval', 'lots'],
+      ['--poll-interval', '-5'],
+    ]) {
       const r = runCli(['record', '-o', path.join(dir, 'bad.lhp'), ...flags, '--', 'node', fixture('churn.js')]);
       assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -287,7 +338,10 @@ describe('node recorder: options and bad input', () => {
 
   it('a script that throws: record exits with its code, and the profile is finished', () => {
     const script = path.join(dir, 'throws.js');
-    fs.writeFileSync(script, "const kept = globalThis.kept = [];\nfor (let i = 0; i < 1e5; i++) kept.push({ i });\nthrow new Error('boom');\n");
+    fs.writeFileSync(
+      script,
+      "const kept = globalThis.kept = [];\nfor (let i = 0; i < 1e5; i++) kept.push({ i });\nthrow new Error('boom');\n",
+    );
     const r = record('throws', ['node', script]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /boom/);

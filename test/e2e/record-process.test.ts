@@ -35,7 +35,10 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.equal(r.code, 0, r.stderr);
     const names = functions(leakIn(analyzeJson(output), 'compare_and_log').frames);
     assert.ok(names.includes('sort_batch') && names.includes('main'), `the walk crossed qsort: ${names.join(' < ')}`);
-    assert.ok(names.some((n) => /qsort/.test(n)), `libc's own frames are named: ${names.join(' < ')}`);
+    assert.ok(
+      names.some((n) => /qsort/.test(n)),
+      `libc's own frames are named: ${names.join(' < ')}`,
+    );
   });
 
   it('--unwind fp stops where frame pointers end (inside libc), which is why auto exists', () => {
@@ -56,7 +59,10 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
         .sort();
     };
     const auto = stacks('auto');
-    assert.ok(auto.some((s) => s.startsWith('compare_and_log')), `auto finds the leak: ${auto.join('; ')}`);
+    assert.ok(
+      auto.some((s) => s.startsWith('compare_and_log')),
+      `auto finds the leak: ${auto.join('; ')}`,
+    );
     assert.deepEqual(stacks('dwarf'), auto);
   });
 
@@ -64,11 +70,17 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     const output = path.join(dir, 'signals.lhp');
     assert.equal(recordCommand(output, [buildFixture('signals')]).code, 0);
     const groups = analyzeJson(output).groups;
-    assert.ok(groups.some((g) => g.frames[0]?.function === 'alarm_keep'), 'the handler\'s allocations');
-    assert.ok(groups.some((g) => g.frames[0]?.function === 'format_header'), 'the main loop\'s');
+    assert.ok(
+      groups.some((g) => g.frames[0]?.function === 'alarm_keep'),
+      "the handler's allocations",
+    );
+    assert.ok(
+      groups.some((g) => g.frames[0]?.function === 'format_header'),
+      "the main loop's",
+    );
   });
 
-  it('a vfork child that calls _exit (a failed exec) leaves the parent\'s recording running', () => {
+  it("a vfork child that calls _exit (a failed exec) leaves the parent's recording running", () => {
     const output = path.join(dir, 'vfork.lhp');
     const r = recordCommand(output, [buildFixture('vfork')]);
     assert.equal(r.code, 0, r.stderr);
@@ -87,7 +99,7 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     leakIn(analyzeJson(output), 'record_keep');
   });
 
-  it('a function inlined by the compiler keeps its own frame, file and line, before its caller\'s', () => {
+  it("a function inlined by the compiler keeps its own frame, file and line, before its caller's", () => {
     const output = path.join(dir, 'inlined.lhp');
     assert.equal(recordCommand(output, [buildFixture('inlined', ['-O2'])]).code, 0);
     const leak = leakIn(analyzeJson(output), 'node_new');
@@ -106,7 +118,10 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     const still = runCli(['analyze', output, '--json'], { env: { PATH: '/nonexistent' } });
     const unnamed = (JSON.parse(still.stdout) as AnalysisJson).groups.find((g) => g.verdict === 'leak');
     assert.equal(unnamed?.frames[0].function, '', 'no addr2line yet: no name');
-    assert.ok((unnamed?.frames[0].address ?? 0) > 0 && unnamed?.frames[0].module === binary, 'but the address and the module');
+    assert.ok(
+      (unnamed?.frames[0].address ?? 0) > 0 && unnamed?.frames[0].module === binary,
+      'but the address and the module',
+    );
     leakIn(analyzeJson(output), 'compare_and_log');
   });
 
@@ -125,7 +140,10 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /comparisons logged/);
     const profile = loadSync(output);
-    assert.ok(profile.header.command.some((arg) => arg.endsWith('callback') || arg.includes('callback-')), `the -o file is the exec'd program's: ${profile.header.command}`);
+    assert.ok(
+      profile.header.command.some((arg) => arg.endsWith('callback') || arg.includes('callback-')),
+      `the -o file is the exec'd program's: ${profile.header.command}`,
+    );
     assert.equal(analyzeJson(output).verdict, 'leak');
     const renamed = fs.readdirSync(dir).filter((f) => /^exec\.\d+\.lhp$/.test(f));
     assert.equal(renamed.length, 1, `the shell's own profile moved aside: ${fs.readdirSync(dir)}`);
@@ -165,7 +183,10 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     const files = fs.readdirSync(sub).sort();
     assert.notDeepEqual(files, first, 'the child has another pid: the earlier child profile is gone');
     assert.equal(files.length, 2, `${files}`);
-    assert.ok(files.every((f) => /^run(\.\d+)?\.lhp$/.test(f)), `${files}`);
+    assert.ok(
+      files.every((f) => /^run(\.\d+)?\.lhp$/.test(f)),
+      `${files}`,
+    );
   });
 
   it('a program that starts more threads than a profile can name still records a readable profile', () => {
@@ -179,7 +200,9 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
 
   it('forwards SIGTERM to the program and exits as it did (143); a program without its own handler still ends its profile cleanly', async () => {
     const output = path.join(dir, 'term.lhp');
-    const child = spawn(process.execPath, [CLI, 'record', '-o', output, '--', 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'record', '-o', output, '--', 'sleep', '30'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // `sleep` is recorded once its profile has a header: then the signal reaches it
     for (let i = 0; i < 200 && !(fs.existsSync(output) && fs.statSync(output).size > 0); i++) await sleep(25);
     child.kill('SIGTERM');
@@ -197,11 +220,15 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
     fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(install, 'package.json'));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(install, 'node_modules'));
     const output = path.join(dir, 'spaced.lhp');
-    const r = spawnSync(process.execPath, [path.join(install, 'dist', 'app', 'cli', 'main.js'), 'record', '-o', output, '--', buildFixture('callback')], {
-      encoding: 'utf8',
-      timeout: 120_000, // a guard against a hang, not a time asserted
-      killSignal: 'SIGKILL',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(install, 'dist', 'app', 'cli', 'main.js'), 'record', '-o', output, '--', buildFixture('callback')],
+      {
+        encoding: 'utf8',
+        timeout: 120_000, // a guard against a hang, not a time asserted
+        killSignal: 'SIGKILL',
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /cannot be preloaded/);
     assert.equal(analyzeJson(output).verdict, 'leak');
@@ -215,18 +242,32 @@ describe('leakhound record: around the program', { skip: LINUX_ONLY }, () => {
   });
 
   it('--fail-on-leak: exit 3 when the recorded program leaks, its own exit code otherwise', () => {
-    assert.equal(recordCommand(path.join(dir, 'fail-leak.lhp'), [buildFixture('callback')], ['--fail-on-leak']).code, 3);
+    assert.equal(
+      recordCommand(path.join(dir, 'fail-leak.lhp'), [buildFixture('callback')], ['--fail-on-leak']).code,
+      3,
+    );
     assert.equal(recordCommand(path.join(dir, 'fail-churn.lhp'), [buildFixture('churn')], ['--fail-on-leak']).code, 0);
-    assert.equal(recordCommand(path.join(dir, 'fail-exit.lhp'), [buildFixture('exitcode')], ['--fail-on-leak']).code, 7);
+    assert.equal(
+      recordCommand(path.join(dir, 'fail-exit.lhp'), [buildFixture('exitcode')], ['--fail-on-leak']).code,
+      7,
+    );
   });
 
   it('a Node.js program goes to the Node.js recorder; --recorder node takes a shell script that starts node', () => {
     const direct = path.join(dir, 'node.lhp');
-    const r = recordCommand(direct, [process.execPath, '-e', 'globalThis.kept = Array.from({ length: 1e5 }, (_, i) => ({ i }))']);
+    const r = recordCommand(direct, [
+      process.execPath,
+      '-e',
+      'globalThis.kept = Array.from({ length: 1e5 }, (_, i) => ({ i }))',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(loadSync(direct).header.recorder, 'node');
     const viaShell = path.join(dir, 'node-sh.lhp');
-    const sh = recordCommand(viaShell, ['sh', '-c', `"${process.execPath}" -e 'globalThis.kept = [1, 2, 3]'; true`], ['--recorder', 'node']);
+    const sh = recordCommand(
+      viaShell,
+      ['sh', '-c', `"${process.execPath}" -e 'globalThis.kept = [1, 2, 3]'; true`],
+      ['--recorder', 'node'],
+    );
     assert.equal(sh.code, 0, sh.stderr);
     const p = loadSync(viaShell);
     assert.equal(p.header.recorder, 'node', 'the node process took the output, not the shell');

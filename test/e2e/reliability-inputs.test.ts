@@ -35,7 +35,9 @@ const EXPECTED: Record<string, { loads: number } | { refused: RegExp }> = {
   'natz-295-mem.bin': { refused: /is corrupt: a zstd frame asks for a window/ },
   'simz-749-mem.bin': { refused: /is corrupt: a zstd frame asks for a window/ },
   // found by npm run fuzz after the others were fixed: fzstd touched all of a 64 MiB window
-  'zstd-window-over-content.lhp.zst': { refused: /is corrupt: a zstd frame asks for a window of 67108864 bytes for 17858688 bytes of content$/ },
+  'zstd-window-over-content.lhp.zst': {
+    refused: /is corrupt: a zstd frame asks for a window of 67108864 bytes for 17858688 bytes of content$/,
+  },
 };
 
 const inputs = fs.readdirSync(INPUTS).filter((name) => name !== 'README.md');
@@ -61,7 +63,11 @@ for (const name of inputs) {
     if (r.status === 0) {
       const json = JSON.parse(r.stdout) as { groups: { totalCount: number }[] };
       assert.ok(!expected || 'loads' in expected, `${name} loaded, but should be refused: ${r.stdout.slice(0, 200)}`);
-      if (expected) assert.equal(json.groups.reduce((n, g) => n + g.totalCount, 0), expected.loads);
+      if (expected)
+        assert.equal(
+          json.groups.reduce((n, g) => n + g.totalCount, 0),
+          expected.loads,
+        );
     } else {
       assert.equal(r.status, 1, r.stderr);
       const lines = r.stderr.trim().split('\n');
@@ -79,18 +85,26 @@ for (const name of inputs) {
 test('columns are sized to what a compressed recording holds, not to a guess of its expansion', () => {
   const dir = tmpDir();
   const file = path.join(dir, 'run.lhp');
-  const made = spawnSync(process.execPath, [CLI, 'simulate', '-o', file, '--allocations', '200k', '--compress'], { encoding: 'utf8' });
+  const made = spawnSync(process.execPath, [CLI, 'simulate', '-o', file, '--allocations', '200k', '--compress'], {
+    encoding: 'utf8',
+  });
   assert.equal(made.status, 0, made.stderr);
   // typed arrays count in arrayBuffers whether their pages were touched or not: address space under a ulimit
   const r = spawnSync(
     process.execPath,
-    ['-e', `const p = require(${JSON.stringify(path.join(ROOT, 'dist', 'api', 'load'))}).loadSync(${JSON.stringify(file)});
-      console.log(JSON.stringify({ count: p.columns.count, arrayBuffers: process.memoryUsage().arrayBuffers }))`],
+    [
+      '-e',
+      `const p = require(${JSON.stringify(path.join(ROOT, 'dist', 'api', 'load'))}).loadSync(${JSON.stringify(file)});
+      console.log(JSON.stringify({ count: p.columns.count, arrayBuffers: process.memoryUsage().arrayBuffers }))`,
+    ],
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, r.stderr);
   const { count, arrayBuffers } = JSON.parse(r.stdout) as { count: number; arrayBuffers: number };
   assert.ok(count > 190_000, `${count} allocations`);
   const COLUMN_BYTES = 46;
-  assert.ok(arrayBuffers <= 3 * count * COLUMN_BYTES + (8 << 20), `${arrayBuffers} bytes of typed arrays for ${count} allocations`);
+  assert.ok(
+    arrayBuffers <= 3 * count * COLUMN_BYTES + (8 << 20),
+    `${arrayBuffers} bytes of typed arrays for ${count} allocations`,
+  );
 });

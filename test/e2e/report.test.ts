@@ -25,9 +25,15 @@ describe('leakhound report: one self-contained HTML file', () => {
     const html = fs.readFileSync(report, 'utf8');
     const d = diagnose(loadSync(demo));
     assert.match(html, /^<!doctype html>/);
-    assert.match(html, /<header id="verdict" class="verdict leak" data-verdict="leak"><h1>LEAK: 4 of \d+ allocation sites retain growing memory<\/h1>/);
+    assert.match(
+      html,
+      /<header id="verdict" class="verdict leak" data-verdict="leak"><h1>LEAK: 4 of \d+ allocation sites retain growing memory<\/h1>/,
+    );
     const rows = [...html.matchAll(/<tr data-verdict="([^"]+)">/g)].map((m) => m[1]);
-    assert.deepEqual(rows, d.groups.slice(0, 20).map((g) => g.verdict));
+    assert.deepEqual(
+      rows,
+      d.groups.slice(0, 20).map((g) => g.verdict),
+    );
     assert.equal(count(html, /<section class="group" id="group-\d+"/g), rows.length);
     assert.equal(count(html, /<pre class="backtrace">/g), rows.length);
     assert.match(html, /<pre class="backtrace">[^<]*#03 session_new \(src\/session\.c:57\)/);
@@ -73,7 +79,10 @@ describe('leakhound report: one self-contained HTML file', () => {
     const r = runCli(['report', big, '-o', out]);
     assert.equal(r.code, 0, r.stderr);
     const ratio = fs.statSync(out).size / fs.statSync(report).size;
-    assert.ok(ratio > 1 / 1.5 && ratio < 1.5, `1 M allocations: ${fs.statSync(out).size} bytes, 100 k: ${fs.statSync(report).size}`);
+    assert.ok(
+      ratio > 1 / 1.5 && ratio < 1.5,
+      `1 M allocations: ${fs.statSync(out).size} bytes, 100 k: ${fs.statSync(report).size}`,
+    );
   });
 
   test('bad input: a missing or corrupt profile, an unwritable report: one line, exit 1, no report left half written', () => {
@@ -88,7 +97,10 @@ describe('leakhound report: one self-contained HTML file', () => {
     const unwritable = runCli(['report', demo, '-o', '/nonexistent/dir/report.html']);
     assert.equal(unwritable.code, 1);
     assert.match(unwritable.stderr, /^leakhound: cannot write \/nonexistent\/dir\/report\.html: ENOENT\n$/);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     for (const out of ['x.html', 'y.html']) assert.ok(!fs.existsSync(path.join(dir, out)), `${out} was written`);
   });
 });

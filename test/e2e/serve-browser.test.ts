@@ -25,7 +25,8 @@ before(async () => {
 
 after(stopServers);
 
-const rowVerdicts = (page: Page) => page.locator('table#groups tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')));
+const rowVerdicts = (page: Page) =>
+  page.locator('table#groups tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')));
 
 test("the web UI: verdict, timeline, memory, table, a site's graph and backtrace, the flame graph", async () => {
   await withPage(
@@ -62,7 +63,11 @@ test('the filters change the table, the timeline and the flame graph', async () 
       const before = await rowVerdicts(page);
 
       await page.locator('input[name=verdict][value=bounded]').check();
-      await page.waitForFunction(() => [...document.querySelectorAll('table#groups tbody tr')].every((r) => r.getAttribute('data-verdict') === 'bounded'));
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('table#groups tbody tr')].every(
+          (r) => r.getAttribute('data-verdict') === 'bounded',
+        ),
+      );
       const bounded = await rowVerdicts(page);
       assert.ok(bounded.length >= 1 && bounded.length < before.length, `${bounded.length} of ${before.length}`);
       assert.match(page.url(), /verdict=bounded/);
@@ -94,10 +99,14 @@ test('the query box runs an expression with the query API', async () => {
       await page.locator('#query-result[data-kind="value"] pre.value').waitFor();
       assert.equal((await page.locator('#query-result pre.value').textContent())?.trim(), String(expected));
 
-      await page.locator('#expression').fill("graph().add('Leaked', allocations().onlyLeaked()).add('All', allocations())");
+      await page
+        .locator('#expression')
+        .fill("graph().add('Leaked', allocations().onlyLeaked()).add('All', allocations())");
       await page.locator('form#query button[type=submit]').click();
       await page.locator('#query-result[data-kind="graph"] svg.lh-chart').waitFor();
-      const labels = await page.locator('#query-result path.lh-area').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-label')));
+      const labels = await page
+        .locator('#query-result path.lh-area')
+        .evaluateAll((ps) => ps.map((p) => p.getAttribute('data-label')));
       assert.deepEqual(labels, ['Leaked', 'All']);
     },
     { screenshot: path.join(screenshotDir(), 'serve-query.png') },

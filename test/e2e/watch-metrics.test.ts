@@ -54,7 +54,9 @@ function startWatch(flags: string[], command: string[]): RunningWatch {
 
 /** Why waiting on a running watch is pointless: it has exited. */
 function watchEnded(watch: RunningWatch): string | undefined {
-  return watch.hasExited() ? `watch exited (code ${watch.child.exitCode}, signal ${watch.child.signalCode}); stderr: ${watch.stderr()}` : undefined;
+  return watch.hasExited()
+    ? `watch exited (code ${watch.child.exitCode}, signal ${watch.child.signalCode}); stderr: ${watch.stderr()}`
+    : undefined;
 }
 
 /**
@@ -73,17 +75,24 @@ async function poll<T>(
     if (reason) assert.fail(`${reason}\n(while waiting for ${what})`);
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`gave up waiting for ${what} after ${limitMs / 1000} s${options.detail ? `: ${options.detail()}` : ''}`);
+    if (Date.now() > deadline)
+      assert.fail(
+        `gave up waiting for ${what} after ${limitMs / 1000} s${options.detail ? `: ${options.detail()}` : ''}`,
+      );
     await sleep(options.everyMs ?? 100);
   }
 }
 
 /** The URL watch prints on stderr once it serves. */
 function metricsUrl(watch: RunningWatch): Promise<string> {
-  return poll('the "leakhound: metrics at <url>" line', () => /^leakhound: metrics at (\S+)$/m.exec(watch.stderr())?.[1], {
-    stop: () => watchEnded(watch),
-    detail: () => `stderr: ${watch.stderr()}`,
-  });
+  return poll(
+    'the "leakhound: metrics at <url>" line',
+    () => /^leakhound: metrics at (\S+)$/m.exec(watch.stderr())?.[1],
+    {
+      stop: () => watchEnded(watch),
+      detail: () => `stderr: ${watch.stderr()}`,
+    },
+  );
 }
 
 // ---------------------------------------------------------------- processes, from /proc
@@ -131,7 +140,8 @@ function treeOf(pid: number): number[] {
  */
 async function killAll(watch: RunningWatch, fixture: string, known: Iterable<number>): Promise<void> {
   const pids = new Set<number>(known);
-  if (!watch.hasExited() && watch.child.pid !== undefined) for (const pid of treeOf(watch.child.pid).slice(1)) pids.add(pid);
+  if (!watch.hasExited() && watch.child.pid !== undefined)
+    for (const pid of treeOf(watch.child.pid).slice(1)) pids.add(pid);
   for (const pid of [...pids]) for (const child of treeOf(pid).slice(1)) pids.add(child);
   if (!watch.hasExited()) {
     watch.child.kill('SIGKILL');
@@ -160,7 +170,8 @@ function listenersOn(port: number): string[] {
     for (const line of lines) {
       const [, local, , state] = line.trim().split(/\s+/);
       const [address, hexPort] = local.split(':');
-      if (state === '0A' && parseInt(hexPort, 16) === port) found.push(table.endsWith('6') ? `ipv6 ${address}` : address);
+      if (state === '0A' && parseInt(hexPort, 16) === port)
+        found.push(table.endsWith('6') ? `ipv6 ${address}` : address);
     }
   }
   return found;
@@ -231,7 +242,10 @@ function currentVerdict(all: Series[], what: string): string {
   assert.deepEqual(all.map((x) => x.labels.verdict).sort(), [...VERDICTS].sort(), `${what}: one series per verdict`);
   const current = all.filter((x) => x.value === 1);
   assert.equal(current.length, 1, `${what}: exactly one verdict is 1 (${JSON.stringify(all)})`);
-  assert.ok(all.every((x) => x.value === 1 || x.value === 0), `${what}: the others are 0 (${JSON.stringify(all)})`);
+  assert.ok(
+    all.every((x) => x.value === 1 || x.value === 0),
+    `${what}: the others are 0 (${JSON.stringify(all)})`,
+  );
   return current[0].labels.verdict;
 }
 
@@ -254,7 +268,10 @@ const PROMETHEUS = process.platform === 'linux' ? findPrometheus() : undefined;
 
 // ---------------------------------------------------------------- the tests
 
-test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth and verdict, on 127.0.0.1 only, until watch ends', { skip: LINUX_ONLY, timeout: TEST_GUARD_MS }, async (t) => {
+test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth and verdict, on 127.0.0.1 only, until watch ends', {
+  skip: LINUX_ONLY,
+  timeout: TEST_GUARD_MS,
+}, async (t) => {
   const fixture = buildFixture('rss-tree');
   const command = [fixture, ...TREE_ARGS];
   const watch = startWatch(['--metrics', ':0', '--interval', '100ms', '--duration', '6s'], command);
@@ -284,10 +301,13 @@ test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth a
       },
       { stop: () => watchEnded(watch) },
     );
-    t.diagnostic(`scraped with fetch and parsed with ${PARSER} after ${value(s, 'leakhound_watch_samples_total')} samples`);
+    t.diagnostic(
+      `scraped with fetch and parsed with ${PARSER} after ${value(s, 'leakhound_watch_samples_total')} samples`,
+    );
     assert.match(s.contentType, /^text\/plain; version=0\.0\.4(;|$)/, 'the Prometheus text format');
     assert.equal(s.families.get('leakhound_watch_samples_total')?.type, 'COUNTER');
-    for (const [name, family] of s.families) if (name !== 'leakhound_watch_samples_total') assert.equal(family.type, 'GAUGE', name);
+    for (const [name, family] of s.families)
+      if (name !== 'leakhound_watch_samples_total') assert.equal(family.type, 'GAUGE', name);
 
     // the tree: the program and its 2 children (the last forked is the growing one)
     const children = childrenOf(root);
@@ -299,12 +319,20 @@ test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth a
 
     // one series per live process in each per-process metric, labelled with its pid and command
     const expectedCommand = command.join(' ');
-    for (const name of ['leakhound_process_rss_bytes', 'leakhound_process_pss_bytes', 'leakhound_process_swap_bytes', 'leakhound_process_growth_bytes_per_second']) {
+    for (const name of [
+      'leakhound_process_rss_bytes',
+      'leakhound_process_pss_bytes',
+      'leakhound_process_swap_bytes',
+      'leakhound_process_growth_bytes_per_second',
+    ]) {
       const all = series(s, name);
       assert.deepEqual(all.map((x) => x.labels.pid).sort(), pids, `${name}: the program and its children`);
       for (const { labels } of all) {
         const shortened = labels.command.endsWith('…') && expectedCommand.startsWith(labels.command.slice(0, -1));
-        assert.ok(labels.command === expectedCommand || shortened, `${name}: command label ${labels.command}, expected ${expectedCommand}`);
+        assert.ok(
+          labels.command === expectedCommand || shortened,
+          `${name}: command label ${labels.command}, expected ${expectedCommand}`,
+        );
       }
     }
     assert.equal(value(s, 'leakhound_tree_processes'), 3);
@@ -313,7 +341,11 @@ test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth a
     // the tree's memory is its processes' from the same sample: one scrape, one sample
     for (const m of ['rss', 'pss', 'swap']) {
       const sum = series(s, `leakhound_process_${m}_bytes`).reduce((total, x) => total + x.value, 0);
-      assert.equal(value(s, `leakhound_tree_${m}_bytes`), sum, `leakhound_tree_${m}_bytes is the sum of the processes'`);
+      assert.equal(
+        value(s, `leakhound_tree_${m}_bytes`),
+        sum,
+        `leakhound_tree_${m}_bytes is the sum of the processes'`,
+      );
     }
     assert.ok(value(s, 'leakhound_tree_rss_bytes') > 0);
     assert.ok(value(s, 'leakhound_tree_pss_bytes') > 0);
@@ -321,7 +353,11 @@ test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth a
 
     // verdicts: one current each; the growing child grows, the others do not, and the tree grows with it
     const verdicts = series(s, 'leakhound_process_verdict');
-    const verdictOf = (pid: number) => currentVerdict(verdicts.filter((x) => x.labels.pid === String(pid)), `pid ${pid}`);
+    const verdictOf = (pid: number) =>
+      currentVerdict(
+        verdicts.filter((x) => x.labels.pid === String(pid)),
+        `pid ${pid}`,
+      );
     assert.equal(verdictOf(growing), 'growing', `the growing child; the exposition:\n${s.body}`);
     assert.ok(value(s, 'leakhound_process_growth_bytes_per_second', { pid: String(growing) }) > 0);
     assert.notEqual(verdictOf(steady), 'growing', 'the steady child');
@@ -341,122 +377,164 @@ test('watch --metrics serves the tree and each process: RSS, PSS, swap, growth a
     assert.equal(post.status, 405, 'POST /metrics');
 
     // --duration ends the watch: it stops the program, exits 0 and stops serving
-    const code = await poll('watch to end at --duration', () => (watch.hasExited() ? watch.child.exitCode : undefined), {
-      detail: () => `stderr: ${watch.stderr()}`,
-    });
+    const code = await poll(
+      'watch to end at --duration',
+      () => (watch.hasExited() ? watch.child.exitCode : undefined),
+      {
+        detail: () => `stderr: ${watch.stderr()}`,
+      },
+    );
     assert.equal(code, 0, `watch's exit code; stderr: ${watch.stderr()}`);
-    assert.equal(await connect('127.0.0.1', Number(port)), 'ECONNREFUSED', `port ${port} is closed once watch has exited`);
-    await poll('the fixture to be stopped', () => ([...fixturePids].every((pid) => exeOf(pid) !== fixture) ? true : undefined), {
-      detail: () => `still running: ${[...fixturePids].filter((pid) => exeOf(pid) === fixture)}`,
-    });
+    assert.equal(
+      await connect('127.0.0.1', Number(port)),
+      'ECONNREFUSED',
+      `port ${port} is closed once watch has exited`,
+    );
+    await poll(
+      'the fixture to be stopped',
+      () => ([...fixturePids].every((pid) => exeOf(pid) !== fixture) ? true : undefined),
+      {
+        detail: () => `still running: ${[...fixturePids].filter((pid) => exeOf(pid) === fixture)}`,
+      },
+    );
   } finally {
     await killAll(watch, fixture, fixturePids);
   }
 });
 
-test(
-  'watch --metrics, scraped by Prometheus itself',
-  { skip: LINUX_ONLY || (!PROMETHEUS && `no prometheus on PATH (apt-get install prometheus): the exposition was checked with ${PARSER} only`), timeout: TEST_GUARD_MS },
-  async (t) => {
-    const prometheus = PROMETHEUS!;
-    const versionRun = spawnSync(prometheus, ['--version'], { encoding: 'utf8' });
-    const versionText = `${versionRun.stdout ?? ''}${versionRun.stderr ?? ''}`;
-    const version = /version (\S+)/.exec(versionText)?.[1] ?? 'of unknown version';
-    const debian = /debian/i.test(versionText) ? 'Debian ' : '';
+test('watch --metrics, scraped by Prometheus itself', {
+  skip:
+    LINUX_ONLY ||
+    (!PROMETHEUS &&
+      `no prometheus on PATH (apt-get install prometheus): the exposition was checked with ${PARSER} only`),
+  timeout: TEST_GUARD_MS,
+}, async (t) => {
+  const prometheus = PROMETHEUS!;
+  const versionRun = spawnSync(prometheus, ['--version'], { encoding: 'utf8' });
+  const versionText = `${versionRun.stdout ?? ''}${versionRun.stderr ?? ''}`;
+  const version = /version (\S+)/.exec(versionText)?.[1] ?? 'of unknown version';
+  const debian = /debian/i.test(versionText) ? 'Debian ' : '';
 
-    const fixture = buildFixture('rss-tree');
-    // ended by SIGTERM once Prometheus has scraped; --duration only bounds a failed run
-    const watch = startWatch(['--metrics', ':0', '--interval', '100ms', '--duration', '90s'], [fixture, ...TREE_ARGS]);
-    const fixturePids = new Set<number>();
-    const dir = tmpDir('leakhound-prometheus-');
-    let server: ChildProcess | undefined;
-    let serverOutput = '';
-    let serverExited = false;
-    try {
-      const url = await metricsUrl(watch);
-      const { host, port } = new URL(url);
-      const launched = childrenOf(watch.child.pid!);
-      for (const pid of launched) fixturePids.add(pid);
-      assert.equal(launched.length, 1, `watch launched one program: ${launched}`);
+  const fixture = buildFixture('rss-tree');
+  // ended by SIGTERM once Prometheus has scraped; --duration only bounds a failed run
+  const watch = startWatch(['--metrics', ':0', '--interval', '100ms', '--duration', '90s'], [fixture, ...TREE_ARGS]);
+  const fixturePids = new Set<number>();
+  const dir = tmpDir('leakhound-prometheus-');
+  let server: ChildProcess | undefined;
+  let serverOutput = '';
+  let serverExited = false;
+  try {
+    const url = await metricsUrl(watch);
+    const { host, port } = new URL(url);
+    const launched = childrenOf(watch.child.pid!);
+    for (const pid of launched) fixturePids.add(pid);
+    assert.equal(launched.length, 1, `watch launched one program: ${launched}`);
 
-      const config = path.join(dir, 'prometheus.yml');
-      const job = 'leakhound';
-      fs.writeFileSync(
-        config,
-        ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', 'scrape_configs:', `  - job_name: ${job}`, '    static_configs:', `      - targets: ['${host}']`, ''].join('\n'),
-      );
-      const apiPort = await freePort();
-      server = spawn(
-        prometheus,
-        [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${apiPort}`],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      server.stdout!.on('data', (d: Buffer) => (serverOutput += d.toString()));
-      server.stderr!.on('data', (d: Buffer) => (serverOutput += d.toString()));
-      server.once('exit', () => (serverExited = true));
-      server.once('error', (err) => {
-        serverOutput += `${err.message}\n`;
-        serverExited = true;
-      });
+    const config = path.join(dir, 'prometheus.yml');
+    const job = 'leakhound';
+    fs.writeFileSync(
+      config,
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 1s',
+        'scrape_configs:',
+        `  - job_name: ${job}`,
+        '    static_configs:',
+        `      - targets: ['${host}']`,
+        '',
+      ].join('\n'),
+    );
+    const apiPort = await freePort();
+    server = spawn(
+      prometheus,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${apiPort}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    server.stdout!.on('data', (d: Buffer) => (serverOutput += d.toString()));
+    server.stderr!.on('data', (d: Buffer) => (serverOutput += d.toString()));
+    server.once('exit', () => (serverExited = true));
+    server.once('error', (err) => {
+      serverOutput += `${err.message}\n`;
+      serverExited = true;
+    });
 
-      let lastAnswer = 'no answer yet';
-      const query = async (promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[] | undefined> => {
-        try {
-          const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal: AbortSignal.timeout(5000) });
-          const text = await res.text();
-          lastAnswer = `${promql}: ${res.status} ${text}`;
-          const body = JSON.parse(text) as { status: string; data?: { result: [] } };
-          return body.status === 'success' && body.data && body.data.result.length > 0 ? body.data.result : undefined;
-        } catch (err) {
-          lastAnswer = `${promql}: ${(err as Error).message}`;
-          return undefined;
-        }
-      };
-      const waiting = {
-        stop: () => watchEnded(watch) ?? (serverExited ? `prometheus exited; its output:\n${serverOutput}` : undefined),
-        detail: () => `last answer: ${lastAnswer}\nprometheus's output:\n${serverOutput}`,
-        everyMs: 250,
-      };
-
-      const rss = await poll('Prometheus to have scraped leakhound_tree_rss_bytes', () => query('leakhound_tree_rss_bytes'), waiting);
-      assert.equal(rss.length, 1, JSON.stringify(rss));
-      assert.equal(rss[0].metric.job, job);
-      assert.equal(rss[0].metric.instance, host);
-      assert.ok(Number(rss[0].value[1]) > 0, `leakhound_tree_rss_bytes ${rss[0].value[1]}`);
-      const up = await poll(`up{job="${job}"}`, () => query(`up{job="${job}"}`), waiting);
-      assert.equal(up.length, 1, JSON.stringify(up));
-      assert.equal(up[0].value[1], '1', 'the target is up: its scrapes succeed');
-
-      // the alert rule the verdict gauge is for, evaluated by Prometheus: the growing child, alone
-      const children = childrenOf(launched[0]);
-      for (const pid of children) fixturePids.add(pid);
-      assert.equal(children.length, 2, `the fixture forked 2 children: ${children}`);
-      const [steady, growing] = children.map(String);
-      const alert = await poll(
-        'Prometheus to see the growing child as growing',
-        async () => {
-          const result = await query('leakhound_process_verdict{verdict="growing"} == 1');
-          return result?.some((r) => r.metric.pid === growing) ? result : undefined;
-        },
-        waiting,
-      );
-      assert.ok(!alert.some((r) => r.metric.pid === steady), `the steady child is not growing: ${JSON.stringify(alert)}`);
-      t.diagnostic(`scraped by ${debian}prometheus ${version} (${prometheus})`);
-
-      watch.child.kill('SIGTERM');
-      assert.equal(await watch.exited, 0, `watch ends on SIGTERM; stderr: ${watch.stderr()}`);
-      assert.equal(await connect('127.0.0.1', Number(port)), 'ECONNREFUSED', `port ${port} is closed once watch has exited`);
-    } finally {
-      if (server && !serverExited) {
-        server.kill('SIGTERM');
-        const stopped = await Promise.race([new Promise<boolean>((resolve) => server!.once('exit', () => resolve(true))), sleep(GUARD_MS, false, { ref: false })]);
-        if (!stopped && !serverExited) {
-          server.kill('SIGKILL');
-          await new Promise((resolve) => server!.once('exit', resolve));
-        }
+    let lastAnswer = 'no answer yet';
+    const query = async (
+      promql: string,
+    ): Promise<{ metric: Record<string, string>; value: [number, string] }[] | undefined> => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        const text = await res.text();
+        lastAnswer = `${promql}: ${res.status} ${text}`;
+        const body = JSON.parse(text) as { status: string; data?: { result: [] } };
+        return body.status === 'success' && body.data && body.data.result.length > 0 ? body.data.result : undefined;
+      } catch (err) {
+        lastAnswer = `${promql}: ${(err as Error).message}`;
+        return undefined;
       }
-      await killAll(watch, fixture, fixturePids);
-      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    const waiting = {
+      stop: () => watchEnded(watch) ?? (serverExited ? `prometheus exited; its output:\n${serverOutput}` : undefined),
+      detail: () => `last answer: ${lastAnswer}\nprometheus's output:\n${serverOutput}`,
+      everyMs: 250,
+    };
+
+    const rss = await poll(
+      'Prometheus to have scraped leakhound_tree_rss_bytes',
+      () => query('leakhound_tree_rss_bytes'),
+      waiting,
+    );
+    assert.equal(rss.length, 1, JSON.stringify(rss));
+    assert.equal(rss[0].metric.job, job);
+    assert.equal(rss[0].metric.instance, host);
+    assert.ok(Number(rss[0].value[1]) > 0, `leakhound_tree_rss_bytes ${rss[0].value[1]}`);
+    const up = await poll(`up{job="${job}"}`, () => query(`up{job="${job}"}`), waiting);
+    assert.equal(up.length, 1, JSON.stringify(up));
+    assert.equal(up[0].value[1], '1', 'the target is up: its scrapes succeed');
+
+    // the alert rule the verdict gauge is for, evaluated by Prometheus: the growing child, alone
+    const children = childrenOf(launched[0]);
+    for (const pid of children) fixturePids.add(pid);
+    assert.equal(children.length, 2, `the fixture forked 2 children: ${children}`);
+    const [steady, growing] = children.map(String);
+    const alert = await poll(
+      'Prometheus to see the growing child as growing',
+      async () => {
+        const result = await query('leakhound_process_verdict{verdict="growing"} == 1');
+        return result?.some((r) => r.metric.pid === growing) ? result : undefined;
+      },
+      waiting,
+    );
+    assert.ok(!alert.some((r) => r.metric.pid === steady), `the steady child is not growing: ${JSON.stringify(alert)}`);
+    t.diagnostic(`scraped by ${debian}prometheus ${version} (${prometheus})`);
+
+    watch.child.kill('SIGTERM');
+    assert.equal(await watch.exited, 0, `watch ends on SIGTERM; stderr: ${watch.stderr()}`);
+    assert.equal(
+      await connect('127.0.0.1', Number(port)),
+      'ECONNREFUSED',
+      `port ${port} is closed once watch has exited`,
+    );
+  } finally {
+    if (server && !serverExited) {
+      server.kill('SIGTERM');
+      const stopped = await Promise.race([
+        new Promise<boolean>((resolve) => server!.once('exit', () => resolve(true))),
+        sleep(GUARD_MS, false, { ref: false }),
+      ]);
+      if (!stopped && !serverExited) {
+        server.kill('SIGKILL');
+        await new Promise((resolve) => server!.once('exit', resolve));
+      }
     }
-  },
-);
+    await killAll(watch, fixture, fixturePids);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -18,7 +18,10 @@ interface Watched {
 }
 
 function parseWatch(result: CliResult): Watched {
-  const lines = result.stdout.trim().split('\n').filter((l) => l !== '');
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
   const objects = lines.map((l) => JSON.parse(l) as WatchJsonLine);
   const summary = objects.at(-1);
   assert.ok(summary?.type === 'summary', `no summary; stdout: ${result.stdout.slice(-500)} stderr: ${result.stderr}`);
@@ -27,7 +30,9 @@ function parseWatch(result: CliResult): Watched {
 
 /** `watch --json --interval 100ms --duration <d>` of a program: a few seconds, dense samples. */
 function watchJson(command: string[], flags: string[] = [], durationSeconds = 4): Watched {
-  return parseWatch(runCli(['watch', '--json', '--interval', '100ms', '--duration', `${durationSeconds}s`, ...flags, '--', ...command]));
+  return parseWatch(
+    runCli(['watch', '--json', '--interval', '100ms', '--duration', `${durationSeconds}s`, ...flags, '--', ...command]),
+  );
 }
 
 const running: ChildProcess[] = [];
@@ -89,7 +94,11 @@ describe('watch: verdicts on real processes', () => {
     assert.equal(children.at(-1)!.trend.verdict, 'growing', 'the last child grows');
     assert.equal(w.summary.verdict, 'growing');
     const last = w.samples.at(-1)!;
-    assert.equal(last.rss, last.processes.reduce((a, p) => a + p.rss, 0), 'the total is the sum of the tree');
+    assert.equal(
+      last.rss,
+      last.processes.reduce((a, p) => a + p.rss, 0),
+      'the total is the sum of the tree',
+    );
   });
 
   test('--no-tree watches the one process: the steady parent of a growing child is stable', () => {
@@ -100,7 +109,20 @@ describe('watch: verdicts on real processes', () => {
   });
 
   test('the text view: a line per sample, then the verdict and the tree', () => {
-    const r = runCli(['watch', '--interval', '100ms', '--duration', '2s', '--', buildFixture('rss-tree'), '1', '512', '0', '20', '0']);
+    const r = runCli([
+      'watch',
+      '--interval',
+      '100ms',
+      '--duration',
+      '2s',
+      '--',
+      buildFixture('rss-tree'),
+      '1',
+      '512',
+      '0',
+      '20',
+      '0',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     // the first sample may come before the fork: the fifth sees both
@@ -108,7 +130,10 @@ describe('watch: verdicts on real processes', () => {
     assert.match(lines[4], /^\s*\S+ \S+\s+rss \S+ \S+\s+pss .*\s+\(2 processes\)$/);
     assert.match(r.stdout, /^verdict: stable — the tree's resident memory \(2 processes\): no lasting growth/m);
     assert.match(r.stdout, /^processes:$/m);
-    assert.match(r.stdout, /^watched .*rss-tree-\w+ 1 512 0 20 0 \(pid \d+\) for \S+ s, \d+ samples, ending at the end of --duration$/m);
+    assert.match(
+      r.stdout,
+      /^watched .*rss-tree-\w+ 1 512 0 20 0 \(pid \d+\) for \S+ s, \d+ samples, ending at the end of --duration$/m,
+    );
   });
 });
 
@@ -147,7 +172,10 @@ describe('watch --pid', () => {
   test('a process that ends before --duration: the samples and the summary, then exit 1 with a one-line error', async () => {
     const { w, pid } = await watchUntilKilled(['--duration', '60s'], 5);
     assert.equal(w.result.code, 1);
-    assert.match(w.result.stderr, new RegExp(`^leakhound: process ${pid} disappeared after \\S+ \\S+, before --duration ended\\n$`));
+    assert.match(
+      w.result.stderr,
+      new RegExp(`^leakhound: process ${pid} disappeared after \\S+ \\S+, before --duration ended\\n$`),
+    );
     assert.equal(w.summary.end, 'gone');
     assert.ok(w.samples.length >= 5, `${w.samples.length} samples kept`);
   });
@@ -175,7 +203,7 @@ describe('watch: the program it runs', () => {
     assert.equal(w.summary.exitCode, 0);
   });
 
-  test("a program that fails: watch exits with its code; one killed by a signal: 128 + the signal", () => {
+  test('a program that fails: watch exits with its code; one killed by a signal: 128 + the signal', () => {
     const failed = watchJson(['sh', '-c', 'sleep 0.3; exit 7'], ['--fail-on-leak']);
     assert.equal(failed.result.code, 7);
     assert.equal(failed.summary.exitCode, 7);
@@ -191,7 +219,17 @@ describe('watch: the program it runs', () => {
   });
 
   test('SIGINT ends the watch: the program is stopped, the summary printed, exit 0', async () => {
-    const watch = startCli(['watch', '--json', '--interval', '100ms', '--', buildFixture('rss-linear'), '64', '20', '0']);
+    const watch = startCli([
+      'watch',
+      '--json',
+      '--interval',
+      '100ms',
+      '--',
+      buildFixture('rss-linear'),
+      '64',
+      '20',
+      '0',
+    ]);
     await watch.waitFor(() => watch.stdout().split('\n').length > 5, 'a few samples');
     const root = (JSON.parse(watch.stdout().split('\n')[0]) as { processes: { pid: number }[] }).processes[0].pid;
     watch.child.kill('SIGINT');
@@ -214,7 +252,13 @@ describe('watch: the program it runs', () => {
   });
 
   test('usage: neither or both of --pid and a command, a bad interval, a bad metrics address: exit 2', () => {
-    for (const args of [['watch'], ['watch', '--pid', '1', '--', 'true'], ['watch', '--interval', 'soon', '--', 'true'], ['watch', '--interval', '1ms', '--', 'true'], ['watch', '--metrics', 'x:y', '--', 'true']]) {
+    for (const args of [
+      ['watch'],
+      ['watch', '--pid', '1', '--', 'true'],
+      ['watch', '--interval', 'soon', '--', 'true'],
+      ['watch', '--interval', '1ms', '--', 'true'],
+      ['watch', '--metrics', 'x:y', '--', 'true'],
+    ]) {
       const r = runCli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /error/);
@@ -234,7 +278,9 @@ describe('watch --record-to', () => {
     assert.equal(profile.info.clean, true);
     assert.equal(profile.series.get('rss')!.value.length, w.samples.length);
     assert.equal(profile.processes.length, 3);
-    const a = analyzeJson(file) as ReturnType<typeof analyzeJson> & { residentMemory: { rss: { verdict: string }; processes: { pid: number; trend: { verdict: string } }[] } };
+    const a = analyzeJson(file) as ReturnType<typeof analyzeJson> & {
+      residentMemory: { rss: { verdict: string }; processes: { pid: number; trend: { verdict: string } }[] };
+    };
     assert.equal(a.verdict, 'leak');
     assert.deepEqual(a.groups, []);
     assert.equal(a.residentMemory.rss.verdict, 'growing');
@@ -245,7 +291,19 @@ describe('watch --record-to', () => {
 
   test('a watch killed mid-run keeps every sample it flushed', async () => {
     const file = path.join(dir, 'killed.lhp');
-    const watch = startCli(['watch', '--json', '--interval', '100ms', '--record-to', file, '--', buildFixture('rss-linear'), '128', '20', '0']);
+    const watch = startCli([
+      'watch',
+      '--json',
+      '--interval',
+      '100ms',
+      '--record-to',
+      file,
+      '--',
+      buildFixture('rss-linear'),
+      '128',
+      '20',
+      '0',
+    ]);
     await watch.waitFor(() => watch.stdout().split('\n').length > 12, 'a dozen samples');
     const root = (JSON.parse(watch.stdout().split('\n')[0]) as { processes: { pid: number }[] }).processes[0].pid;
     watch.child.kill('SIGKILL');
@@ -254,13 +312,24 @@ describe('watch --record-to', () => {
     const samples = watch.stdout().trim().split('\n').length;
     const profile = loadSync(file);
     assert.equal(profile.info.clean, false);
-    assert.ok(profile.series.get('rss')!.value.length >= samples - 1, `${profile.series.get('rss')!.value.length} of ${samples} samples in the file`);
+    assert.ok(
+      profile.series.get('rss')!.value.length >= samples - 1,
+      `${profile.series.get('rss')!.value.length} of ${samples} samples in the file`,
+    );
     assert.equal(analyzeJson(file).verdict, 'leak');
   });
 
   test('an unwritable profile: one line, exit 1, and the program is not left running', async () => {
     const marker = path.join(dir, 'still-running');
-    const r = runCli(['watch', '--record-to', '/nonexistent/dir/run.lhp', '--', 'sh', '-c', `sleep 2; touch ${marker}`]);
+    const r = runCli([
+      'watch',
+      '--record-to',
+      '/nonexistent/dir/run.lhp',
+      '--',
+      'sh',
+      '-c',
+      `sleep 2; touch ${marker}`,
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^leakhound: cannot write \/nonexistent\/dir\/run\.lhp: .*ENOENT.*\n$/);
     await sleep(2500);
@@ -286,12 +355,26 @@ describe('watch: the terminal and permissions', () => {
     // As root, watch as nobody a process of root's; as anyone else, watch init.
     const asRoot = process.getuid?.() === 0;
     const target = asRoot ? startFixture('rss-linear', ['64', '20', '0']).pid! : 1;
-    const watch = [process.execPath, CLI, 'watch', '--json', '--interval', '100ms', '--duration', '1500ms', '--pid', String(target)];
+    const watch = [
+      process.execPath,
+      CLI,
+      'watch',
+      '--json',
+      '--interval',
+      '100ms',
+      '--duration',
+      '1500ms',
+      '--pid',
+      String(target),
+    ];
     const argv = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...watch] : watch;
     const w = parseWatch(toResult(spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 60_000, cwd: '/' })));
     assert.equal(w.result.code, 0, w.result.stderr);
     assert.ok(w.samples.length > 1 && w.samples.every((s) => s.rss > 0), `${w.samples.length} samples`);
-    assert.match((w.summary as unknown as { warnings: string[] }).warnings.join('\n'), new RegExp(`^PSS and swap not sampled: no permission to read /proc/${target}/smaps_rollup`));
+    assert.match(
+      (w.summary as unknown as { warnings: string[] }).warnings.join('\n'),
+      new RegExp(`^PSS and swap not sampled: no permission to read /proc/${target}/smaps_rollup`),
+    );
   });
 });
 

@@ -15,16 +15,27 @@ export function summary(a: Analysis): string {
 /** No group is a leak of either kind: none `leak`, none `leak-freed-at-exit`. */
 export function assertNoLeakGroup(a: Analysis): void {
   const leaks = a.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
-  assert.deepEqual(leaks.map((g) => g.verdict), [], summary(a));
+  assert.deepEqual(
+    leaks.map((g) => g.verdict),
+    [],
+    summary(a),
+  );
 }
 
-const matches = (fn: string, culprit: string | RegExp): boolean => (typeof culprit === 'string' ? fn === culprit : culprit.test(fn));
+const matches = (fn: string, culprit: string | RegExp): boolean =>
+  typeof culprit === 'string' ? fn === culprit : culprit.test(fn);
 
 /**
  * The first group with `verdict` has the culprit among its first `depth` frames;
  * for a leak, that frame points into the fixture's source at a real line.
  */
-export function assertCulprit(a: Analysis, verdict: string, culprit: string | RegExp, source: string, depth = 3): Group {
+export function assertCulprit(
+  a: Analysis,
+  verdict: string,
+  culprit: string | RegExp,
+  source: string,
+  depth = 3,
+): Group {
   const group = a.groups.find((g) => g.verdict === verdict);
   assert.ok(group, `no ${verdict} group; ${summary(a)}`);
   const frame = group.frames.slice(0, depth).find((f) => matches(f.function, culprit));

@@ -28,7 +28,7 @@ export function findChromium(): string {
   }
   throw new Error(
     'the browser tests need chromium, found neither /usr/bin/chromium nor chromium or chromium-browser on PATH: ' +
-      'install Debian\'s chromium: apt-get install chromium (npm test does it when run as root)',
+      "install Debian's chromium: apt-get install chromium (npm test does it when run as root)",
   );
 }
 
@@ -55,10 +55,17 @@ export function openBrowser(): Promise<Browser> {
  * Fixed viewport, locale and time zone, so that screenshots and rendered dates do not depend
  * on the machine.
  */
-export async function withPage(fn: (page: Page) => Promise<void>, options: { screenshot?: string } = {}): Promise<void> {
+export async function withPage(
+  fn: (page: Page) => Promise<void>,
+  options: { screenshot?: string } = {},
+): Promise<void> {
   const browser = await openBrowser();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(`uncaught: ${error.stack ?? error.message}`));
@@ -72,7 +79,8 @@ export async function withPage(fn: (page: Page) => Promise<void>, options: { scr
     try {
       await fn(page);
     } catch (error) {
-      if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: true }).catch(() => undefined);
+      if (options.screenshot)
+        await page.screenshot({ path: options.screenshot, fullPage: true }).catch(() => undefined);
       if (error instanceof Error && errors.length) error.message += `\n${pageErrors()}`;
       throw error;
     }

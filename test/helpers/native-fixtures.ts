@@ -58,7 +58,8 @@ export function buildFixture(name: string, extraFlags: string[] = [], options: {
   // the absolute source path goes into the debug info: frames' files end in the fixture's name
   const r = spawnSync(compiler, [...flags, '-o', output, source], { encoding: 'utf8' });
   if (r.error) throw new Error(`cannot run ${compiler} to build ${name}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${compiler} ${flags.join(' ')} failed to build ${path.basename(source)}:\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${compiler} ${flags.join(' ')} failed to build ${path.basename(source)}:\n${r.stderr}`);
   built.set(key, output);
   return output;
 }

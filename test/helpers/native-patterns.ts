@@ -32,17 +32,71 @@ export interface NativePatternCase {
 export const caseName = (c: NativePatternCase): string => c.name ?? c.fixture;
 
 export const NATIVE_PATTERNS: NativePatternCase[] = [
-  { fixture: 'linear', overall: 'leak', verdict: 'leak', culprit: 'session_new', what: 'a session per request, never freed' },
-  { fixture: 'rare', overall: 'leak', verdict: 'leak', culprit: 'request_context_new', what: 'one context in 1,000 kept, from the same call site as the 399,600 freed' },
-  { fixture: 'exit', overall: 'leak', verdict: 'leak-freed-at-exit', culprit: 'connection_remember', what: 'connections kept all run, freed by a shutdown hook' },
-  { fixture: 'realloc', overall: 'leak', verdict: 'leak', culprit: 'log_append', what: 'a log buffer grown by realloc, never freed' },
-  { fixture: 'cache', overall: 'no-leak', verdict: 'bounded', culprit: 'cache_insert', what: 'a full cache evicting its oldest entry' },
-  { fixture: 'pool', overall: 'no-leak', verdict: 'bounded', culprit: 'pool_grow', what: 'a pool at its high-water mark after the first 10 %' },
-  { fixture: 'threads', overall: 'leak', verdict: 'leak', culprit: 'worker_leak', what: 'one of four threads keeps a record per request' },
-  { fixture: 'cpp', overall: 'leak', verdict: 'leak', culprit: /^Registry::add\b/, what: 'C++ operator new in a member function, demangled' },
+  {
+    fixture: 'linear',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'session_new',
+    what: 'a session per request, never freed',
+  },
+  {
+    fixture: 'rare',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'request_context_new',
+    what: 'one context in 1,000 kept, from the same call site as the 399,600 freed',
+  },
+  {
+    fixture: 'exit',
+    overall: 'leak',
+    verdict: 'leak-freed-at-exit',
+    culprit: 'connection_remember',
+    what: 'connections kept all run, freed by a shutdown hook',
+  },
+  {
+    fixture: 'realloc',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'log_append',
+    what: 'a log buffer grown by realloc, never freed',
+  },
+  {
+    fixture: 'cache',
+    overall: 'no-leak',
+    verdict: 'bounded',
+    culprit: 'cache_insert',
+    what: 'a full cache evicting its oldest entry',
+  },
+  {
+    fixture: 'pool',
+    overall: 'no-leak',
+    verdict: 'bounded',
+    culprit: 'pool_grow',
+    what: 'a pool at its high-water mark after the first 10 %',
+  },
+  {
+    fixture: 'threads',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'worker_leak',
+    what: 'one of four threads keeps a record per request',
+  },
+  {
+    fixture: 'cpp',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: /^Registry::add\b/,
+    what: 'C++ operator new in a member function, demangled',
+  },
   { fixture: 'strdup', overall: 'leak', verdict: 'leak', culprit: 'name_copy', what: 'strings from strdup() kept' },
   // malloc called inside libc (no frame pointers): libc's frames come first, then the caller
-  { fixture: 'asprintf', overall: 'leak', verdict: 'leak', culprit: 'label_format', what: 'strings from asprintf() kept, unwound through libc' },
+  {
+    fixture: 'asprintf',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'label_format',
+    what: 'strings from asprintf() kept, unwound through libc',
+  },
   { fixture: 'churn', overall: 'no-leak', what: 'only short-lived allocations (malloc, calloc, realloc, strdup)' },
   {
     fixture: 'linear',
@@ -53,25 +107,66 @@ export const NATIVE_PATTERNS: NativePatternCase[] = [
     culprit: 'session_new',
     what: 'a program built without frame pointers: --unwind auto falls back to DWARF',
   },
-  { fixture: 'fork', profile: 'process', overall: 'leak', verdict: 'leak', culprit: 'child_leak', what: "a forked child's leak, in the child's profile" },
-  { fixture: 'callback', overall: 'leak', verdict: 'leak', culprit: 'compare_and_log', what: 'a leak inside a callback from libc (qsort)' },
-  { fixture: 'vfork', overall: 'leak', verdict: 'leak', culprit: 'kept_after_vfork', what: 'a leak after a vfork child that failed to exec' },
-  { fixture: 'inlined', build: ['-O2'], overall: 'leak', verdict: 'leak', culprit: 'node_new', what: 'a leak in a function the compiler inlined' },
-  { fixture: 'killed', exitCode: 128 + 9, overall: 'leak', verdict: 'leak', culprit: 'orphan_new', what: 'a leak until the program is killed by SIGKILL' },
+  {
+    fixture: 'fork',
+    profile: 'process',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'child_leak',
+    what: "a forked child's leak, in the child's profile",
+  },
+  {
+    fixture: 'callback',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'compare_and_log',
+    what: 'a leak inside a callback from libc (qsort)',
+  },
+  {
+    fixture: 'vfork',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'kept_after_vfork',
+    what: 'a leak after a vfork child that failed to exec',
+  },
+  {
+    fixture: 'inlined',
+    build: ['-O2'],
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'node_new',
+    what: 'a leak in a function the compiler inlined',
+  },
+  {
+    fixture: 'killed',
+    exitCode: 128 + 9,
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'orphan_new',
+    what: 'a leak until the program is killed by SIGKILL',
+  },
 ];
 
 /** Profiles `<base>.<pid>.lhp` the processes forked by the recorded program wrote beside `output`. */
 export function childProfiles(output: string): string[] {
   const base = path.basename(output, '.lhp');
   const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.lhp$`);
-  return fs.readdirSync(path.dirname(output)).filter((f) => pattern.test(f)).map((f) => path.join(path.dirname(output), f));
+  return fs
+    .readdirSync(path.dirname(output))
+    .filter((f) => pattern.test(f))
+    .map((f) => path.join(path.dirname(output), f));
 }
 
 /**
  * A recording of `c`'s fixture (record's result, its main profile `output`) gives the
  * expected verdict and culprit. `seen` is handed the analysis before it is checked.
  */
-export function assertNativePattern(c: NativePatternCase, recorded: CliResult, output: string, seen?: (a: AnalysisJson) => void): void {
+export function assertNativePattern(
+  c: NativePatternCase,
+  recorded: CliResult,
+  output: string,
+  seen?: (a: AnalysisJson) => void,
+): void {
   assert.equal(recorded.code, c.exitCode ?? 0, `record's exit code; stderr: ${recorded.stderr}`);
   const profiles = c.profile ? childProfiles(output) : [output];
   assert.equal(profiles.length, 1, `one ${c.profile ?? 'main'} profile: ${profiles.join(', ')}`);

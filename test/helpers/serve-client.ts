@@ -40,7 +40,13 @@ export async function stopServers(): Promise<void> {
  * A request with the path sent as written (fetch would resolve `..` first) and any headers; the
  * server's token goes in its header unless `headers` names that header (undefined: none sent).
  */
-export function raw(port: number, method: string, requestPath: string, headers: http.OutgoingHttpHeaders = {}, body?: string): Promise<{ status: number; type: string; body: string }> {
+export function raw(
+  port: number,
+  method: string,
+  requestPath: string,
+  headers: http.OutgoingHttpHeaders = {},
+  body?: string,
+): Promise<{ status: number; type: string; body: string }> {
   const sent: http.OutgoingHttpHeaders = { [TOKEN_HEADER]: tokens.get(port), ...headers };
   for (const [name, value] of Object.entries(sent)) if (value === undefined) delete sent[name];
   return new Promise((resolve, reject) => {
@@ -48,7 +54,9 @@ export function raw(port: number, method: string, requestPath: string, headers: 
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type'] ?? ''), body: text }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, type: String(res.headers['content-type'] ?? ''), body: text }),
+      );
     });
     req.on('error', reject);
     req.end(body);

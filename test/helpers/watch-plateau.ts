@@ -26,16 +26,36 @@ export interface WatchScenario {
  * `stable`; `plateau` when a busy machine slows node's start into the watch (RSS rises
  * from 20 MiB, then saws level).
  */
-export const PLATEAU_8S: WatchScenario = { name: 'the Buffer plateau, 8 s', args: ['100', '0'], seconds: 8, expected: ['unclear', 'stable', 'plateau'] };
+export const PLATEAU_8S: WatchScenario = {
+  name: 'the Buffer plateau, 8 s',
+  args: ['100', '0'],
+  seconds: 8,
+  expected: ['unclear', 'stable', 'plateau'],
+};
 /**
  * Never `growing`. 60 s: mostly `stable` (a level floor); `plateau` or `unclear` when
  * the sawtooth's high-water mark steps up once, in the middle or late in the watch.
  */
-export const PLATEAU_60S: WatchScenario = { name: 'the Buffer plateau, 60 s', args: ['100', '0'], seconds: 60, expected: ['stable', 'plateau', 'unclear'] };
+export const PLATEAU_60S: WatchScenario = {
+  name: 'the Buffer plateau, 60 s',
+  args: ['100', '0'],
+  seconds: 60,
+  expected: ['stable', 'plateau', 'unclear'],
+};
 /** Every 2nd Buffer kept: 5 MiB/s under the same sawtooth, its rise in 8 s three teeth tall. */
-export const LEAK_8S: WatchScenario = { name: 'a leak of 5 MiB/s under the sawtooth, 8 s', args: ['100', '2'], seconds: 8, expected: ['growing'] };
+export const LEAK_8S: WatchScenario = {
+  name: 'a leak of 5 MiB/s under the sawtooth, 8 s',
+  args: ['100', '2'],
+  seconds: 8,
+  expected: ['growing'],
+};
 /** Every 10th Buffer kept: 1 MiB/s, under a tooth in 8 s, several teeth in 60 s. */
-export const LEAK_60S: WatchScenario = { name: 'a leak of 1 MiB/s under the sawtooth, 60 s', args: ['100', '10'], seconds: 60, expected: ['growing'] };
+export const LEAK_60S: WatchScenario = {
+  name: 'a leak of 1 MiB/s under the sawtooth, 60 s',
+  args: ['100', '10'],
+  seconds: 60,
+  expected: ['growing'],
+};
 
 export interface WatchOutcome {
   verdict: string;
@@ -50,17 +70,43 @@ export interface WatchOutcome {
 
 /** `leakhound watch --json --interval 0.25 --duration <s> --fail-on-leak -- node buffer-ring.js <args>`. */
 export async function watchScenario(s: WatchScenario): Promise<WatchOutcome> {
-  const watch = startCli(['watch', '--json', '--interval', '0.25', '--duration', `${s.seconds}s`, '--fail-on-leak', '--', process.execPath, BUFFER_RING, ...s.args]);
+  const watch = startCli([
+    'watch',
+    '--json',
+    '--interval',
+    '0.25',
+    '--duration',
+    `${s.seconds}s`,
+    '--fail-on-leak',
+    '--',
+    process.execPath,
+    BUFFER_RING,
+    ...s.args,
+  ]);
   const code = await watch.exited;
-  const lines = watch.stdout().trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; rss?: number });
-  const summary = lines.at(-1) as { type: string; verdict: string; end: string; total: { confidence: number; explanation: string } } | undefined;
+  const lines = watch
+    .stdout()
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { type: string; rss?: number });
+  const summary = lines.at(-1) as
+    | { type: string; verdict: string; end: string; total: { confidence: number; explanation: string } }
+    | undefined;
   if (summary?.type !== 'summary' || summary.end !== 'duration') {
     throw new Error(`${s.name}: no summary of a watch to its --duration (exit ${code}); stderr: ${watch.stderr()}`);
   }
   const rss = lines.filter((l) => l.type === 'sample').map((l) => l.rss!);
   let largestDrop = 0;
   for (let i = 1; i < rss.length; i++) largestDrop = Math.max(largestDrop, rss[i - 1] - rss[i]);
-  return { verdict: summary.verdict, confidence: summary.total.confidence, explanation: summary.total.explanation, code, largestDrop, stderr: watch.stderr() };
+  return {
+    verdict: summary.verdict,
+    confidence: summary.total.confidence,
+    explanation: summary.total.explanation,
+    code,
+    largestDrop,
+    stderr: watch.stderr(),
+  };
 }
 
 /** `count` watches of a scenario, `parallel` at a time. */

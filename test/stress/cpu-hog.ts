@@ -24,7 +24,8 @@ const WATCHED_YES = 'yes >/dev/null & read _; kill $!; wait $! 2>/dev/null';
 export function startCpuHog(): CpuHog {
   const cores = os.availableParallelism();
   const shells: ChildProcess[] = [];
-  for (let i = 0; i < cores; i++) shells.push(spawn('sh', ['-c', WATCHED_YES], { stdio: ['pipe', 'ignore', 'inherit'] }));
+  for (let i = 0; i < cores; i++)
+    shells.push(spawn('sh', ['-c', WATCHED_YES], { stdio: ['pipe', 'ignore', 'inherit'] }));
   return {
     cores,
     async stop() {

@@ -64,7 +64,13 @@ const listed = (map: Map<string, number>): string => [...map].map(([k, n]) => `$
  * each run wrote loads, prints the counts, keeps failed runs' profiles and fails on
  * any problem (or when no run wrote a profile: then nothing was proved).
  */
-async function prove(title: string, runs: number, seed: number, load: Load, once: (rand: () => number, dir: string, run: number) => Promise<RunOutcome>): Promise<void> {
+async function prove(
+  title: string,
+  runs: number,
+  seed: number,
+  load: Load,
+  once: (rand: () => number, dir: string, run: number) => Promise<RunOutcome>,
+): Promise<void> {
   const rand = prng(seed);
   const dir = tmpDir('leakhound-proof-');
   const kinds = new Map<string, number>();
@@ -79,16 +85,20 @@ async function prove(title: string, runs: number, seed: number, load: Load, once
       try {
         const fileWarnings = load(file);
         for (const w of fileWarnings) count(warnings, warningKind(w));
-        if (r.complete && fileWarnings.some((w) => w.includes('has no end record'))) problems.push(`${path.basename(file)} has no end record`);
+        if (r.complete && fileWarnings.some((w) => w.includes('has no end record')))
+          problems.push(`${path.basename(file)} has no end record`);
         loaded++;
       } catch (err) {
         problems.push(`${path.basename(file)} does not load: ${(err as Error).message}`);
       }
     }
-    if (problems.length) failures.push(`run ${run}: ${problems.join('; ')} (kept: ${keepProfiles(title, run, r.profiles)})`);
+    if (problems.length)
+      failures.push(`run ${run}: ${problems.join('; ')} (kept: ${keepProfiles(title, run, r.profiles)})`);
     for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
   }
-  console.log(`${title} — seed ${seed}, ${runs} runs: ${listed(kinds)}; ${loaded} profiles loaded, ${failures.length} runs failed`);
+  console.log(
+    `${title} — seed ${seed}, ${runs} runs: ${listed(kinds)}; ${loaded} profiles loaded, ${failures.length} runs failed`,
+  );
   if (warnings.size) console.log(`  loader warnings: ${listed(warnings)}`);
   assert.deepEqual(failures, [], `${failures.length} of ${runs} runs failed`);
   assert.ok(loaded > 0, 'no run wrote a profile: nothing was proved');
@@ -146,17 +156,28 @@ function endedBy(code: number | null | 'hung', sent: NodeJS.Signals): { kind: st
   return { kind: `exit ${code}`, problem: `record exited ${code}, expected ${expected} (or 0)` };
 }
 
-const withNoProfile = (kind: string, profiles: string[]): string => (profiles.length ? kind : `${kind}, no profile written`);
+const withNoProfile = (kind: string, profiles: string[]): string =>
+  profiles.length ? kind : `${kind}, no profile written`;
 
 /** Starts `record -o <dir>/run<n>.lhp -- <program>` and waits for the program to start. */
-async function startRun(dir: string, run: number, program: string[]): Promise<{ output: string; rec: RunningRecord; pid: number }> {
+async function startRun(
+  dir: string,
+  run: number,
+  program: string[],
+): Promise<{ output: string; rec: RunningRecord; pid: number }> {
   const output = path.join(dir, `run${run}.lhp`);
   const rec = startRecord(output, program);
   return { output, rec, pid: await programOf(rec) };
 }
 
 /** `runs` recordings of `program` SIGKILLed at a random moment of its first `length` ms: every profile loads. */
-async function proveSigkill(title: string, program: string[], length: number, runs: number, seed: number): Promise<void> {
+async function proveSigkill(
+  title: string,
+  program: string[],
+  length: number,
+  runs: number,
+  seed: number,
+): Promise<void> {
   await prove(`${title} (moments up to ${length} ms)`, runs, seed, analyzeLoads, async (rand, dir, run) => {
     const { output, rec, pid } = await startRun(dir, run, program);
     await sleep(rand() * length);
@@ -178,7 +199,13 @@ const NODE_WINDOW_MS = 3000;
 
 /** `runs` recordings of a Node.js program (forever.js) SIGKILLed at a random moment: every profile loads. */
 export function proveNodeSigkill(runs: number, seed = SEED + 2): Promise<void> {
-  return proveSigkill('SIGKILL of a Node.js program', ['node', path.join(NODE_FIXTURES, 'forever.js')], NODE_WINDOW_MS, runs, seed);
+  return proveSigkill(
+    'SIGKILL of a Node.js program',
+    ['node', path.join(NODE_FIXTURES, 'forever.js')],
+    NODE_WINDOW_MS,
+    runs,
+    seed,
+  );
 }
 
 /**
@@ -190,36 +217,53 @@ export function proveNodeSigkill(runs: number, seed = SEED + 2): Promise<void> {
 export async function proveSigterm(runs: number, seed = SEED + 1): Promise<void> {
   const program = [buildFixture('stress-threads')];
   const length = await runLength(program);
-  await prove(`SIGTERM to record or to the program (moments up to ${length} ms)`, runs, seed, analyzeLoads, async (rand, dir, run) => {
-    const { output, rec, pid } = await startRun(dir, run, program);
-    const toRecord = rand() < 0.5;
-    await sleep(rand() * length);
-    signal(toRecord ? rec.child.pid! : pid, 'SIGTERM');
-    const ended = endedBy(await ending(rec, pid), 'SIGTERM');
-    const profiles = writtenProfiles(output);
-    return { kind: withNoProfile(`${ended.kind} (sent to ${toRecord ? 'record' : 'the program'})`, profiles), profiles, complete: true, problem: ended.problem };
-  });
+  await prove(
+    `SIGTERM to record or to the program (moments up to ${length} ms)`,
+    runs,
+    seed,
+    analyzeLoads,
+    async (rand, dir, run) => {
+      const { output, rec, pid } = await startRun(dir, run, program);
+      const toRecord = rand() < 0.5;
+      await sleep(rand() * length);
+      signal(toRecord ? rec.child.pid! : pid, 'SIGTERM');
+      const ended = endedBy(await ending(rec, pid), 'SIGTERM');
+      const profiles = writtenProfiles(output);
+      return {
+        kind: withNoProfile(`${ended.kind} (sent to ${toRecord ? 'record' : 'the program'})`, profiles),
+        profiles,
+        complete: true,
+        problem: ended.problem,
+      };
+    },
+  );
 }
 
 /** `runs` times `record` itself SIGKILLed at a random moment: its program runs on to its end, and its profile loads. */
 export async function proveLauncherSigkill(runs: number, seed = SEED + 3): Promise<void> {
   const program = [buildFixture('stress-threads')];
   const length = await runLength(program);
-  await prove(`SIGKILL of record itself (moments up to ${length} ms)`, runs, seed, analyzeLoads, async (rand, dir, run) => {
-    const { output, rec, pid } = await startRun(dir, run, program);
-    await sleep(rand() * length);
-    rec.child.kill('SIGKILL');
-    await rec.exited;
-    const programEnded = await pollUntil(() => !alive(pid), HANG_LIMIT_MS);
-    if (!programEnded) killTree([pid]);
-    const profiles = writtenProfiles(output);
-    const problem = !programEnded
-      ? `the program had not ended ${HANG_LIMIT_MS / 1000} s after record was killed`
-      : !profiles.includes(output)
-        ? `no profile ${path.basename(output)} from the program`
-        : undefined;
-    return { kind: 'record killed, the program ran on', profiles, problem };
-  });
+  await prove(
+    `SIGKILL of record itself (moments up to ${length} ms)`,
+    runs,
+    seed,
+    analyzeLoads,
+    async (rand, dir, run) => {
+      const { output, rec, pid } = await startRun(dir, run, program);
+      await sleep(rand() * length);
+      rec.child.kill('SIGKILL');
+      await rec.exited;
+      const programEnded = await pollUntil(() => !alive(pid), HANG_LIMIT_MS);
+      if (!programEnded) killTree([pid]);
+      const profiles = writtenProfiles(output);
+      const problem = !programEnded
+        ? `the program had not ended ${HANG_LIMIT_MS / 1000} s after record was killed`
+        : !profiles.includes(output)
+          ? `no profile ${path.basename(output)} from the program`
+          : undefined;
+      return { kind: 'record killed, the program ran on', profiles, problem };
+    },
+  );
 }
 
 function hasDumpMark(file: string): boolean {
@@ -245,25 +289,39 @@ function announcedImages(stdout: string): { kind: string; pid: number }[] {
 export async function proveMixedProcesses(runs: number, seed = SEED + 4): Promise<void> {
   const program = [buildFixture('stress-procs')];
   const length = await runLength(program);
-  await prove(`threads, fork, exec, posix_spawn, vfork and dumps (a dump at moments up to ${length} ms)`, runs, seed, loaderLoads, async (rand, dir, run) => {
-    const { output, rec, pid } = await startRun(dir, run, program);
-    // SIGUSR2 kills a process the recorder is not in yet: the dump waits for the program's first line
-    await rec.waitFor(() => /^main /m.test(rec.stdout()), 'the program to run');
-    await sleep(rand() * length);
-    const dumped = alive(pid);
-    signal(pid, 'SIGUSR2');
-    const code = await ending(rec, pid);
-    await finished(rec.child.stdout!); // every line the program's processes wrote
-    const profiles = writtenProfiles(output);
-    const images = announcedImages(rec.stdout());
-    const main = images.find((i) => i.kind === 'main')?.pid;
-    const profilePids = profiles.map((f) => (f === output ? main : pidInName(f))).sort();
-    const imagePids = images.map((i) => i.pid).sort();
-    const problems = [
-      code !== 0 && `record ${code === 'hung' ? `had not ended ${HANG_LIMIT_MS / 1000} s after the dump (deadlock?)` : `exited ${code}: a child failed`}`,
-      JSON.stringify(profilePids) !== JSON.stringify(imagePids) && `${profiles.length} profiles for ${images.length} process images (pids ${profilePids.join(' ')} against ${imagePids.join(' ')})`,
-      code === 0 && !hasDumpMark(output) && 'the main profile has no dump mark, though its threads dumped it again and again',
-    ].filter((p): p is string => typeof p === 'string');
-    return { kind: `${images.length} process images, ${dumped ? 'dumped by SIGUSR2 mid-run' : 'ended before the SIGUSR2'}`, profiles, problem: problems.join('; ') || undefined };
-  });
+  await prove(
+    `threads, fork, exec, posix_spawn, vfork and dumps (a dump at moments up to ${length} ms)`,
+    runs,
+    seed,
+    loaderLoads,
+    async (rand, dir, run) => {
+      const { output, rec, pid } = await startRun(dir, run, program);
+      // SIGUSR2 kills a process the recorder is not in yet: the dump waits for the program's first line
+      await rec.waitFor(() => /^main /m.test(rec.stdout()), 'the program to run');
+      await sleep(rand() * length);
+      const dumped = alive(pid);
+      signal(pid, 'SIGUSR2');
+      const code = await ending(rec, pid);
+      await finished(rec.child.stdout!); // every line the program's processes wrote
+      const profiles = writtenProfiles(output);
+      const images = announcedImages(rec.stdout());
+      const main = images.find((i) => i.kind === 'main')?.pid;
+      const profilePids = profiles.map((f) => (f === output ? main : pidInName(f))).sort();
+      const imagePids = images.map((i) => i.pid).sort();
+      const problems = [
+        code !== 0 &&
+          `record ${code === 'hung' ? `had not ended ${HANG_LIMIT_MS / 1000} s after the dump (deadlock?)` : `exited ${code}: a child failed`}`,
+        JSON.stringify(profilePids) !== JSON.stringify(imagePids) &&
+          `${profiles.length} profiles for ${images.length} process images (pids ${profilePids.join(' ')} against ${imagePids.join(' ')})`,
+        code === 0 &&
+          !hasDumpMark(output) &&
+          'the main profile has no dump mark, though its threads dumped it again and again',
+      ].filter((p): p is string => typeof p === 'string');
+      return {
+        kind: `${images.length} process images, ${dumped ? 'dumped by SIGUSR2 mid-run' : 'ended before the SIGUSR2'}`,
+        profiles,
+        problem: problems.join('; ') || undefined,
+      };
+    },
+  );
 }

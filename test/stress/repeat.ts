@@ -23,11 +23,15 @@ export interface Expectation {
 
 /** A run's outcome: the overall verdict and where the expected group's culprit (or the first leak) is. */
 export function outcome(a: AnalysisJson, e: Expectation): string {
-  const group = a.groups.find((g) => g.verdict === e.verdict) ?? a.groups.find((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
+  const group =
+    a.groups.find((g) => g.verdict === e.verdict) ??
+    a.groups.find((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
   if (!group) return a.verdict;
   const culprit = e.culprit;
   const frames = group.frames.slice(0, e.depth ?? 3);
-  const frame = frames.find((f) => (typeof culprit === 'string' ? f.function === culprit : culprit?.test(f.function))) ?? group.frames[0];
+  const frame =
+    frames.find((f) => (typeof culprit === 'string' ? f.function === culprit : culprit?.test(f.function))) ??
+    group.frames[0];
   return `${a.verdict}, ${group.verdict} @ ${frame?.function || '?'} (${path.basename(frame?.file ?? '') || '?'}:${frame?.line ?? 0})`;
 }
 

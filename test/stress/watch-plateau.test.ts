@@ -7,7 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { countsLine, expectedExit, LEAK_60S, LEAK_8S, PLATEAU_60S, PLATEAU_8S, watchRepeatedly } from '../helpers/watch-plateau';
+import {
+  countsLine,
+  expectedExit,
+  LEAK_60S,
+  LEAK_8S,
+  PLATEAU_60S,
+  PLATEAU_8S,
+  watchRepeatedly,
+} from '../helpers/watch-plateau';
 import { CpuHog, startCpuHog } from './cpu-hog';
 
 const LINUX_ONLY = process.platform !== 'linux' && 'watch samples /proc: Linux only';

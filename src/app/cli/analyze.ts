@@ -17,20 +17,22 @@ export function analyzeCommand(): Command {
     .option('--json', 'print one JSON object (the contract in docs/CLI.md)')
     .addOption(new Option('--top <n>', 'groups to show').argParser(positiveInt))
     .option('--fail-on-leak', 'exit 3 when the verdict of the recording or of any of its other processes is leak');
-  return withDiagnoseOptions(command).action((path: string, opts: { json?: boolean; top?: number; failOnLeak?: boolean } & DiagnoseOptions) => {
-    const options = diagnoseOptionsOf(opts);
-    const profile = loadSync(path);
-    const d = diagnose(profile, options);
-    const processes = siblingSummaries(path, options);
-    if (opts.json) process.stdout.write(`${JSON.stringify(diagnosisJson(d, path, opts.top ?? 100, processes))}\n`);
-    else {
-      process.stdout.write(`${terminalText(diagnosisText(d, path, opts.top ?? 10))}\n`);
-      if (processes.length) process.stdout.write(`\n${terminalText(processesText(processes))}\n`);
-    }
-    if (!opts.json) for (const w of profile.info.warnings) warn(w);
-    const leaking = d.verdict === 'leak' || processes.some((p) => p.verdict === 'leak');
-    process.exitCode = opts.failOnLeak && leaking ? EXIT.leak : EXIT.ok;
-  });
+  return withDiagnoseOptions(command).action(
+    (path: string, opts: { json?: boolean; top?: number; failOnLeak?: boolean } & DiagnoseOptions) => {
+      const options = diagnoseOptionsOf(opts);
+      const profile = loadSync(path);
+      const d = diagnose(profile, options);
+      const processes = siblingSummaries(path, options);
+      if (opts.json) process.stdout.write(`${JSON.stringify(diagnosisJson(d, path, opts.top ?? 100, processes))}\n`);
+      else {
+        process.stdout.write(`${terminalText(diagnosisText(d, path, opts.top ?? 10))}\n`);
+        if (processes.length) process.stdout.write(`\n${terminalText(processesText(processes))}\n`);
+      }
+      if (!opts.json) for (const w of profile.info.warnings) warn(w);
+      const leaking = d.verdict === 'leak' || processes.some((p) => p.verdict === 'leak');
+      process.exitCode = opts.failOnLeak && leaking ? EXIT.leak : EXIT.ok;
+    },
+  );
 }
 
 /** The recording's other profiles, diagnosed alike; one that cannot be read is a warning, not a failure. */

@@ -4,7 +4,8 @@ import { fraction } from './parse';
 
 /** Adds the diagnosis options (`--exit-window`, `--warmup`: diagnose/options.ts) to a command. */
 export function withDiagnoseOptions(command: Command): Command {
-  for (const o of DIAGNOSE_FLAGS) command.addOption(new Option(o.flag, o.description).default(DIAGNOSE_DEFAULTS[o.key]).argParser(fraction));
+  for (const o of DIAGNOSE_FLAGS)
+    command.addOption(new Option(o.flag, o.description).default(DIAGNOSE_DEFAULTS[o.key]).argParser(fraction));
   return command;
 }
 

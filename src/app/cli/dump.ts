@@ -11,7 +11,9 @@ const SNAPSHOT_WAIT_MS = 120_000;
 
 export function dumpCommand(): Command {
   return new Command('dump')
-    .description('make a recorded, running process write out its profile and a dump mark, without stopping it (SIGUSR2)')
+    .description(
+      'make a recorded, running process write out its profile and a dump mark, without stopping it (SIGUSR2)',
+    )
     .argument('<pid>', 'the process', positiveInt)
     .action(async (pid: number) => {
       const { profile, heapSnapshots } = recordedProcess(pid);
@@ -19,13 +21,19 @@ export function dumpCommand(): Command {
       const snapshotsBefore = heapSnapshots ? snapshotsBeside(profile) : [];
       process.kill(pid, 'SIGUSR2');
       if (!(await waitForDump(profile, before))) {
-        throw new CliError(`process ${pid} did not write its dump to ${profile} within ${DUMP_WAIT_MS / 1000} s of SIGUSR2 (does it block or handle SIGUSR2 itself?)`);
+        throw new CliError(
+          `process ${pid} did not write its dump to ${profile} within ${DUMP_WAIT_MS / 1000} s of SIGUSR2 (does it block or handle SIGUSR2 itself?)`,
+        );
       }
       process.stdout.write(`${profile}\n`);
       if (!heapSnapshots) return;
       let written: string[] = [];
-      await waitFor(SNAPSHOT_WAIT_MS, () => (written = snapshotsBeside(profile).filter((f) => !snapshotsBefore.includes(f))).length > 0);
-      if (written.length === 0) throw new CliError(`process ${pid} wrote no heap snapshot within ${SNAPSHOT_WAIT_MS / 1000} s`);
+      await waitFor(
+        SNAPSHOT_WAIT_MS,
+        () => (written = snapshotsBeside(profile).filter((f) => !snapshotsBefore.includes(f))).length > 0,
+      );
+      if (written.length === 0)
+        throw new CliError(`process ${pid} wrote no heap snapshot within ${SNAPSHOT_WAIT_MS / 1000} s`);
       process.stdout.write(`${written.join('\n')}\n`);
     });
 }
@@ -34,7 +42,10 @@ export function dumpCommand(): Command {
 function snapshotsBeside(profile: string): string[] {
   const base = path.basename(profile).replace(/\.lhp$/, '');
   const dir = path.dirname(profile);
-  return fs.readdirSync(dir).filter((f) => f.startsWith(`${base}.`) && /^\d+\.heapsnapshot$/.test(f.slice(base.length + 1))).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`${base}.`) && /^\d+\.heapsnapshot$/.test(f.slice(base.length + 1)))
+    .map((f) => path.join(dir, f));
 }
 
 interface RecordedProcess {
@@ -55,7 +66,8 @@ function recordedProcess(pid: number): RecordedProcess {
   const native = maps.includes('libleakhound.so');
   const node = environ.some((v) => v.startsWith(`${OUTPUT_ENV}=`));
   const profiles = openProfiles(pid);
-  if (!native && !(node && profiles.length > 0)) throw new CliError(`process ${pid} is not being recorded by leakhound (start it with leakhound record)`);
+  if (!native && !(node && profiles.length > 0))
+    throw new CliError(`process ${pid} is not being recorded by leakhound (start it with leakhound record)`);
   // A node process's worker threads have profiles of their own, `<base>.<pid>.<thread>.lhp`.
   const profile = profiles.find((f) => !new RegExp(`\\.${pid}\\.\\d+\\.lhp$`).test(f)) ?? profiles[0];
   if (!profile) throw new CliError(`process ${pid} has no profile open: its recording has ended`);

@@ -12,12 +12,20 @@ export class CliError extends Error {}
 
 /** Prints an error as the one line the contract promises and returns the exit code. */
 export function reportError(err: unknown): number {
-  if (err instanceof LhpError || err instanceof CliError || err instanceof RecordError || err instanceof ScriptError || err instanceof FileError) {
+  if (
+    err instanceof LhpError ||
+    err instanceof CliError ||
+    err instanceof RecordError ||
+    err instanceof ScriptError ||
+    err instanceof FileError
+  ) {
     process.stderr.write(`leakhound: ${terminalText(err.message)}\n`);
     return EXIT.failure;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`leakhound: internal error: ${terminalText(message.split('\n')[0])} (set LEAKHOUND_DEBUG=1 for details)\n`);
+  process.stderr.write(
+    `leakhound: internal error: ${terminalText(message.split('\n')[0])} (set LEAKHOUND_DEBUG=1 for details)\n`,
+  );
   if (process.env.LEAKHOUND_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return EXIT.failure;
 }

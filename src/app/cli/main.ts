@@ -20,7 +20,18 @@ function program(): Command {
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [recordCommand(), analyzeCommand(), watchCommand(), scriptCommand(), reportCommand(), serveCommand(), exportCommand(), dumpCommand(), simulateCommand()]) root.addCommand(cmd.exitOverride().showHelpAfterError());
+  for (const cmd of [
+    recordCommand(),
+    analyzeCommand(),
+    watchCommand(),
+    scriptCommand(),
+    reportCommand(),
+    serveCommand(),
+    exportCommand(),
+    dumpCommand(),
+    simulateCommand(),
+  ])
+    root.addCommand(cmd.exitOverride().showHelpAfterError());
   return root;
 }
 

@@ -38,7 +38,8 @@ export function millisecondsOrAuto(value: string): number | 'auto' {
 export function duration(value: string): number {
   const text = value.trim();
   const milliseconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
-  if (typeof milliseconds !== 'number' || !(milliseconds > 0)) throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 60s, 10m or 2h');
+  if (typeof milliseconds !== 'number' || !(milliseconds > 0))
+    throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 60s, 10m or 2h');
   return milliseconds;
 }
 

@@ -31,7 +31,9 @@ interface RecordOptions {
 
 export function recordCommand(): Command {
   return new Command('record')
-    .description('run a program and record its allocations (native programs: any that call malloc; Node.js programs: the JS heap)')
+    .description(
+      'run a program and record its allocations (native programs: any that call malloc; Node.js programs: the JS heap)',
+    )
     .usage('[options] [--] <command> [args...]')
     .argument('<command>', 'the program to run')
     .argument('[args...]', 'its arguments')
@@ -39,23 +41,54 @@ export function recordCommand(): Command {
     .option('--no-follow', 'do not record the processes the program forks or execs')
     .option('--no-compress', 'write the profile uncompressed (compressed with zstd when libzstd is installed)')
     .addOption(
-      new Option('--unwind <mode>', 'stack capture: frame pointers where the code keeps them, else DWARF (auto); or always one')
+      new Option(
+        '--unwind <mode>',
+        'stack capture: frame pointers where the code keeps them, else DWARF (auto); or always one',
+      )
         .choices(['auto', 'fp', 'dwarf'])
         .default('auto'),
     )
     .addOption(
-      new Option('--recorder <kind>', 'node for node, npm, npx and node scripts, native for the rest (auto); or force one (node: for a shell script that starts node)')
+      new Option(
+        '--recorder <kind>',
+        'node for node, npm, npx and node scripts, native for the rest (auto); or force one (node: for a shell script that starts node)',
+      )
         .choices(['auto', 'native', 'node'])
         .default('auto'),
     )
-    .addOption(new Option('--sampling-interval <bytes>', 'node: average bytes allocated between two heap samples').default(DEFAULT_SAMPLING_INTERVAL, '64k').argParser(bytes))
-    .addOption(new Option('--poll-interval <ms>', 'node: time between two polls of the live heap samples (auto: adaptive, within a budget of their cost)').default('auto').argParser(millisecondsOrAuto))
-    .option('--no-addon', 'node: poll through the inspector instead of the heap sampler addon (each poll then forces a full GC)')
-    .option('--keep-inlining', 'node: let V8 inline functions (faster; an allocation in an inlined function is then charged to its caller)')
+    .addOption(
+      new Option('--sampling-interval <bytes>', 'node: average bytes allocated between two heap samples')
+        .default(DEFAULT_SAMPLING_INTERVAL, '64k')
+        .argParser(bytes),
+    )
+    .addOption(
+      new Option(
+        '--poll-interval <ms>',
+        'node: time between two polls of the live heap samples (auto: adaptive, within a budget of their cost)',
+      )
+        .default('auto')
+        .argParser(millisecondsOrAuto),
+    )
+    .option(
+      '--no-addon',
+      'node: poll through the inspector instead of the heap sampler addon (each poll then forces a full GC)',
+    )
+    .option(
+      '--keep-inlining',
+      'node: let V8 inline functions (faster; an allocation in an inlined function is then charged to its caller)',
+    )
     .option('--heap-snapshot-on-dump', 'node: also write <profile>.<n>.heapsnapshot at each SIGUSR2 dump')
     .option('--fail-on-leak', "exit 3 when the program exited 0 but its profile's verdict is leak")
-    .addOption(new Option('--report-every <time>', 'write an HTML report of the profile so far every <time> (10m, 30s, 500ms), without stopping the program').argParser(timerPeriod))
-    .option('--report-dir <dir>', 'where reports go (default <output>-reports beside the output); alone: reports at each SIGUSR2 to record and at the end')
+    .addOption(
+      new Option(
+        '--report-every <time>',
+        'write an HTML report of the profile so far every <time> (10m, 30s, 500ms), without stopping the program',
+      ).argParser(timerPeriod),
+    )
+    .option(
+      '--report-dir <dir>',
+      'where reports go (default <output>-reports beside the output); alone: reports at each SIGUSR2 to record and at the end',
+    )
     .passThroughOptions()
     .action(async (command: string, args: string[], opts: RecordOptions) => {
       // the recorder writes -o itself: what is there must be a regular file, or nothing
@@ -79,7 +112,8 @@ export function recordCommand(): Command {
       }
       if (reports && !main) reports.stop();
       const report = reports && main ? await reports.finish() : undefined;
-      if (report) process.stderr.write(`leakhound: wrote ${report} (and ${path.join(path.dirname(report), LATEST_REPORT)})\n`);
+      if (report)
+        process.stderr.write(`leakhound: wrote ${report} (and ${path.join(path.dirname(report), LATEST_REPORT)})\n`);
       if (main && !opts.failOnLeak) process.stderr.write(`next: leakhound analyze ${opts.output}\n`);
       process.exitCode = result.exitCode;
       if (opts.failOnLeak && result.exitCode === 0 && main) {
@@ -88,7 +122,6 @@ export function recordCommand(): Command {
       }
     });
 }
-
 
 /**
  * Reports while recording, when asked for: the directory is made and checked before
@@ -118,5 +151,10 @@ function run(command: string, args: string[], opts: RecordOptions): Promise<Reco
       useAddon: opts.addon,
     });
   }
-  return recordNative(detected.executable, args, command, { output: opts.output, follow: opts.follow, compress: opts.compress, unwind: opts.unwind });
+  return recordNative(detected.executable, args, command, {
+    output: opts.output,
+    follow: opts.follow,
+    compress: opts.compress,
+    unwind: opts.unwind,
+  });
 }

@@ -5,7 +5,9 @@ import { checkRegularInput } from '../../util/regular-files';
 
 export function scriptCommand(): Command {
   return new Command('script')
-    .description("run a TypeScript or JavaScript analysis with the query API's verbs in scope: allocations(), graph(), data(), println() (docs/SCRIPT.md)")
+    .description(
+      "run a TypeScript or JavaScript analysis with the query API's verbs in scope: allocations(), graph(), data(), println() (docs/SCRIPT.md)",
+    )
     .argument('<script>', 'an analysis script (.ts or .js)')
     .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
     .argument('[args...]', "the script's own arguments (argv)")

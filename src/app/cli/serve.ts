@@ -17,11 +17,20 @@ const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export function serveCommand(): Command {
   const command = new Command('serve')
-    .description("a web UI for a recording: the report's views with filters (verdict, size, lifetime, time, function, file) and a box to run query expressions")
+    .description(
+      "a web UI for a recording: the report's views with filters (verdict, size, lifetime, time, function, file) and a box to run query expressions",
+    )
     .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
-    .option('--host <host>', 'the address to listen on: loopback (127.0.0.1, ::1, localhost) unless --allow-remote', '127.0.0.1')
+    .option(
+      '--host <host>',
+      'the address to listen on: loopback (127.0.0.1, ::1, localhost) unless --allow-remote',
+      '127.0.0.1',
+    )
     .addOption(new Option('-p, --port <port>', 'the port (0 picks a free one)').default(8321).argParser(port))
-    .option('--allow-remote', 'listen on a --host other machines can reach: anyone who reaches it and has the token in the printed address can run query expressions, code, as you');
+    .option(
+      '--allow-remote',
+      'listen on a --host other machines can reach: anyone who reaches it and has the token in the printed address can run query expressions, code, as you',
+    );
   return withDiagnoseOptions(command).action(async (profile: string, opts: ServeOptions) => {
     process.exitCode = await serve(profile, opts);
   });
@@ -29,7 +38,8 @@ export function serveCommand(): Command {
 
 function port(value: string): number {
   const n = Number(value);
-  if (!/^\d{1,5}$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError('expected a port from 0 (any free one) to 65535');
+  if (!/^\d{1,5}$/.test(value.trim()) || n > 65535)
+    throw new InvalidArgumentError('expected a port from 0 (any free one) to 65535');
   return n;
 }
 
@@ -38,7 +48,9 @@ async function serve(file: string, options: ServeOptions): Promise<number> {
   const opts = { ...options, host: options.host.replace(/^\[(.*)\]$/, '$1') };
   const remote = !isLoopback(opts.host);
   if (remote && !opts.allowRemote) {
-    throw new CliError(`--host ${opts.host} is not a loopback address: the query box runs code, so say --allow-remote to let other machines reach it`);
+    throw new CliError(
+      `--host ${opts.host} is not a loopback address: the query box runs code, so say --allow-remote to let other machines reach it`,
+    );
   }
   const views = new UiViews(loadSync(file), file, diagnoseOptionsOf(opts));
 
@@ -49,12 +61,19 @@ async function serve(file: string, options: ServeOptions): Promise<number> {
   try {
     server = await serveUi(views, { host: opts.host, port: opts.port, remote }).catch((err: NodeJS.ErrnoException) => {
       if (!err.code) throw err;
-      const why = err.code === 'EADDRINUSE' ? 'the port is in use (--port 0 picks a free one)' : err.code === 'EACCES' ? 'permission denied' : err.code;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'the port is in use (--port 0 picks a free one)'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : err.code;
       throw new CliError(`cannot serve on ${opts.host}:${opts.port}: ${why}`);
     });
     if (remote) {
       const port = new URL(server.url).port;
-      process.stderr.write(`leakhound: warning: listening on ${opts.host}, not loopback: anyone who can reach port ${port} and has the token can read the recording and run code (query expressions) as ${userInfo().username}\n`);
+      process.stderr.write(
+        `leakhound: warning: listening on ${opts.host}, not loopback: anyone who can reach port ${port} and has the token can read the recording and run code (query expressions) as ${userInfo().username}\n`,
+      );
     }
     process.stderr.write(`leakhound: serving ${file} at ${server.url}\n`);
     await stopped;

@@ -8,7 +8,11 @@ export function simulateCommand(): Command {
   return new Command('simulate')
     .description('write a deterministic demo recording that shows every leak pattern')
     .requiredOption('-o, --output <file>', 'the .lhp file to write')
-    .addOption(new Option('--allocations <n>', 'about how many allocations (200k, 10M, …)').default(200_000).argParser(allocationCount))
+    .addOption(
+      new Option('--allocations <n>', 'about how many allocations (200k, 10M, …)')
+        .default(200_000)
+        .argParser(allocationCount),
+    )
     .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInt))
     .option('--compress', 'compress with zstd (needs the zstd command)')
     .action((opts: { output: string; allocations: number; seed: number; compress?: boolean }) => {
@@ -29,6 +33,9 @@ const MAX_SIMULATED_ALLOCATIONS = 100e6;
 
 function allocationCount(value: string): number {
   const n = count(value);
-  if (n > MAX_SIMULATED_ALLOCATIONS) throw new InvalidArgumentError(`at most 100M: ${formatCount(n)} allocations would be a ${formatCount(Math.round((n * 25) / 1e9))} GB recording`);
+  if (n > MAX_SIMULATED_ALLOCATIONS)
+    throw new InvalidArgumentError(
+      `at most 100M: ${formatCount(n)} allocations would be a ${formatCount(Math.round((n * 25) / 1e9))} GB recording`,
+    );
   return n;
 }

@@ -29,22 +29,37 @@ const MIN_INTERVAL_MS = 10;
 
 export function watchCommand(): Command {
   return new Command('watch')
-    .description("watch a process's resident memory (RSS; PSS and swap too) and say whether it grows: growing, plateau, stable, warming up, or unclear (watch longer)")
+    .description(
+      "watch a process's resident memory (RSS; PSS and swap too) and say whether it grows: growing, plateau, stable, warming up, or unclear (watch longer)",
+    )
     .usage('(--pid <pid> | [options] [--] <command> [args...])')
     .argument('[command]', 'a program to run and watch')
     .argument('[args...]', 'its arguments')
     .option('-p, --pid <pid>', 'watch a running process', positiveInt)
-    .addOption(new Option('-i, --interval <time>', 'time between samples: 1s, 250ms…').default(1000, '1s').argParser(interval))
-    .addOption(new Option('-d, --duration <time>', 'stop after this long (60s, 10m, 2h), stopping a program watch started; default: until the process exits or Ctrl-C').argParser(duration))
+    .addOption(
+      new Option('-i, --interval <time>', 'time between samples: 1s, 250ms…').default(1000, '1s').argParser(interval),
+    )
+    .addOption(
+      new Option(
+        '-d, --duration <time>',
+        'stop after this long (60s, 10m, 2h), stopping a program watch started; default: until the process exits or Ctrl-C',
+      ).argParser(duration),
+    )
     .option('--tree', 'also watch its descendants (the default for a program watch runs)')
     .option('--no-tree', 'watch the one process only')
     .option('--json', 'one JSON object per sample, then a summary, a line each')
     .option('--fail-on-leak', 'exit 3 when the verdict is growing, not when unclear (for CI)')
-    .addOption(new Option('--metrics <[host:]port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (:0 picks a free port)').argParser(listenAddress))
+    .addOption(
+      new Option(
+        '--metrics <[host:]port>',
+        'serve Prometheus metrics at http://127.0.0.1:<port>/metrics (:0 picks a free port)',
+      ).argParser(listenAddress),
+    )
     .option('--record-to <file>', 'also write the samples to a profile that leakhound analyze reads')
     .passThroughOptions()
     .action(async function (this: Command, command: string | undefined, args: string[], opts: WatchOptions) {
-      if ((opts.pid === undefined) === (command === undefined)) this.error('error: give either --pid <pid> or a command to run', { exitCode: EXIT.usage });
+      if ((opts.pid === undefined) === (command === undefined))
+        this.error('error: give either --pid <pid> or a command to run', { exitCode: EXIT.usage });
       process.exitCode = await watch(command, args, opts);
     });
 }
@@ -92,15 +107,25 @@ async function watch(command: string | undefined, args: string[], opts: WatchOpt
     const watched = new MemoryWatch(new TreeSampler(target.pid, { tree, rollupEveryMs: ROLLUP_EVERY_MS }), 0);
     const metrics = opts.metrics ? new WatchMetrics() : undefined;
     if (metrics && opts.metrics) {
-      metricsServer = await serveMetrics(opts.metrics, metrics.registry, () => metrics.processes(watched.processVerdicts())).catch((err: Error) => {
+      metricsServer = await serveMetrics(opts.metrics, metrics.registry, () =>
+        metrics.processes(watched.processVerdicts()),
+      ).catch((err: Error) => {
         throw new CliError(err.message);
       });
       process.stderr.write(`leakhound: metrics at ${metricsServer.url}\n`);
     }
     const recording = opts.recordTo
-      ? RssRecording.create(opts.recordTo, { pid: target.pid, command: command ? [command, ...args] : [target.command] }, startNs, { intervalMs: opts.interval, tree })
+      ? RssRecording.create(
+          opts.recordTo,
+          { pid: target.pid, command: command ? [command, ...args] : [target.command] },
+          startNs,
+          { intervalMs: opts.interval, tree },
+        )
       : undefined;
-    target.launched?.exitCode.then(() => stop('exited'), () => stop('exited'));
+    target.launched?.exitCode.then(
+      () => stop('exited'),
+      () => stop('exited'),
+    );
 
     let failure: Error | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -144,7 +169,9 @@ async function watch(command: string | undefined, args: string[], opts: WatchOpt
     view.finish(summary);
     if (failure) throw failure;
     if (end === 'gone' && opts.duration !== undefined) {
-      process.stderr.write(`leakhound: process ${target.pid} disappeared after ${formatSeconds(summary.seconds)}, before --duration ended\n`);
+      process.stderr.write(
+        `leakhound: process ${target.pid} disappeared after ${formatSeconds(summary.seconds)}, before --duration ended\n`,
+      );
       return EXIT.failure;
     }
     if (exitCode !== undefined && exitCode !== 0) return exitCode;

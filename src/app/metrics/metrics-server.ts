@@ -26,30 +26,41 @@ export interface MetricsServer {
  * Serves the registry's text exposition at /metrics (GET only; nothing else is
  * served). `beforeScrape` brings the metrics up to date first.
  */
-export function serveMetrics(address: ListenAddress, registry: Registry, beforeScrape: () => void): Promise<MetricsServer> {
+export function serveMetrics(
+  address: ListenAddress,
+  registry: Registry,
+  beforeScrape: () => void,
+): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
+    if (path !== '/metrics')
+      return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     beforeScrape();
     registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
+      (text) =>
+        res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
     );
   });
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot serve metrics on ${address.host}:${address.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.code ?? err.message}`)),
+      reject(
+        new Error(
+          `cannot serve metrics on ${address.host}:${address.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : (err.code ?? err.message)}`,
+        ),
+      ),
     );
     server.listen(address.port, address.host, () => {
       const { port } = server.address() as AddressInfo;
       const host = address.host.includes(':') ? `[${address.host}]` : address.host;
       resolve({
         url: `http://${host}:${port}/metrics`,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });

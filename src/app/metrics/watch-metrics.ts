@@ -10,22 +10,51 @@ import type { ProcessVerdict, WatchState } from '../../diagnose/memory-watch';
  */
 export class WatchMetrics {
   readonly registry = new Registry();
-  private readonly samples = new Counter({ name: 'leakhound_watch_samples_total', help: 'Samples taken of the watched tree', registers: [this.registry] });
+  private readonly samples = new Counter({
+    name: 'leakhound_watch_samples_total',
+    help: 'Samples taken of the watched tree',
+    registers: [this.registry],
+  });
   private readonly treeProcesses = this.gauge('leakhound_tree_processes', 'Processes in the watched tree', []);
   private readonly tree = {
     rss: this.gauge('leakhound_tree_rss_bytes', 'Resident set size of the watched tree (sum of its processes)', []),
     // registered once known: a gauge without labels reads 0 until set, and 0 would be a lie
     pss: undefined as Gauge | undefined,
     swap: undefined as Gauge | undefined,
-    growth: this.gauge('leakhound_tree_growth_bytes_per_second', 'Growth of the tree RSS after warm-up (Theil-Sen slope)', []),
-    verdict: this.gauge('leakhound_tree_verdict', 'Verdict on the tree RSS: 1 for the current verdict, 0 for the others', ['verdict']),
+    growth: this.gauge(
+      'leakhound_tree_growth_bytes_per_second',
+      'Growth of the tree RSS after warm-up (Theil-Sen slope)',
+      [],
+    ),
+    verdict: this.gauge(
+      'leakhound_tree_verdict',
+      'Verdict on the tree RSS: 1 for the current verdict, 0 for the others',
+      ['verdict'],
+    ),
   };
   private readonly process = {
-    rss: this.gauge('leakhound_process_rss_bytes', 'Resident set size of a process of the watched tree', ['pid', 'command']),
-    pss: this.gauge('leakhound_process_pss_bytes', 'Proportional set size of a process, from smaps_rollup', ['pid', 'command']),
-    swap: this.gauge('leakhound_process_swap_bytes', 'Swapped-out memory of a process, from smaps_rollup', ['pid', 'command']),
-    growth: this.gauge('leakhound_process_growth_bytes_per_second', 'Growth of a process RSS after warm-up (Theil-Sen slope)', ['pid', 'command']),
-    verdict: this.gauge('leakhound_process_verdict', "Verdict on a process's RSS: 1 for the current verdict, 0 for the others", ['pid', 'command', 'verdict']),
+    rss: this.gauge('leakhound_process_rss_bytes', 'Resident set size of a process of the watched tree', [
+      'pid',
+      'command',
+    ]),
+    pss: this.gauge('leakhound_process_pss_bytes', 'Proportional set size of a process, from smaps_rollup', [
+      'pid',
+      'command',
+    ]),
+    swap: this.gauge('leakhound_process_swap_bytes', 'Swapped-out memory of a process, from smaps_rollup', [
+      'pid',
+      'command',
+    ]),
+    growth: this.gauge(
+      'leakhound_process_growth_bytes_per_second',
+      'Growth of a process RSS after warm-up (Theil-Sen slope)',
+      ['pid', 'command'],
+    ),
+    verdict: this.gauge(
+      'leakhound_process_verdict',
+      "Verdict on a process's RSS: 1 for the current verdict, 0 for the others",
+      ['pid', 'command', 'verdict'],
+    ),
   };
 
   /** The latest sample, at every sample. */
@@ -35,11 +64,19 @@ export class WatchMetrics {
     this.treeProcesses.set(s.processes.length);
     this.tree.rss.set(s.rss);
     if (s.pss !== undefined) {
-      this.tree.pss ??= this.gauge('leakhound_tree_pss_bytes', 'Proportional set size of the watched tree, from smaps_rollup (read less often)', []);
+      this.tree.pss ??= this.gauge(
+        'leakhound_tree_pss_bytes',
+        'Proportional set size of the watched tree, from smaps_rollup (read less often)',
+        [],
+      );
       this.tree.pss.set(s.pss);
     }
     if (s.swap !== undefined) {
-      this.tree.swap ??= this.gauge('leakhound_tree_swap_bytes', 'Swapped-out memory of the watched tree, from smaps_rollup', []);
+      this.tree.swap ??= this.gauge(
+        'leakhound_tree_swap_bytes',
+        'Swapped-out memory of the watched tree, from smaps_rollup',
+        [],
+      );
       this.tree.swap.set(s.swap);
     }
     this.setTrend(this.tree.growth, this.tree.verdict, {}, state.total);

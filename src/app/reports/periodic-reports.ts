@@ -52,9 +52,12 @@ export function prepareReportDir(dir: string): void {
     const probe = path.join(dir, `.leakhound-probe-${process.pid}`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
-    for (const name of fs.readdirSync(dir)) if (STALE_REPORT.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+    for (const name of fs.readdirSync(dir))
+      if (STALE_REPORT.test(name)) fs.rmSync(path.join(dir, name), { force: true });
   } catch (err) {
-    throw new RecordError(`cannot write reports in ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new RecordError(
+      `cannot write reports in ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -93,7 +96,9 @@ export class PeriodicReports {
       this.timer.unref();
     }
     const every = this.options.everyMs === undefined ? '' : `every ${this.every()}, `;
-    this.log(`leakhound: reports into ${this.options.dir} (${every}at each kill -USR2 ${process.pid} and at the end; the latest as ${LATEST_REPORT})`);
+    this.log(
+      `leakhound: reports into ${this.options.dir} (${every}at each kill -USR2 ${process.pid} and at the end; the latest as ${LATEST_REPORT})`,
+    );
   }
 
   /**
@@ -125,7 +130,12 @@ export class PeriodicReports {
   /** The period as given: 10 min, 30 s, 1500 ms. */
   private every(): string {
     const t = this.options.everyMs ?? 0;
-    for (const [unit, size] of [['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) if (t % size === 0) return `${t / size} ${unit}`;
+    for (const [unit, size] of [
+      ['h', 3_600_000],
+      ['min', 60_000],
+      ['s', 1000],
+    ] as const)
+      if (t % size === 0) return `${t / size} ${unit}`;
     return `${t} ms`;
   }
 
@@ -138,7 +148,9 @@ export class PeriodicReports {
     if (this.ended) return;
     if (this.job || this.dumpPending) {
       if (!this.saidSkipped) {
-        this.log(`leakhound: a report takes longer than --report-every (${this.every()}): the reports due while one is being written are skipped`);
+        this.log(
+          `leakhound: a report takes longer than --report-every (${this.every()}): the reports due while one is being written are skipped`,
+        );
         this.saidSkipped = true;
       }
       return;
@@ -157,7 +169,10 @@ export class PeriodicReports {
     const before = fileSize(this.options.profile);
     void waitForDump(this.options.profile, before).then((written) => {
       if (this.ended) return;
-      if (!written) this.log(`leakhound: warning: ${this.options.profile} shows no dump ${DUMP_WAIT_MS / 1000} s after SIGUSR2: reporting what it holds`);
+      if (!written)
+        this.log(
+          `leakhound: warning: ${this.options.profile} shows no dump ${DUMP_WAIT_MS / 1000} s after SIGUSR2: reporting what it holds`,
+        );
       if (this.job) this.dumpPending = true;
       else this.launch('dump');
     });
@@ -190,7 +205,9 @@ export class PeriodicReports {
       fs.copyFileSync(file, temporary);
       fs.renameSync(temporary, path.join(this.options.dir, LATEST_REPORT));
     } catch (err) {
-      this.log(`leakhound: warning: cannot update ${path.join(this.options.dir, LATEST_REPORT)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      this.log(
+        `leakhound: warning: cannot update ${path.join(this.options.dir, LATEST_REPORT)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     if (why === 'dump') this.log(`leakhound: report at SIGUSR2: ${file}`);
     return file;
@@ -199,7 +216,9 @@ export class PeriodicReports {
   /** Runs `leakhound report`; resolves to undefined when it wrote the report, else why not (one line), or null when interrupted from the terminal. */
   private writeReport(file: string): Promise<string | null | undefined> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [this.cli, 'report', this.options.profile, '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [this.cli, 'report', this.options.profile, '-o', file], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       this.child = child;
       let stderr = '';
       child.stderr!.setEncoding('utf8');
@@ -215,7 +234,11 @@ export class PeriodicReports {
         if (code === 0) return resolve(undefined);
         // Ctrl-C reaches the report job with the program: the user knows, and the final report follows
         if (signal === 'SIGINT' || signal === 'SIGQUIT') return resolve(null);
-        const last = stderr.trim().split('\n').pop()?.replace(/^leakhound: /, '');
+        const last = stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^leakhound: /, '');
         resolve(last || (signal ? `the report job was ended by ${signal}` : `the report job exited with code ${code}`));
       });
     });

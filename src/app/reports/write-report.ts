@@ -10,7 +10,11 @@ import { reportModel, ReportOptions } from '../../views/model';
  * that is not a regular file is refused (a FileError, or the loader's LhpError). Returns its size and
  * what the loader noticed about the recording (cut short, no end record).
  */
-export function writeReport(profilePath: string, output: string, options: ReportOptions = {}): { bytes: number; warnings: string[] } {
+export function writeReport(
+  profilePath: string,
+  output: string,
+  options: ReportOptions = {},
+): { bytes: number; warnings: string[] } {
   const profile = loadSync(profilePath, { progress: false });
   const html = reportHtml(reportModel(profile, profilePath, options));
   writeFileAtomically(output, html);

@@ -69,7 +69,13 @@ export const FILTERS: readonly FilterDescriptor[] = [
   { name: 'maxLifetime', kind: 'seconds', label: 'lived at most', verb: 'onlyAliveForAtMost' },
   { name: 'from', kind: 'seconds', label: 'allocated from', verb: 'onlyAllocatedAfter' },
   { name: 'to', kind: 'seconds', label: 'allocated before', verb: 'onlyAllocatedBefore' },
-  { name: 'function', kind: 'pattern', label: 'function', verb: 'onlyPassingThroughFunction', example: '^session_new$' },
+  {
+    name: 'function',
+    kind: 'pattern',
+    label: 'function',
+    verb: 'onlyPassingThroughFunction',
+    example: '^session_new$',
+  },
   { name: 'file', kind: 'pattern', label: 'source file', verb: 'onlyPassingThroughSource', example: 'src/cache/' },
 ];
 
@@ -95,7 +101,8 @@ const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 export function parseFilters(params: URLSearchParams): Filters {
   const seen = new Set<string>();
   for (const name of params.keys()) {
-    if (!FILTER_NAMES.includes(name)) throw new BadRequest(`unknown parameter ${JSON.stringify(name)}: the filters are ${FILTER_NAMES.join(', ')}`);
+    if (!FILTER_NAMES.includes(name))
+      throw new BadRequest(`unknown parameter ${JSON.stringify(name)}: the filters are ${FILTER_NAMES.join(', ')}`);
     if (seen.has(name) && name !== 'verdict') throw new BadRequest(`${name} is given more than once`);
     seen.add(name);
   }
@@ -106,7 +113,8 @@ export function parseFilters(params: URLSearchParams): Filters {
     .map((v) => v.trim())
     .filter((v) => v !== '');
   for (const v of verdicts) {
-    if (!VERDICTS.includes(v as Verdict)) throw new BadRequest(`verdict: ${JSON.stringify(v)} is none of ${VERDICTS.join(', ')}`);
+    if (!VERDICTS.includes(v as Verdict))
+      throw new BadRequest(`verdict: ${JSON.stringify(v)} is none of ${VERDICTS.join(', ')}`);
   }
   if (verdicts.length) filters.verdicts = VERDICTS.filter((v) => verdicts.includes(v));
 
@@ -116,7 +124,9 @@ export function parseFilters(params: URLSearchParams): Filters {
     const bytes = BYTES.includes(name);
     const value = Number(text);
     if (!(bytes ? WHOLE : DECIMAL).test(text) || !Number.isFinite(value) || (bytes && !Number.isSafeInteger(value))) {
-      throw new BadRequest(`${name}: expected ${bytes ? 'a whole number of bytes' : 'a number of seconds'}, got ${JSON.stringify(text)}`);
+      throw new BadRequest(
+        `${name}: expected ${bytes ? 'a whole number of bytes' : 'a number of seconds'}, got ${JSON.stringify(text)}`,
+      );
     }
     filters[name] = value;
   }
@@ -170,6 +180,8 @@ function linearPattern(name: string, source: string): RE2JS {
   try {
     return RE2JS.compile(source);
   } catch (err) {
-    throw new BadRequest(`${name}: not a regular expression (RE2 syntax: no lookaround or backreferences): ${(err as Error).message}`);
+    throw new BadRequest(
+      `${name}: not a regular expression (RE2 syntax: no lookaround or backreferences): ${(err as Error).message}`,
+    );
   }
 }

@@ -109,7 +109,8 @@ export function runQuery(views: UiViews, expression: string, limits: QueryLimits
 /** The error as one line: its kind (unless a plain Error) and message. */
 function describe(err: unknown, limits: QueryLimits): string {
   const e = err as { code?: string; name?: string; message?: string } | null;
-  if (e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return `the query ran longer than ${formatSeconds(limits.timeoutMs / 1000)} and was stopped`;
+  if (e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
+    return `the query ran longer than ${formatSeconds(limits.timeoutMs / 1000)} and was stopped`;
   if (e && typeof e === 'object' && typeof e.message === 'string') {
     const message = e.message.split('\n')[0];
     return e.name && e.name !== 'Error' ? `${e.name}: ${message}` : message;
@@ -126,7 +127,9 @@ function unsavable(graph: Graph): Graph {
     get(target, key) {
       if (key === 'save') {
         return () => {
-          throw new Error('save() writes a file, which the web UI does not do: leave it out and the graph is drawn here');
+          throw new Error(
+            'save() writes a file, which the web UI does not do: leave it out and the graph is drawn here',
+          );
         };
       }
       const value = Reflect.get(target, key, target) as unknown;
@@ -143,20 +146,36 @@ function shape(views: UiViews, value: unknown, limits: QueryLimits): QueryValue 
   if (value instanceof Graph) return { kind: 'graph', svg: value.toSvg() };
   if (value instanceof AllocationList) {
     const groups = value.groupByBacktrace().sortBySize();
-    return { kind: 'list', len: value.len(), bytes: value.size(), groupCount: groups.len(), groups: groups.take(LIST_GROUPS).groups.map((g) => groupRow(views, g)) };
+    return {
+      kind: 'list',
+      len: value.len(),
+      bytes: value.size(),
+      groupCount: groups.len(),
+      groups: groups.take(LIST_GROUPS).groups.map((g) => groupRow(views, g)),
+    };
   }
-  if (value instanceof AllocationGroupList) return { kind: 'groups', len: value.len(), rows: value.take(MAX_GROUP_ROWS).groups.map((g) => groupRow(views, g)) };
+  if (value instanceof AllocationGroupList)
+    return { kind: 'groups', len: value.len(), rows: value.take(MAX_GROUP_ROWS).groups.map((g) => groupRow(views, g)) };
   if (value instanceof AllocationGroup) return { kind: 'groups', len: 1, rows: [groupRow(views, value)] };
   if (value instanceof Allocation) return { kind: 'text', text: allocationText(value) };
   if (value instanceof Backtrace) return { kind: 'text', text: value.toString() || '(no frames)' };
   if (value instanceof Profile) return { kind: 'value', json: JSON.stringify(value.data(), null, 2) };
   if (value === undefined) return { kind: 'none' };
-  if (types.isPromise(value)) throw new Error('the expression gave a promise: the query box runs synchronously (leave out async and await)');
+  if (types.isPromise(value))
+    throw new Error('the expression gave a promise: the query box runs synchronously (leave out async and await)');
   if (typeof value === 'function') {
     const name = value.name || 'a function';
     return { kind: 'text', text: `${name} is a function: call it, as in ${value.name ? `${value.name}()` : 'f()'}` };
   }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !isPlain(value) && !types.isSet(value) && !types.isMap(value) && !ArrayBuffer.isView(value)) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !isPlain(value) &&
+    !types.isSet(value) &&
+    !types.isMap(value) &&
+    !ArrayBuffer.isView(value)
+  ) {
     // an object of its own kind: its toString when it has one
     const text = String(value);
     if (!/^\[object [^\]]*\]$/.test(text)) return { kind: 'text', text };
@@ -168,7 +187,8 @@ function shape(views: UiViews, value: unknown, limits: QueryLimits): QueryValue 
     throw new Error(`the result cannot be shown as JSON: ${(err as Error).message}`);
   }
   if (json === undefined) return { kind: 'text', text: String(value) };
-  if (json.length > limits.jsonChars) throw new Error(`the result is too large to show (${formatBytes(json.length)} of JSON): narrow it down`);
+  if (json.length > limits.jsonChars)
+    throw new Error(`the result is too large to show (${formatBytes(json.length)} of JSON): narrow it down`);
   return { kind: 'value', json };
 }
 
@@ -186,8 +206,16 @@ function replacer(_key: string, value: unknown): unknown {
   if (types.isMap(value)) return Object.fromEntries(value as Map<unknown, unknown>);
   if (types.isTypedArray(value)) return Array.from(value as unknown as ArrayLike<number>);
   if (value instanceof Profile) return '[profile]';
-  if (value instanceof Allocation) return { index: value.index, size: value.size, allocatedAt: value.allocatedAt, deallocatedAt: value.deallocatedAt, stackId: value.stackId };
-  if (value instanceof AllocationList || value instanceof AllocationGroupList || value instanceof AllocationGroup) return `[${value.constructor.name} of ${value.len()}]`;
+  if (value instanceof Allocation)
+    return {
+      index: value.index,
+      size: value.size,
+      allocatedAt: value.allocatedAt,
+      deallocatedAt: value.deallocatedAt,
+      stackId: value.stackId,
+    };
+  if (value instanceof AllocationList || value instanceof AllocationGroupList || value instanceof AllocationGroup)
+    return `[${value.constructor.name} of ${value.len()}]`;
   if (value instanceof Backtrace) return value.toString().split('\n');
   if (typeof value === 'function') return `[function ${value.name}]`;
   return value;

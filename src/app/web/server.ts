@@ -78,7 +78,9 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
     try {
       body = fs.readFileSync(path.join(dir, file));
     } catch (err) {
-      throw new Error(`the web UI's ${file} is missing from ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): run npm run build`);
+      throw new Error(
+        `the web UI's ${file} is missing from ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): run npm run build`,
+      );
     }
     // the page's stylesheet starts with the report's, so both read the same
     if (file === 'ui.css') body = Buffer.concat([Buffer.from(`${REPORT_CSS.trim()}\n\n`), body]);
@@ -104,7 +106,11 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
  * `application/json` POST (a cross-site page cannot send one, nor the header, without
  * a preflight, which is never granted).
  */
-export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?: string; query?: QueryLimits } = {}): Promise<UiServer> {
+export function serveUi(
+  views: UiViews,
+  address: UiAddress,
+  options: { assetDir?: string; query?: QueryLimits } = {},
+): Promise<UiServer> {
   const assets = loadAssets(options.assetDir ?? ASSET_DIR);
   const token = randomBytes(24).toString('base64url');
   const limits = options.query ?? DEFAULT_QUERY_LIMITS;
@@ -112,8 +118,11 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      process.stderr.write(`leakhound: internal error serving ${req.method} ${req.url}: ${(err as Error).message?.split('\n')[0] ?? String(err)}\n`);
-      if (!res.headersSent) sendJson(res, 500, { error: `internal error: ${(err as Error).message?.split('\n')[0] ?? String(err)}` });
+      process.stderr.write(
+        `leakhound: internal error serving ${req.method} ${req.url}: ${(err as Error).message?.split('\n')[0] ?? String(err)}\n`,
+      );
+      if (!res.headersSent)
+        sendJson(res, 500, { error: `internal error: ${(err as Error).message?.split('\n')[0] ?? String(err)}` });
       else res.destroy();
     });
   });
@@ -125,26 +134,38 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
     const search = q < 0 ? '' : url.slice(q + 1);
     const head = req.method === 'HEAD';
 
-    if (!address.remote && !hostAllowed(req.headers.host, port)) return sendJson(res, 403, { error: 'this server answers requests for its loopback address only' });
+    if (!address.remote && !hostAllowed(req.headers.host, port))
+      return sendJson(res, 403, { error: 'this server answers requests for its loopback address only' });
 
     const asset = assets.get(pathname);
     if (asset) {
       if (!allow(req, res, ['GET', 'HEAD'])) return;
       if (pathname === '/' && !tokenMatches(new URLSearchParams(search).get('token'), token)) {
-        return send(res, 403, 'text/plain; charset=utf-8', 'open the page at the address leakhound serve printed: it carries the ?token= this page needs\n', head);
+        return send(
+          res,
+          403,
+          'text/plain; charset=utf-8',
+          'open the page at the address leakhound serve printed: it carries the ?token= this page needs\n',
+          head,
+        );
       }
       return send(res, 200, asset.type, asset.body, head);
     }
     if (pathname.startsWith('/api/')) {
       if (crossSite(req)) return sendJson(res, 403, { error: "the API answers this server's own page only" });
-      if (!tokenMatches(req.headers[TOKEN_HEADER], token)) return sendJson(res, 403, { error: `the API needs the run's token in the ${TOKEN_HEADER} header (it is in the address leakhound serve printed)` });
+      if (!tokenMatches(req.headers[TOKEN_HEADER], token))
+        return sendJson(res, 403, {
+          error: `the API needs the run's token in the ${TOKEN_HEADER} header (it is in the address leakhound serve printed)`,
+        });
     }
     if (pathname === '/api/query') {
       if (!allow(req, res, ['POST'])) return;
       return query(req, res);
     }
     const group = /^\/api\/group\/(\d{1,10})(\.svg)?$/.exec(pathname);
-    const known = ['/api/summary', '/api/groups', '/api/timeline.svg', '/api/memory.svg', '/api/flame.svg'].includes(pathname) || group;
+    const known =
+      ['/api/summary', '/api/groups', '/api/timeline.svg', '/api/memory.svg', '/api/flame.svg'].includes(pathname) ||
+      group;
     if (!known) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (!allow(req, res, ['GET', 'HEAD'])) return;
 
@@ -156,7 +177,9 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
       if (pathname === '/api/flame.svg') return sendSvg(res, views.flameSvg(parseFilters(params)), head);
       if (pathname === '/api/memory.svg') {
         const memory = views.memorySvg();
-        return memory ? sendSvg(res, memory, head) : sendJson(res, 404, { error: 'this recording sampled no memory series' });
+        return memory
+          ? sendSvg(res, memory, head)
+          : sendJson(res, 404, { error: 'this recording sampled no memory series' });
       }
       if ([...params.keys()].length) throw new BadRequest('a group takes no parameters');
       const stackId = Number(group![1]);
@@ -185,7 +208,9 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
       return sendJson(res, 400, { error: `the body is not JSON: ${(err as Error).message}` });
     }
     if (typeof expression !== 'string' || expression.trim() === '') {
-      return sendJson(res, 400, { error: 'expected {"expression": "…"}, such as {"expression": "allocations().onlyLeaked().len()"}' });
+      return sendJson(res, 400, {
+        error: 'expected {"expression": "…"}, such as {"expression": "allocations().onlyLeaked().len()"}',
+      });
     }
     try {
       return sendJson(res, 200, runQuery(views, expression, limits));
@@ -217,7 +242,9 @@ export function serveUi(views: UiViews, address: UiAddress, options: { assetDir?
 /** A request another origin's page made (a form, a fetch, an image): its Origin is not this server's. */
 function crossSite(req: http.IncomingMessage): boolean {
   const origin = req.headers.origin;
-  return (origin !== undefined && origin !== `http://${req.headers.host}`) || req.headers['sec-fetch-site'] === 'cross-site';
+  return (
+    (origin !== undefined && origin !== `http://${req.headers.host}`) || req.headers['sec-fetch-site'] === 'cross-site'
+  );
 }
 
 /** The token given (a query parameter or a header) is the run's, compared in constant time. */
@@ -238,7 +265,11 @@ function hostAllowed(host: string | undefined, port: number): boolean {
 /** True when the method is one of `methods`; answers 405 otherwise. */
 function allow(req: http.IncomingMessage, res: http.ServerResponse, methods: string[]): boolean {
   if (methods.includes(req.method ?? '')) return true;
-  res.writeHead(405, { ...SECURITY_HEADERS, allow: methods.join(', '), 'content-type': 'application/json; charset=utf-8' });
+  res.writeHead(405, {
+    ...SECURITY_HEADERS,
+    allow: methods.join(', '),
+    'content-type': 'application/json; charset=utf-8',
+  });
   res.end(JSON.stringify({ error: `${req.method} is not allowed here: ${methods.join(' or ')}` }));
   return false;
 }

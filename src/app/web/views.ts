@@ -121,13 +121,26 @@ export class UiViews {
   /** Live memory of the selected allocations, stacked by their most suspicious sites. */
   timelineSvg(f: Filters): string {
     const sel = this.select(f);
-    const top = this.diagnosis.groups.filter((g) => (sel.sites.get(g.stackId)?.count ?? 0) > 0).slice(0, TIMELINE_SITES);
-    if (f.empty) return chartSvg(siteTimeline(this.profile, top, (site) => this.sites.members(site), null, 'Live memory by allocation site'));
+    const top = this.diagnosis.groups
+      .filter((g) => (sel.sites.get(g.stackId)?.count ?? 0) > 0)
+      .slice(0, TIMELINE_SITES);
+    if (f.empty)
+      return chartSvg(
+        siteTimeline(this.profile, top, (site) => this.sites.members(site), null, 'Live memory by allocation site'),
+      );
     const wanted = new Map(top.map((g) => [g.stackId, [] as number[]]));
     const { stack } = this.profile.columns;
     const indices = sel.list.indices();
     for (let k = 0; k < indices.length; k++) wanted.get(this.site[stack[indices[k]]])?.push(indices[k]);
-    return chartSvg(siteTimeline(this.profile, top, (site) => wanted.get(site)!, indices, 'Live memory of the selected allocations, by allocation site'));
+    return chartSvg(
+      siteTimeline(
+        this.profile,
+        top,
+        (site) => wanted.get(site)!,
+        indices,
+        'Live memory of the selected allocations, by allocation site',
+      ),
+    );
   }
 
   /** The memory series the recorder sampled (RSS, the JS heap), or undefined when it sampled none. */
@@ -139,7 +152,10 @@ export class UiViews {
   /** The selected allocations' leaked bytes by call path. */
   flameSvg(f: Filters): string {
     const tree = leakedFlameTree(this.profile, f.empty ? {} : { select: this.select(f).list });
-    return flameGraphSvg(tree, { width: 1100, title: f.empty ? 'Leaked bytes by call stack' : 'Leaked bytes of the selected allocations by call stack' });
+    return flameGraphSvg(tree, {
+      width: 1100,
+      title: f.empty ? 'Leaked bytes by call stack' : 'Leaked bytes of the selected allocations by call stack',
+    });
   }
 
   /** A site's diagnosis and backtrace; undefined when no site has this stack id. */
@@ -172,7 +188,8 @@ export class UiViews {
     const only = f.empty ? undefined : list.indices();
     const bySite = stackTotals(this.profile, { keyOfStack: this.site, only });
     const sites = new Map<number, Tally>();
-    for (let s = 0; s < bySite.allocatedCount.length; s++) if (bySite.allocatedCount[s] > 0) sites.set(s, tally(totalsAt(bySite, s)));
+    for (let s = 0; s < bySite.allocatedCount.length; s++)
+      if (bySite.allocatedCount[s] > 0) sites.set(s, tally(totalsAt(bySite, s)));
     const total = tally(totalsOf(this.profile.columns, only));
     const selection = { list, sites, total };
     this.selections.set(f.key, selection);

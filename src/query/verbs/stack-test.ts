@@ -18,5 +18,7 @@ export function whereBacktrace(list: AllocationList, test: (backtrace: Backtrace
  * test() resume at lastIndex, so a name matched once would fail on the next stack.
  */
 export function toRegExp(pattern: RegExp | string): RegExp {
-  return typeof pattern === 'string' ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+  return typeof pattern === 'string'
+    ? new RegExp(pattern)
+    : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
 }

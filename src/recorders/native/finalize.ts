@@ -65,7 +65,10 @@ export function finalizeRecording(path: string): FinalizeResult {
   const warnings: string[] = [];
   if (table.appendable && table.frames.size > 0) {
     const { resolved, unreadable } = symbolize(table.frames, table.modules);
-    if (unreadable.length) warnings.push(`no symbols from ${unreadable.join(', ')} (addr2line missing, or the file unreadable): looked up again when the profile is loaded`);
+    if (unreadable.length)
+      warnings.push(
+        `no symbols from ${unreadable.join(', ')} (addr2line missing, or the file unreadable): looked up again when the profile is loaded`,
+      );
     const writer = LhpWriter.appendTo(path, table.nextStringId, { compressed: table.compressed });
     try {
       for (const [frame, r] of resolved) writer.symbol(frame, r.module, r.frames);
@@ -85,7 +88,15 @@ function readStream(path: string): FrameTable {
   const appendable = !(read.truncated && read.compressed);
   if (read.truncated && appendable) fs.truncateSync(path, read.completeBytes);
   const { frames, modules, strings: nextStringId } = collector;
-  return { allocations: read.skippedAllocations, nextStringId, frames, modules, compressed: read.compressed, pid: read.header.pid, appendable };
+  return {
+    allocations: read.skippedAllocations,
+    nextStringId,
+    frames,
+    modules,
+    compressed: read.compressed,
+    pid: read.header.pid,
+    appendable,
+  };
 }
 
 /**

@@ -3,7 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RecordError } from '../errors';
-import { isRunning, pidInName, prepareOutput, RecordedFile, RecordResult, runRecorded, writtenProfiles } from '../launch';
+import {
+  isRunning,
+  pidInName,
+  prepareOutput,
+  RecordedFile,
+  RecordResult,
+  runRecorded,
+  writtenProfiles,
+} from '../launch';
 import { finalizeRecording } from './finalize';
 
 export type UnwindMode = 'auto' | 'fp' | 'dwarf';
@@ -24,8 +32,16 @@ const LIBRARY = path.join(__dirname, 'libleakhound.so');
  * Runs a native program with the recorder preloaded: stdio passed through, signals
  * forwarded, then every profile the run wrote is symbolized.
  */
-export async function recordNative(executable: string, args: string[], argv0: string, options: NativeRecordOptions): Promise<RecordResult> {
-  if (!fs.existsSync(LIBRARY)) throw new RecordError(`the native recorder is not built (${LIBRARY} is missing): run npm install, which needs a C compiler`);
+export async function recordNative(
+  executable: string,
+  args: string[],
+  argv0: string,
+  options: NativeRecordOptions,
+): Promise<RecordResult> {
+  if (!fs.existsSync(LIBRARY))
+    throw new RecordError(
+      `the native recorder is not built (${LIBRARY} is missing): run npm install, which needs a C compiler`,
+    );
   const output = path.resolve(options.output);
   prepareOutput(output, ['.frames']);
   const env = { ...process.env };
@@ -65,4 +81,3 @@ function finalize(file: string): RecordedFile {
     return { path: file, pid, allocations: 0, running: false, warnings: [`not symbolized: ${(err as Error).message}`] };
   }
 }
-

@@ -8,7 +8,9 @@ interface Addon {
   start(samplingInterval: number, stackDepth: number): boolean;
   stop(): void;
   /** Undefined when not sampling. */
-  poll(): { samples: Float64Array; nodes: (number | string)[]; gcs: Float64Array; lastGcNs: number; lastMajorGcNs: number } | undefined;
+  poll():
+    | { samples: Float64Array; nodes: (number | string)[]; gcs: Float64Array; lastGcNs: number; lastMajorGcNs: number }
+    | undefined;
   onMajorGc(callback: () => void): void;
   collectGarbage(): void;
   startMarking(): void;
@@ -42,7 +44,8 @@ export class AddonSampler implements HeapSampler {
   constructor(private readonly addon: Addon) {}
 
   start(samplingInterval: number): void {
-    if (!this.addon.start(samplingInterval, STACK_DEPTH)) throw new Error('V8 did not start its sampling heap profiler');
+    if (!this.addon.start(samplingInterval, STACK_DEPTH))
+      throw new Error('V8 did not start its sampling heap profiler');
   }
 
   poll(): LiveSamples {
@@ -51,9 +54,22 @@ export class AddonSampler implements HeapSampler {
     const nodes: SampleNode[] = [];
     for (let i = 0; i < r.nodes.length; i += NODE_FIELDS) {
       const [id, parent, scriptId, line, functionName, url] = r.nodes.slice(i, i + NODE_FIELDS);
-      nodes.push({ id: id as number, parent: parent as number, scriptId: scriptId as number, line: line as number, functionName: functionName as string, url: url as string });
+      nodes.push({
+        id: id as number,
+        parent: parent as number,
+        scriptId: scriptId as number,
+        line: line as number,
+        functionName: functionName as string,
+        url: url as string,
+      });
     }
-    return { samples: r.samples, nodes, gcs: r.gcs, lastGcHrtimeNs: r.lastGcNs || undefined, lastMajorGcHrtimeNs: r.lastMajorGcNs || undefined };
+    return {
+      samples: r.samples,
+      nodes,
+      gcs: r.gcs,
+      lastGcHrtimeNs: r.lastGcNs || undefined,
+      lastMajorGcHrtimeNs: r.lastMajorGcNs || undefined,
+    };
   }
 
   onMajorGc(callback: () => void): void {
@@ -83,7 +99,8 @@ export function loadAddon(file = ADDON_FILE): { addon: Addon } | { reason: strin
     return { addon: require(file) as Addon };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND') return { reason: `${file} was not built (npm install builds it with a C++ compiler)` };
+    if (e.code === 'MODULE_NOT_FOUND')
+      return { reason: `${file} was not built (npm install builds it with a C++ compiler)` };
     return { reason: (e.message ?? String(err)).split('\n')[0] };
   }
 }

@@ -28,11 +28,13 @@ function start(): void {
   // V8 charges an allocation in an inlined function to its caller: keep frames exact.
   if (!settings.keepInlining) v8.setFlagsFromString('--no-turbo-inlining');
   // said once, by the process that writes the recording's first profile: the others fall back alike
-  if (fallback && file === settings.output) process.stderr.write(`leakhound: ${INSPECTOR_COST} (the heap sampler addon is not available: ${fallback})\n`);
+  if (fallback && file === settings.output)
+    process.stderr.write(`leakhound: ${INSPECTOR_COST} (the heap sampler addon is not available: ${fallback})\n`);
   new NodeRecorder(file, settings, sampler).start();
 }
 
-const INSPECTOR_COST = 'polling the heap through the inspector: each poll is a full GC, so polls are 0.5-60 s apart and a few-second run gets only a handful';
+const INSPECTOR_COST =
+  'polling the heap through the inspector: each poll is a full GC, so polls are 0.5-60 s apart and a few-second run gets only a handful';
 
 /**
  * The first process to start takes the output; the others write

@@ -75,7 +75,14 @@ export function liveSamplesOf(profile: SamplingProfile): LiveSamples {
   const nodes: SampleNode[] = [];
   const visit = (node: ProfileNode, parent: number): void => {
     const { functionName, scriptId, url, lineNumber } = node.callFrame;
-    nodes.push({ id: node.id, parent, functionName, url, scriptId: Number(scriptId), line: lineNumber >= 0 ? lineNumber + 1 : 0 });
+    nodes.push({
+      id: node.id,
+      parent,
+      functionName,
+      url,
+      scriptId: Number(scriptId),
+      line: lineNumber >= 0 ? lineNumber + 1 : 0,
+    });
     for (const child of node.children) visit(child, node.id);
   };
   visit(profile.head, 0);

@@ -1,6 +1,14 @@
 import * as path from 'node:path';
 import { LhpVisitor, readLhp } from '../../format/reader';
-import { isRunning, pidInName, prepareOutput, RecordedFile, RecordResult, runRecorded, writtenProfiles } from '../launch';
+import {
+  isRunning,
+  pidInName,
+  prepareOutput,
+  RecordedFile,
+  RecordResult,
+  runRecorded,
+  writtenProfiles,
+} from '../launch';
 import { NodeRecorderSettings, ROOT_PID_ENV, settingsToEnv } from './settings';
 
 const AGENT = path.join(__dirname, 'agent.js');
@@ -10,7 +18,12 @@ const AGENT = path.join(__dirname, 'agent.js');
  * (through NODE_OPTIONS, which child processes and worker threads inherit), and
  * lists the profiles they wrote.
  */
-export async function recordNode(executable: string, args: string[], argv0: string, settings: NodeRecorderSettings): Promise<RecordResult> {
+export async function recordNode(
+  executable: string,
+  args: string[],
+  argv0: string,
+  settings: NodeRecorderSettings,
+): Promise<RecordResult> {
   const output = path.resolve(settings.output);
   prepareOutput(output);
   const env: NodeJS.ProcessEnv = { ...process.env, ...settingsToEnv({ ...settings, output }) };
@@ -30,7 +43,12 @@ function describe(file: string): RecordedFile {
   try {
     const read = readLhp(file, IGNORE_ALL, { definitionsOnly: true });
     const running = !read.clean && isRunning(read.header.pid);
-    const warnings = read.clean || running ? [] : [`pid ${read.header.pid} ended without finishing its profile (killed?): it holds what was recorded up to its last poll`];
+    const warnings =
+      read.clean || running
+        ? []
+        : [
+            `pid ${read.header.pid} ended without finishing its profile (killed?): it holds what was recorded up to its last poll`,
+          ];
     return { path: file, pid: read.header.pid, allocations: read.skippedAllocations, running, warnings };
   } catch (err) {
     return { path: file, pid: pid ?? 0, allocations: 0, running: false, warnings: [(err as Error).message] };

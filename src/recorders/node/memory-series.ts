@@ -50,7 +50,11 @@ export function observeGarbageCollections(writer: LhpWriter, clockOffsetNs: numb
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      writer.sample(Math.max(0, Math.round(entry.startTime * 1e6 + clockOffsetNs)), gcSeries(kind), Math.round(entry.duration * 1e6));
+      writer.sample(
+        Math.max(0, Math.round(entry.startTime * 1e6 + clockOffsetNs)),
+        gcSeries(kind),
+        Math.round(entry.duration * 1e6),
+      );
     }
   });
   observer.observe({ entryTypes: ['gc'] });

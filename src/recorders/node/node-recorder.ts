@@ -3,7 +3,13 @@ import * as v8 from 'node:v8';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { LhpWriter } from '../../format/writer';
 import type { HeapSampler } from './heap-sampler';
-import { gcSeries, observeGarbageCollections, performanceClockOffset, sampleMemory, selfSampler } from './memory-series';
+import {
+  gcSeries,
+  observeGarbageCollections,
+  performanceClockOffset,
+  sampleMemory,
+  selfSampler,
+} from './memory-series';
 import { ProgramCpu } from './program-cpu';
 import { SampleLifetimes } from './sample-lifetimes';
 import type { NodeRecorderSettings } from './settings';
@@ -71,7 +77,8 @@ export class NodeRecorder {
     this.writer.thread(threadId, isMainThread ? 'main' : `worker ${threadId}`);
     this.lifetimes = new SampleLifetimes(this.writer, threadId);
     this.cpu = new ProgramCpu(() => sampler.threadCpuNs());
-    if (!sampler.gcFreePolls) this.gcObserver = observeGarbageCollections(this.writer, performanceClockOffset(this.now()));
+    if (!sampler.gcFreePolls)
+      this.gcObserver = observeGarbageCollections(this.writer, performanceClockOffset(this.now()));
   }
 
   start(): void {
@@ -109,7 +116,8 @@ export class NodeRecorder {
     const lastGc = live.lastGcHrtimeNs === undefined ? undefined : this.fromHrtime(live.lastGcHrtimeNs);
     this.lifetimes.record(live, at, lastGc);
     const gcs = live.gcs ?? [];
-    for (let i = 0; i < gcs.length; i += 3) this.writer.sample(Math.max(0, Math.round(this.fromHrtime(gcs[i]))), gcSeries(gcs[i + 2]), gcs[i + 1]);
+    for (let i = 0; i < gcs.length; i += 3)
+      this.writer.sample(Math.max(0, Math.round(this.fromHrtime(gcs[i]))), gcSeries(gcs[i + 2]), gcs[i + 1]);
     if (live.lastMajorGcHrtimeNs !== undefined) this.lastMajorGcNs = this.fromHrtime(live.lastMajorGcHrtimeNs);
     const pause = this.now() - at;
     this.writer.sample(at, 'leakhound.poll', pause);
@@ -138,7 +146,9 @@ export class NodeRecorder {
     const pause = this.poll();
     if (this.sampler.gcFreePolls) this.censusIfDue();
     const { budget, minMs, maxMs } = this.sampler.cadence;
-    this.schedulePoll(this.settings.poll === 'auto' ? Math.min(maxMs, Math.max(minMs, pause / budget)) : this.settings.poll);
+    this.schedulePoll(
+      this.settings.poll === 'auto' ? Math.min(maxMs, Math.max(minMs, pause / budget)) : this.settings.poll,
+    );
   }
 
   private censusIfDue(): void {

@@ -53,7 +53,8 @@ export class SampleLifetimes {
       this.writer.alloc(time, id + 1, samples[i + 2], stack, this.thread);
       born++;
     }
-    const diedAt = lastGcNs !== undefined && lastGcNs > this.lastPollNs && lastGcNs <= nowNs ? Math.round(lastGcNs) : nowNs;
+    const diedAt =
+      lastGcNs !== undefined && lastGcNs > this.lastPollNs && lastGcNs <= nowNs ? Math.round(lastGcNs) : nowNs;
     let died = 0;
     for (const id of this.live) {
       if (now.has(id)) continue;
@@ -72,7 +73,11 @@ export class SampleLifetimes {
     // The recorder's own code, and what it calls, is not the program's: null leaves it out.
     // The root is V8's "(root)": not a frame of the program.
     const frames =
-      parentFrames === null || isRecorderCode(node.url) ? null : node.parent === 0 && node.functionName === '(root)' ? [] : [this.frame(node), ...(parentFrames ?? [])];
+      parentFrames === null || isRecorderCode(node.url)
+        ? null
+        : node.parent === 0 && node.functionName === '(root)'
+          ? []
+          : [this.frame(node), ...(parentFrames ?? [])];
     this.framesOf.set(node.id, frames);
     if (frames && frames.length > 0) this.stackOf.set(node.id, this.writer.stack(frames));
   }

@@ -107,7 +107,10 @@ export function childrenOf(pid: number): number[] {
 /** The process's command line, shortened to its program and first arguments; its `comm` when that is empty (kernel threads, zombies). */
 export function commandOf(pid: number, maxLength = 60): string {
   try {
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter((a) => a !== '');
+    const argv = fs
+      .readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+      .split('\0')
+      .filter((a) => a !== '');
     if (argv.length > 0) {
       const text = argv.join(' ');
       return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;

@@ -16,7 +16,12 @@ export class RssRecording {
   ) {}
 
   /** `startNs`: the clock reading (process.hrtime) that sample times count from. */
-  static create(path: string, root: { pid: number; command: string[] }, startNs: bigint, options: { intervalMs: number; tree: boolean }): RssRecording {
+  static create(
+    path: string,
+    root: { pid: number; command: string[] },
+    startNs: bigint,
+    options: { intervalMs: number; tree: boolean },
+  ): RssRecording {
     const writer = LhpWriter.create(path, {
       recorder: 'rss',
       startNs: startNs.toString(),

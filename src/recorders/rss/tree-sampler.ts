@@ -44,7 +44,10 @@ const NEW_ROLLUPS_PER_SAMPLE = 8;
  * sample, smaps_rollup rarely. Reads /proc only; costs the processes nothing.
  */
 export class TreeSampler {
-  private readonly known = new Map<number, { parent: number; command: string; rollup?: Rollup; rollupAtMs: number; denied?: boolean }>();
+  private readonly known = new Map<
+    number,
+    { parent: number; command: string; rollup?: Rollup; rollupAtMs: number; denied?: boolean }
+  >();
   private lastRollupMs = -Infinity;
   /** Why smaps_rollup could not be read (permission, the first process it was denied for), for the user. */
   rollupProblem: string | undefined;
@@ -110,11 +113,16 @@ export class TreeSampler {
   /** Reads the rollups of new processes, and the stalest one once per period. */
   private refreshRollups(processes: ProcessMemory[], nowMs: number): void {
     const readable = processes.filter((p) => !this.known.get(p.pid)!.denied);
-    const unread = readable.filter((p) => this.known.get(p.pid)!.rollupAtMs === -Infinity).slice(0, NEW_ROLLUPS_PER_SAMPLE);
+    const unread = readable
+      .filter((p) => this.known.get(p.pid)!.rollupAtMs === -Infinity)
+      .slice(0, NEW_ROLLUPS_PER_SAMPLE);
     // a timer may fire a little early: 10 % slack, or a period would often be skipped
     const due = nowMs - this.lastRollupMs >= 0.9 * this.options.rollupEveryMs;
     const stalest = due
-      ? readable.reduce<ProcessMemory | undefined>((a, p) => (!a || this.known.get(p.pid)!.rollupAtMs < this.known.get(a.pid)!.rollupAtMs ? p : a), undefined)
+      ? readable.reduce<ProcessMemory | undefined>(
+          (a, p) => (!a || this.known.get(p.pid)!.rollupAtMs < this.known.get(a.pid)!.rollupAtMs ? p : a),
+          undefined,
+        )
       : undefined;
     const batch = stalest && !unread.includes(stalest) ? [...unread, stalest] : unread;
     for (const p of batch) {

@@ -18,7 +18,8 @@ export function runningTarget(pid: number): WatchTarget {
   try {
     assertProcess(pid);
   } catch (err) {
-    if (err instanceof ProcReadError) throw new RecordError(err.failure === 'gone' ? `no process with pid ${pid}` : err.message);
+    if (err instanceof ProcReadError)
+      throw new RecordError(err.failure === 'gone' ? `no process with pid ${pid}` : err.message);
     throw err;
   }
   return { pid, command: commandOf(pid) };
@@ -28,7 +29,11 @@ export function runningTarget(pid: number): WatchTarget {
  * Starts the program with its output piped to `output` (the caller keeps stdout for
  * itself), resolving once it runs; a program that cannot start is a RecordError.
  */
-export async function launchTarget(command: string, args: string[], output: (chunk: Buffer) => void): Promise<WatchTarget> {
+export async function launchTarget(
+  command: string,
+  args: string[],
+  output: (chunk: Buffer) => void,
+): Promise<WatchTarget> {
   const launched = startProgram(command, args, command, process.env, ['inherit', 'pipe', 'pipe']);
   const { child } = launched;
   const outputDone = once(child, 'close').catch(() => undefined);

@@ -4,7 +4,18 @@ import type { ChartInput } from '../../views/chart-input';
 import { escapeXml } from './xml';
 
 /** Tableau 10: distinct, readable on white, for the areas. */
-const AREA_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const AREA_COLOURS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 const LINE_COLOURS = ['#222222', '#7a0177', '#006d2c', '#08519c'];
 const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11"';
 /** Roughly what a character of the 11 px font takes, to lay out the legend without measuring text. */
@@ -22,7 +33,10 @@ const LEGEND_ROW = 16;
 export function chartSvg(c: ChartInput): string {
   const width = c.width ?? 800;
   const plotWidth = width - MARGIN.left - MARGIN.right;
-  const legend = legendLayout([...c.areas.map((a) => a.label), ...(c.lines ?? []).map((l) => l.label)], width - MARGIN.left);
+  const legend = legendLayout(
+    [...c.areas.map((a) => a.label), ...(c.lines ?? []).map((l) => l.label)],
+    width - MARGIN.left,
+  );
   const plotHeight = (c.height ?? 320) - MARGIN.top - MARGIN.bottom;
   const height = MARGIN.top + plotHeight + MARGIN.bottom + legend.rows * LEGEND_ROW;
 
@@ -35,28 +49,46 @@ export function chartSvg(c: ChartInput): string {
   });
   let maxBytes = Math.max(1, ...tops);
   for (const l of c.lines ?? []) for (let i = 0; i < l.values.length; i++) maxBytes = Math.max(maxBytes, l.values[i]);
-  const lastTime = Math.max(n > 0 ? c.time[n - 1] : 0, ...(c.lines ?? []).map((l) => (l.time.length ? l.time[l.time.length - 1] : 0)));
+  const lastTime = Math.max(
+    n > 0 ? c.time[n - 1] : 0,
+    ...(c.lines ?? []).map((l) => (l.time.length ? l.time[l.time.length - 1] : 0)),
+  );
   // a recording without a duration (a .heapprofile: one instant) gets a second of axis, not nanoseconds
   const tEnd = lastTime > 1e-6 ? lastTime : 1;
 
   const yUnit = byteUnit(maxBytes);
-  const y = scaleLinear().domain([0, maxBytes / yUnit.bytes]).range([plotHeight, 0]).nice();
+  const y = scaleLinear()
+    .domain([0, maxBytes / yUnit.bytes])
+    .range([plotHeight, 0])
+    .nice();
   const xUnit = timeUnit(tEnd);
-  const x = scaleLinear().domain([0, tEnd / xUnit.seconds]).range([0, plotWidth]);
+  const x = scaleLinear()
+    .domain([0, tEnd / xUnit.seconds])
+    .range([0, plotWidth]);
   const px = (seconds: number) => x(seconds / xUnit.seconds);
   const py = (bytes: number) => y(bytes / yUnit.bytes);
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="lh-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" ${FONT}>`);
-  out.push(`<title>${escapeXml(c.title ?? 'live memory over time')}</title>`, `<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  if (c.title) out.push(`<text class="lh-title" x="${MARGIN.left}" y="16" font-size="13" font-weight="bold">${escapeXml(c.title)}</text>`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="lh-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" ${FONT}>`,
+  );
+  out.push(
+    `<title>${escapeXml(c.title ?? 'live memory over time')}</title>`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+  );
+  if (c.title)
+    out.push(
+      `<text class="lh-title" x="${MARGIN.left}" y="16" font-size="13" font-weight="bold">${escapeXml(c.title)}</text>`,
+    );
   out.push(`<g transform="translate(${MARGIN.left},${MARGIN.top})">`);
 
   out.push('<g class="lh-axis lh-axis-y">');
   for (const tick of y.ticks(5)) {
     const ty = round(y(tick));
     out.push(`<line x1="0" x2="${plotWidth}" y1="${ty}" y2="${ty}" stroke="#e6e6e6"/>`);
-    out.push(`<text x="-6" y="${ty}" text-anchor="end" dominant-baseline="middle">${tick === 0 ? '0' : `${trim(tick)} ${yUnit.name}`}</text>`);
+    out.push(
+      `<text x="-6" y="${ty}" text-anchor="end" dominant-baseline="middle">${tick === 0 ? '0' : `${trim(tick)} ${yUnit.name}`}</text>`,
+    );
   }
   out.push('</g>', '<g class="lh-axis lh-axis-x">');
   out.push(`<line x1="0" x2="${plotWidth}" y1="${plotHeight}" y2="${plotHeight}" stroke="#888888"/>`);
@@ -83,7 +115,10 @@ export function chartSvg(c: ChartInput): string {
   });
   out.push('</g>', '<g class="lh-lines">');
   (c.lines ?? []).forEach((l, k) => {
-    const points = Array.from({ length: l.time.length }, (_, i) => [px(l.time[i]), py(l.values[i])] as [number, number]);
+    const points = Array.from(
+      { length: l.time.length },
+      (_, i) => [px(l.time[i]), py(l.values[i])] as [number, number],
+    );
     const colour = LINE_COLOURS[k % LINE_COLOURS.length];
     out.push(
       `<path class="lh-line" data-label="${escapeXml(l.label)}" d="${line()(points) ?? ''}" fill="none" stroke="${colour}" stroke-width="1.5" stroke-dasharray="${k === 0 ? '' : '5 3'}">` +
@@ -103,21 +138,30 @@ export function chartSvg(c: ChartInput): string {
   }
   out.push('</g>', '</g>');
 
-  out.push(`<g class="lh-legend" transform="translate(${MARGIN.left},${MARGIN.top + plotHeight + MARGIN.bottom - 6})">`);
+  out.push(
+    `<g class="lh-legend" transform="translate(${MARGIN.left},${MARGIN.top + plotHeight + MARGIN.bottom - 6})">`,
+  );
   legend.items.forEach((item, k) => {
     const isLine = k >= c.areas.length;
-    const colour = isLine ? LINE_COLOURS[(k - c.areas.length) % LINE_COLOURS.length] : AREA_COLOURS[k % AREA_COLOURS.length];
+    const colour = isLine
+      ? LINE_COLOURS[(k - c.areas.length) % LINE_COLOURS.length]
+      : AREA_COLOURS[k % AREA_COLOURS.length];
     const swatch = isLine
       ? `<line x1="0" x2="12" y1="6" y2="6" stroke="${colour}" stroke-width="2"/>`
       : `<rect width="12" height="12" fill="${colour}"/>`;
-    out.push(`<g class="lh-legend-item" transform="translate(${item.x},${item.row * LEGEND_ROW})">${swatch}<text x="16" y="10">${escapeXml(item.label)}</text></g>`);
+    out.push(
+      `<g class="lh-legend-item" transform="translate(${item.x},${item.row * LEGEND_ROW})">${swatch}<text x="16" y="10">${escapeXml(item.label)}</text></g>`,
+    );
   });
   out.push('</g>', '</svg>');
   return out.join('');
 }
 
 /** Legend items placed left to right, wrapping into rows. */
-function legendLayout(labels: string[], width: number): { items: { label: string; x: number; row: number }[]; rows: number } {
+function legendLayout(
+  labels: string[],
+  width: number,
+): { items: { label: string; x: number; row: number }[]; rows: number } {
   const items: { label: string; x: number; row: number }[] = [];
   let x = 0;
   let row = 0;

@@ -7,5 +7,7 @@ import type { Resvg as ResvgClass } from '@resvg/resvg-js';
  */
 export function svgToPng(svg: string): Buffer {
   const { Resvg } = require('@resvg/resvg-js') as { Resvg: typeof ResvgClass };
-  return new Resvg(svg, { background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  return new Resvg(svg, { background: '#ffffff', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } })
+    .render()
+    .asPng();
 }

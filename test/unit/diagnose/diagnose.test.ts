@@ -33,7 +33,10 @@ for (const seed of [1, 2, 3]) {
     }
     const leakCount = PATTERNS.filter((p) => p.expected.startsWith('leak')).length;
     const top = d.groups.slice(0, leakCount).map((g) => g.verdict);
-    assert.ok(top.every((v) => v === 'leak' || v === 'leak-freed-at-exit'), `first ${leakCount} groups are leaks: ${top}`);
+    assert.ok(
+      top.every((v) => v === 'leak' || v === 'leak-freed-at-exit'),
+      `first ${leakCount} groups are leaks: ${top}`,
+    );
     // never-freed leaks rank above the one freed at exit
     assert.equal(d.groups[leakCount - 1].frames[0].function, 'connection_remember');
   });
@@ -44,7 +47,7 @@ test('a leak explains itself: rate, counts, file:line', () => {
   const linear = culprit(d, 'session_new')!;
   assert.ok(linear.growthBytesPerSecond > 0);
   assert.ok(linear.growthBytesPer1kAllocations > 0);
-  assert.equal(linear.leakedCount, linear.totalCount, "every session leaks");
+  assert.equal(linear.leakedCount, linear.totalCount, 'every session leaks');
   assert.deepEqual(
     linear.frames.slice(0, 2).map((f) => `${f.function} ${f.file}:${f.line}`),
     ['session_new src/session.c:57', 'handle_login src/handlers/login.c:88'],
@@ -53,7 +56,10 @@ test('a leak explains itself: rate, counts, file:line', () => {
   assert.ok(linear.evidence.some((e) => /retained/.test(e)));
   const rare = culprit(d, 'request_context_new')!;
   // about 0.1 % of the requests leak their context
-  assert.ok(rare.leakedCount / rare.totalCount < 0.002 && rare.leakedCount > 10, `${rare.leakedCount}/${rare.totalCount}`);
+  assert.ok(
+    rare.leakedCount / rare.totalCount < 0.002 && rare.leakedCount > 10,
+    `${rare.leakedCount}/${rare.totalCount}`,
+  );
   const atExit = culprit(d, 'connection_remember')!;
   assert.equal(atExit.leakedCount, 0);
   assert.ok(atExit.retainedCount > 100);
@@ -65,14 +71,21 @@ test('the growth rate matches the simulated leak rate', () => {
   const linear = culprit(d, 'session_new')!;
   // one session of 200..300 bytes every 16 units of 60 µs on average: ~260 KB/s
   const expected = 250 / (16 * 60e-6);
-  assert.ok(Math.abs(linear.growthBytesPerSecond - expected) / expected < 0.1, `${linear.growthBytesPerSecond} vs ${expected}`);
+  assert.ok(
+    Math.abs(linear.growthBytesPerSecond - expected) / expected < 0.1,
+    `${linear.growthBytesPerSecond} vs ${expected}`,
+  );
 });
 
 /** Writes a profile whose allocations come from one call site; `plan` gives alloc/free times in ns. */
 function oneSite(name: string, plan: (emit: (at: number, size: number, freeAt: number) => void) => void): Diagnosis {
   const file = path.join(dir, `${name}.lhp`);
   const w = LhpWriter.create(file, { recorder: 'test' });
-  const stack = w.stack([w.frame({ function: 'malloc' }), w.frame({ function: name, file: 'x.c', line: 1 }), w.frame({ function: 'main' })]);
+  const stack = w.stack([
+    w.frame({ function: 'malloc' }),
+    w.frame({ function: name, file: 'x.c', line: 1 }),
+    w.frame({ function: 'main' }),
+  ]);
   const events: { t: number; kind: 'a' | 'f'; address: number; size: number }[] = [];
   let next = 0x1000;
   plan((at, size, freeAt) => {
@@ -149,8 +162,14 @@ test('too short a run with a handful of survivors is unclear or bounded, never a
  */
 function wanderingCache(name: string, sampled: boolean): Diagnosis {
   const file = path.join(dir, `${name}.lhp`);
-  const w = LhpWriter.create(file, sampled ? { recorder: 'node', options: { samplingInterval: 65536 } } : { recorder: 'test' });
-  const stack = w.stack([w.frame({ function: 'cachePut', file: '/srv/cache.js', line: 9 }), w.frame({ function: 'main', file: '/srv/app.js', line: 1 })]);
+  const w = LhpWriter.create(
+    file,
+    sampled ? { recorder: 'node', options: { samplingInterval: 65536 } } : { recorder: 'test' },
+  );
+  const stack = w.stack([
+    w.frame({ function: 'cachePut', file: '/srv/cache.js', line: 9 }),
+    w.frame({ function: 'main', file: '/srv/app.js', line: 1 }),
+  ]);
   const level = (s: number): number => (s < 2 ? 80 : s < 2.5 ? 80 - 16 * (s - 2) : 72 + (14 * (s - 2.5)) / 1.5);
   const live: number[] = [];
   let id = 0;
@@ -203,10 +222,13 @@ test('stacks that differ only in allocator or builtin frames are one allocation 
   assert.equal(d.groups.length, 1, d.groups.map((g) => g.frames.map((f) => f.function).join('<')).join(', '));
   assert.equal(d.groups[0].totalCount, 300);
   assert.equal(d.groups[0].verdict, 'leak');
-  assert.deepEqual(d.groups[0].frames.map((f) => f.function), ['remember', 'main']);
+  assert.deepEqual(
+    d.groups[0].frames.map((f) => f.function),
+    ['remember', 'main'],
+  );
 });
 
-test("a sampled profile of a killed process is judged up to its last poll, not its last memory sample", () => {
+test('a sampled profile of a killed process is judged up to its last poll, not its last memory sample', () => {
   const file = path.join(dir, 'killed-between-polls.lhp');
   const w = LhpWriter.create(file, { recorder: 'node' });
   const stack = w.stack([w.frame({ function: 'remember', file: '/srv/app.js', line: 3 })]);

@@ -17,7 +17,8 @@ function twoSites(): string {
   const file = path.join(dir, 'two-sites.lhp');
   const w = LhpWriter.create(file, { recorder: 'test' });
   const libc = '/lib/x86_64-linux-gnu/libc.so.6';
-  const fr = (fn: string, file?: string, line?: number, module = '/usr/bin/app') => w.frame({ function: fn, file, line, module });
+  const fr = (fn: string, file?: string, line?: number, module = '/usr/bin/app') =>
+    w.frame({ function: fn, file, line, module });
   const malloc = fr('malloc', undefined, undefined, libc);
   const xmalloc = fr('xmalloc', 'src/xmalloc.c', 14);
   const foo = fr('foo_alloc', 'src/foo.c', 10);
@@ -59,9 +60,15 @@ test('groupBySite: one group per site, as analyze counts; groupByBacktrace split
   assert.equal(all.groupByBacktrace().len(), 3);
   assert.deepEqual(new Map(sites.groups.map((g) => [g.stackId, g.len()])), analyzeGroups(file));
   // everything of a site, from a site group of a narrower list
-  const leakedFoo = all.onlyLeaked().groupBySite().groups.find((g) => g.stackId === 0)!;
+  const leakedFoo = all
+    .onlyLeaked()
+    .groupBySite()
+    .groups.find((g) => g.stackId === 0)!;
   assert.equal(leakedFoo.len(), 1);
-  assert.deepEqual(Array.from(all.onlyMatchingBacktraces(leakedFoo), (a) => a.index), [0, 2]);
+  assert.deepEqual(
+    Array.from(all.onlyMatchingBacktraces(leakedFoo), (a) => a.index),
+    [0, 2],
+  );
 });
 
 test('groupBySite gives the groups analyze gives verdicts to, on the simulated demo server', () => {

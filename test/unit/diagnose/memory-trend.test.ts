@@ -18,24 +18,36 @@ const verdictOf = (seconds: number, bytesAt: (t: number) => number): MemoryVerdi
 
 test('steady growth under noise is growing, at its rate, inside its 95 % interval', () => {
   const noise = prng(1);
-  const rate = 8 * MiB / 60; // 8 MiB/min, seed 000's fuzzer
+  const rate = (8 * MiB) / 60; // 8 MiB/min, seed 000's fuzzer
   const trend = judged(600, (t) => 200 * MiB + rate * t + noise() * 2 * MiB);
   assert.equal(trend.verdict, 'growing');
   assert.ok(Math.abs(trend.bytesPerSecond - rate) < 0.05 * rate, `rate ${trend.bytesPerSecond} vs ${rate}`);
-  assert.ok(trend.bytesPerSecondLow <= rate && rate <= trend.bytesPerSecondHigh, `${trend.bytesPerSecondLow}..${trend.bytesPerSecondHigh}`);
+  assert.ok(
+    trend.bytesPerSecondLow <= rate && rate <= trend.bytesPerSecondHigh,
+    `${trend.bytesPerSecondLow}..${trend.bytesPerSecondHigh}`,
+  );
   assert.ok(trend.confidence > 0.8, `confidence ${trend.confidence}`);
   assert.match(trend.explanation, /MiB\/min/);
 });
 
 test('a cache that fills up and stays full is a plateau, not growth', () => {
   const noise = prng(2);
-  assert.equal(verdictOf(600, (t) => 100 * MiB + Math.min(t, 250) * 200_000 + noise() * 100_000), 'plateau');
+  assert.equal(
+    verdictOf(600, (t) => 100 * MiB + Math.min(t, 250) * 200_000 + noise() * 100_000),
+    'plateau',
+  );
 });
 
 test('a garbage-collected sawtooth on a flat floor is stable; on a rising floor it is growing', () => {
   const tooth = (t: number) => (t % 17) * 3 * MiB; // each cycle grows 48 MiB and drops back
-  assert.equal(verdictOf(600, (t) => 150 * MiB + tooth(t)), 'stable');
-  assert.equal(verdictOf(600, (t) => 150 * MiB + tooth(t) + t * 200_000), 'growing');
+  assert.equal(
+    verdictOf(600, (t) => 150 * MiB + tooth(t)),
+    'stable',
+  );
+  assert.equal(
+    verdictOf(600, (t) => 150 * MiB + tooth(t) + t * 200_000),
+    'growing',
+  );
 });
 
 /** A watch's samples as recorded (`watch --json`: seconds, RSS in KiB), judged as `watch` judges them. */
@@ -47,16 +59,22 @@ function recorded(seconds: number[], kib: number[]) {
 
 test("issue 15's sawtooth (46, 53, 61, 68, 54, 61, 69, 63, 63, 69 MiB over 8 s) is not growing", () => {
   const mib = [46, 53, 61, 68, 54, 61, 69, 63, 63, 69];
-  const trend = recorded(mib.map((_, i) => i * 0.8), mib.map((m) => m * 1024));
+  const trend = recorded(
+    mib.map((_, i) => i * 0.8),
+    mib.map((m) => m * 1024),
+  );
   assert.equal(trend.verdict, 'stable', trend.explanation);
 });
 
 // test/fixtures/node/buffer-ring.js (the last 10 of its 1 MiB Buffers kept) watched for
 // 8 s at --interval 0.25: the run that `watch` called growing with confidence 0.48.
-const RING_SECONDS = [0, 0.26, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3, 3.26, 3.5, 3.75, 4, 4.25, 4.5, 4.75, 5, 5.25, 5.5, 5.77, 6, 6.25, 6.5, 6.76, 7, 7.25, 7.5, 7.75, 8, 8.25];
+const RING_SECONDS = [
+  0, 0.26, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3, 3.26, 3.5, 3.75, 4, 4.25, 4.5, 4.75, 5, 5.25, 5.5,
+  5.77, 6, 6.25, 6.5, 6.76, 7, 7.25, 7.5, 7.75, 8, 8.25,
+];
 const RING_KIB = [
-  14392, 42036, 44396, 46452, 49540, 51672, 54768, 56836, 59924, 61984, 65072, 67132, 70228, 72284, 74344, 56000, 58052, 61124, 63176, 66252, 68300, 70352,
-  73428, 75476, 65148, 65148, 65148, 65148, 65148, 68220, 70268, 73340, 75388, 74980,
+  14392, 42036, 44396, 46452, 49540, 51672, 54768, 56836, 59924, 61984, 65072, 67132, 70228, 72284, 74344, 56000, 58052,
+  61124, 63176, 66252, 68300, 70352, 73428, 75476, 65148, 65148, 65148, 65148, 65148, 68220, 70268, 73340, 75388, 74980,
 ];
 
 test('a rise within the sawtooth (at most twice its largest fall), still rising at the end, is unclear: watch longer', () => {
@@ -67,10 +85,14 @@ test('a rise within the sawtooth (at most twice its largest fall), still rising 
 });
 
 test('the same sawtooth over a leak (every 2nd Buffer kept: 5 MiB/s) is growing', () => {
-  const seconds = [0.01, 0.26, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.76, 3, 3.25, 3.5, 3.75, 4, 4.25, 4.5, 4.75, 5, 5.25, 5.5, 5.75, 6, 6.25, 6.5, 6.75, 7, 7.25, 7.5, 7.75, 8, 8.25];
+  const seconds = [
+    0.01, 0.26, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.76, 3, 3.25, 3.5, 3.75, 4, 4.25, 4.5, 4.75, 5, 5.25, 5.5,
+    5.75, 6, 6.25, 6.5, 6.75, 7, 7.25, 7.5, 7.75, 8, 8.25,
+  ];
   const kib = [
-    18400, 21764, 43432, 45488, 47548, 50644, 52768, 55872, 57932, 61020, 63076, 66168, 68236, 70292, 73380, 64420, 67376, 69424, 71476, 74552, 71440, 74512,
-    76560, 79632, 81680, 83728, 86800, 88848, 90488, 90488, 90492, 90492, 90496, 92548,
+    18400, 21764, 43432, 45488, 47548, 50644, 52768, 55872, 57932, 61020, 63076, 66168, 68236, 70292, 73380, 64420,
+    67376, 69424, 71476, 74552, 71440, 74512, 76560, 79632, 81680, 83728, 86800, 88848, 90488, 90488, 90492, 90492,
+    90496, 92548,
   ];
   assert.equal(recorded(seconds, kib).verdict, 'growing');
 });
@@ -94,18 +116,27 @@ test('growth the points hardly support (flat for two thirds of the watch, then r
 
 test('growth only while warming up, then flat, is stable', () => {
   const noise = prng(3);
-  assert.equal(verdictOf(600, (t) => (t < 30 ? t * 4 * MiB : 120 * MiB) + noise() * 50_000), 'stable');
+  assert.equal(
+    verdictOf(600, (t) => (t < 30 ? t * 4 * MiB : 120 * MiB) + noise() * 50_000),
+    'stable',
+  );
 });
 
 test('one more page now and then in a quiet process is not growth', () => {
   // a confident "no growth": neither growing nor unclear
   const bumped = verdictOf(600, (t) => 50 * MiB + (t > 300 ? 4096 : 0));
   assert.ok(['stable', 'plateau'].includes(bumped), bumped);
-  assert.equal(verdictOf(600, () => 50 * MiB), 'stable');
+  assert.equal(
+    verdictOf(600, () => 50 * MiB),
+    'stable',
+  );
 });
 
 test('memory that shrinks is stable', () => {
-  assert.equal(verdictOf(300, (t) => 300 * MiB - t * MiB / 4), 'stable');
+  assert.equal(
+    verdictOf(300, (t) => 300 * MiB - (t * MiB) / 4),
+    'stable',
+  );
 });
 
 test('too few points is warming up, without a rate', () => {

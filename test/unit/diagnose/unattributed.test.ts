@@ -21,7 +21,10 @@ const SAMPLE_EVERY_NS = 100e6;
 function recording(fileName: string, series: Record<string, (seconds: number) => number>): Diagnosis {
   const file = path.join(dir, `${fileName}.lhp`);
   const w = LhpWriter.create(file, { recorder: 'node' });
-  const stack = w.stack([w.frame({ function: 'parse', file: '/app/parse.js', line: 4 }), w.frame({ function: 'handle', file: '/app/server.js', line: 20 })]);
+  const stack = w.stack([
+    w.frame({ function: 'parse', file: '/app/parse.js', line: 4 }),
+    w.frame({ function: 'handle', file: '/app/server.js', line: 20 }),
+  ]);
   for (let t = 0, id = 1; t < RUN_NS; t += SAMPLE_EVERY_NS, id++) {
     w.alloc(t, id, 128, stack, 1, 64 * 1024);
     w.free(t + SAMPLE_EVERY_NS / 2, id);
@@ -38,7 +41,10 @@ const jitter = (seconds: number): number => 0.3 * MB * Math.sin(seconds * 7.3) *
 test('external memory growing linearly is a leak, and makes the verdict one', () => {
   const d = recording('linear', { external: (s) => 2 * MB + 1.2 * MB * s + jitter(s), 'heap.used': () => 8 * MB });
   assert.equal(d.verdict, 'leak');
-  assert.ok(d.groups.every((g) => g.verdict === 'temporary'), 'no allocation site leaks');
+  assert.ok(
+    d.groups.every((g) => g.verdict === 'temporary'),
+    'no allocation site leaks',
+  );
   assert.equal(d.unattributed.length, 1);
   const [external] = d.unattributed;
   assert.equal(external.series, 'external');
@@ -50,7 +56,10 @@ test('external memory growing linearly is a leak, and makes the verdict one', ()
   assert.match(external.explanation, /heap snapshot/);
 
   const text = diagnosisText(d, 'linear.lhp', 10);
-  assert.match(text, /^LEAK: memory outside the allocation sites grows \(external\); none of 1 allocation sites retains growing memory/);
+  assert.match(
+    text,
+    /^LEAK: memory outside the allocation sites grows \(external\); none of 1 allocation sites retains growing memory/,
+  );
   assert.match(text.split('\n')[1], /^ {2}leak: external memory/);
   const json = JSON.parse(JSON.stringify(diagnosisJson(d, 'linear.lhp', 100, [])));
   assert.equal(json.verdict, 'leak');
@@ -62,7 +71,13 @@ test('a series that rises, then levels off, is bounded: no leak', () => {
     external: (s) => Math.min(30 * MB, 1 * MB + 2.5 * MB * s) + jitter(s),
     'array-buffers': (s) => Math.min(25 * MB, 2 * MB * s) + jitter(s) / 2 + 0.5 * MB,
   });
-  assert.deepEqual(d.unattributed.map((u) => [u.series, u.verdict]), [['external', 'bounded'], ['array-buffers', 'bounded']]);
+  assert.deepEqual(
+    d.unattributed.map((u) => [u.series, u.verdict]),
+    [
+      ['external', 'bounded'],
+      ['array-buffers', 'bounded'],
+    ],
+  );
   assert.equal(d.unattributed[0].growthBytesPerSecond, 0);
   assert.match(d.unattributed[0].explanation, /levelled off at (29|30)\.\d MiB/);
   assert.equal(d.verdict, 'no-leak');

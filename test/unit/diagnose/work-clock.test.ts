@@ -14,7 +14,10 @@ const MS = 1e6;
 type Stall = [number, number];
 
 /** A wall time for a moment of the program's own time, after the stalls before it. */
-const stalledBy = (stalls: Stall[]) => (ms: number): number => (ms + stalls.filter(([from]) => from <= ms).reduce((s, [, len]) => s + len, 0)) * MS;
+const stalledBy =
+  (stalls: Stall[]) =>
+  (ms: number): number =>
+    (ms + stalls.filter(([from]) => from <= ms).reduce((s, [, len]) => s + len, 0)) * MS;
 
 /**
  * A 2 s program of 20,000 requests, one every 0.1 ms of its own time: each leaks
@@ -26,7 +29,12 @@ function program(name: string, stalls: Stall[]): Diagnosis {
   const wall = stalledBy(stalls);
   const file = path.join(dir, `${name}.lhp`);
   const w = LhpWriter.create(file, { recorder: 'test' });
-  const site = (fn: string) => w.stack([w.frame({ function: 'malloc' }), w.frame({ function: fn, file: 'server.c', line: 1 }), w.frame({ function: 'main' })]);
+  const site = (fn: string) =>
+    w.stack([
+      w.frame({ function: 'malloc' }),
+      w.frame({ function: fn, file: 'server.c', line: 1 }),
+      w.frame({ function: 'main' }),
+    ]);
   const [leak, cache, temp] = [site('remember'), site('cache_put'), site('scratch')];
   const events: { t: number; address: number; size?: number; stack?: number }[] = [];
   let next = 0x1000;
@@ -50,7 +58,8 @@ function program(name: string, stalls: Stall[]): Diagnosis {
   return diagnose(loadSync(file));
 }
 
-const verdictOf = (d: Diagnosis, fn: string): string => d.groups.find((g) => g.frames[0]?.function === fn)?.verdict ?? 'none';
+const verdictOf = (d: Diagnosis, fn: string): string =>
+  d.groups.find((g) => g.frames[0]?.function === fn)?.verdict ?? 'none';
 
 for (const [name, stalls] of [
   ['no stall', []],
@@ -78,23 +87,48 @@ test('the work clock stands still while nothing is allocated, and maps back to t
   // 100 allocations in the first 10 ms, none for 80 ms, 100 in the last 10 ms
   const count = 200;
   const allocTime = Float64Array.from({ length: count }, (_, i) => (i < 100 ? i * 0.1 : 90 + (i - 100) * 0.1) * MS);
-  const clock = workClock({ columns: { count, allocTime, weight: null } as never, header: { recorder: 'native' } as never, series: new Map() }, 100 * MS);
+  const clock = workClock(
+    {
+      columns: { count, allocTime, weight: null } as never,
+      header: { recorder: 'native' } as never,
+      series: new Map(),
+    },
+    100 * MS,
+  );
   assert.ok(Math.abs(clock.at(10 * MS) - 50 * MS) < 1 * MS, `${clock.at(10 * MS)}`);
   assert.equal(clock.at(50 * MS), clock.at(80 * MS), 'no work while stalled');
   assert.ok(Math.abs(clock.at(95 * MS) - 75 * MS) < 1 * MS, `${clock.at(95 * MS)}`);
   assert.equal(clock.at(100 * MS), 100 * MS);
-  for (const work of [0, 10, 37.5, 50, 62.5, 99].map((x) => x * MS)) assert.ok(Math.abs(clock.at(clock.wallAt(work)) - work) < 1e-3 * MS, `${work}`);
+  for (const work of [0, 10, 37.5, 50, 62.5, 99].map((x) => x * MS))
+    assert.ok(Math.abs(clock.at(clock.wallAt(work)) - work) < 1e-3 * MS, `${work}`);
   assert.ok(clock.wallAt(50 * MS) <= 10.1 * MS, `the stall's start, not its end: ${clock.wallAt(50 * MS)}`);
   // too few allocations to tell a pace: the wall clock
-  assert.equal(workClock({ columns: { count: 10, allocTime: allocTime.subarray(0, 10), weight: null } as never, header: { recorder: 'native' } as never, series: new Map() }, 100 * MS), WALL_CLOCK);
+  assert.equal(
+    workClock(
+      {
+        columns: { count: 10, allocTime: allocTime.subarray(0, 10), weight: null } as never,
+        header: { recorder: 'native' } as never,
+        series: new Map(),
+      },
+      100 * MS,
+    ),
+    WALL_CLOCK,
+  );
 });
 
-test('a sampled recording runs on the program\'s CPU time, or on the wall clock without it', () => {
+test("a sampled recording runs on the program's CPU time, or on the wall clock without it", () => {
   const count = 100;
-  const columns = { count, allocTime: Float64Array.from({ length: count }, (_, i) => i * 0.1 * MS), weight: null } as never;
+  const columns = {
+    count,
+    allocTime: Float64Array.from({ length: count }, (_, i) => i * 0.1 * MS),
+    weight: null,
+  } as never;
   const header = { recorder: 'node', options: { samplingInterval: 65536 } } as never;
   assert.equal(workClock({ columns, header, series: new Map() }, 100 * MS), WALL_CLOCK);
-  assert.notEqual(workClock({ columns, header: { recorder: 'native' } as never, series: new Map() }, 100 * MS), WALL_CLOCK);
+  assert.notEqual(
+    workClock({ columns, header: { recorder: 'native' } as never, series: new Map() }, 100 * MS),
+    WALL_CLOCK,
+  );
   // a reading every 5 ms: busy for 40 ms, descheduled for 40 ms, busy again until 95 ms
   const time = Float64Array.from({ length: 19 }, (_, i) => (i + 1) * 5 * MS);
   const value = time.map((t) => (t <= 40 * MS ? t : t <= 80 * MS ? 40 * MS : t - 40 * MS));
@@ -104,6 +138,7 @@ test('a sampled recording runs on the program\'s CPU time, or on the wall clock 
   const cpuAtEnd = (55 * 100) / 95;
   assert.ok(Math.abs(clock.at(40 * MS) - (40 / cpuAtEnd) * 100 * MS) < 1e-6 * MS, `${clock.at(40 * MS)}`);
   assert.equal(clock.at(100 * MS), 100 * MS);
-  assert.ok(Math.abs(clock.wallAt(clock.at(40 * MS)) - 40 * MS) < 1e-6 * MS, 'the stall\'s start, not its end');
-  for (const work of [0, 10, 50, 66.7, 90].map((x) => x * MS)) assert.ok(Math.abs(clock.at(clock.wallAt(work)) - work) < 1e-3 * MS, `${work}`);
+  assert.ok(Math.abs(clock.wallAt(clock.at(40 * MS)) - 40 * MS) < 1e-6 * MS, "the stall's start, not its end");
+  for (const work of [0, 10, 50, 66.7, 90].map((x) => x * MS))
+    assert.ok(Math.abs(clock.at(clock.wallAt(work)) - work) < 1e-3 * MS, `${work}`);
 });

@@ -24,7 +24,13 @@ import { ROOT, runCli, tmpDir } from '../../helpers/helpers';
 const dir = tmpDir('leakhound-export-');
 const demo = path.join(dir, 'demo.lhp');
 let p: Profile;
-let expected: { leakedBytes: number; leakedCount: number; allocatedBytes: number; allocatedCount: number; sessionLeakedBytes: number };
+let expected: {
+  leakedBytes: number;
+  leakedCount: number;
+  allocatedBytes: number;
+  allocatedCount: number;
+  sessionLeakedBytes: number;
+};
 
 before(() => {
   simulate({ output: demo, allocations: 50_000, seed: 1 });
@@ -71,7 +77,9 @@ interface PprofJson {
   comment: number[];
 }
 
-const profileType = protobuf.loadSync(path.join(ROOT, 'test', 'fixtures', 'interop', 'profile.proto')).lookupType('perftools.profiles.Profile');
+const profileType = protobuf
+  .loadSync(path.join(ROOT, 'test', 'fixtures', 'interop', 'profile.proto'))
+  .lookupType('perftools.profiles.Profile');
 
 function decodePprof(file: string): PprofJson {
   const raw = fs.readFileSync(file);
@@ -133,10 +141,18 @@ describe('export --format pprof', () => {
   });
 
   test('whole stacks, leaf first: one sample per stack, every id defined', () => {
-    const stackNames = pprofStacks(pb).map((x) => x.join(' < ')).sort();
+    const stackNames = pprofStacks(pb)
+      .map((x) => x.join(' < '))
+      .sort();
     const fromProfile = p.stacks
       .map((_, id) => id)
-      .filter((id) => p.allocations().where((i) => p.columns.stack[i] === id).len() > 0)
+      .filter(
+        (id) =>
+          p
+            .allocations()
+            .where((i) => p.columns.stack[i] === id)
+            .len() > 0,
+      )
       .map((id) => names(p.backtrace(id).frames).join(' < '))
       .sort();
     assert.deepEqual(stackNames, fromProfile);
@@ -156,25 +172,27 @@ describe('export --format pprof', () => {
     assert.deepEqual([...new Set(lines.map((l) => l.line))], [57]);
   });
 
-  test('drop_frames names the allocator frames, not the program\'s', () => {
+  test("drop_frames names the allocator frames, not the program's", () => {
     const drop = new RegExp(`^(${pb.stringTable[pb.dropFrames]})$`);
     for (const f of ['malloc', 'calloc', 'realloc', 'xmalloc', 'operator new']) assert.match(f, drop);
-    for (const f of ['session_new', 'cache_insert', 'main', 'worker_main', 'clone3', '_start']) assert.doesNotMatch(f, drop);
+    for (const f of ['session_new', 'cache_insert', 'main', 'worker_main', 'clone3', '_start'])
+      assert.doesNotMatch(f, drop);
   });
 
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  test(
-    'go tool pprof reads it: session_new and cache_insert lead the in-use bytes, not malloc',
-    { skip: go.status !== 0 && 'no go on PATH (apt-get install golang-go): read with protobufjs only' },
-    () => {
-      const r = spawnSync('go', ['tool', 'pprof', '-top', file], { encoding: 'utf8', env: { ...process.env, HOME: dir, PPROF_TMPDIR: dir } });
-      assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, /Type: inuse_space/);
-      const flat = [...r.stdout.matchAll(/^\s*\S+\s+[\d.]+%\s+[\d.]+%\s+\S+\s+[\d.]+%\s+(\S.*)$/gm)].map((m) => m[1]);
-      assert.deepEqual(flat.slice(0, 3).sort(), ['cache_insert', 'pool_grow', 'session_new']);
-      assert.ok(!flat.includes('malloc') && !flat.includes('xmalloc'), r.stdout);
-    },
-  );
+  test('go tool pprof reads it: session_new and cache_insert lead the in-use bytes, not malloc', {
+    skip: go.status !== 0 && 'no go on PATH (apt-get install golang-go): read with protobufjs only',
+  }, () => {
+    const r = spawnSync('go', ['tool', 'pprof', '-top', file], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir, PPROF_TMPDIR: dir },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Type: inuse_space/);
+    const flat = [...r.stdout.matchAll(/^\s*\S+\s+[\d.]+%\s+[\d.]+%\s+\S+\s+[\d.]+%\s+(\S.*)$/gm)].map((m) => m[1]);
+    assert.deepEqual(flat.slice(0, 3).sort(), ['cache_insert', 'pool_grow', 'session_new']);
+    assert.ok(!flat.includes('malloc') && !flat.includes('xmalloc'), r.stdout);
+  });
 });
 
 // ---------------------------------------------------------------------------------
@@ -183,11 +201,21 @@ describe('export --format pprof', () => {
 interface SpeedscopeJson {
   $schema: string;
   shared: { frames: { name: string; file?: string; line?: number }[] };
-  profiles: { type: string; name: string; unit: string; startValue: number; endValue: number; samples: number[][]; weights: number[] }[];
+  profiles: {
+    type: string;
+    name: string;
+    unit: string;
+    startValue: number;
+    endValue: number;
+    samples: number[][];
+    weights: number[];
+  }[];
   activeProfileIndex: number;
 }
 
-const speedscopeSchema = JSON.parse(fs.readFileSync(require.resolve('speedscope/dist/release/file-format-schema.json'), 'utf8')) as object;
+const speedscopeSchema = JSON.parse(
+  fs.readFileSync(require.resolve('speedscope/dist/release/file-format-schema.json'), 'utf8'),
+) as object;
 const validateSpeedscope = new Ajv({ allErrors: true }).compile(speedscopeSchema);
 
 describe('export --format speedscope', () => {
@@ -243,8 +271,19 @@ describe('export --format speedscope', () => {
     exportOk([demo, '--format', 'speedscope', '--no-strip', '-o', out]);
     const full = JSON.parse(fs.readFileSync(out, 'utf8')) as SpeedscopeJson;
     assert.ok(validateSpeedscope(full));
-    const stack = full.profiles[0].samples.map((s) => s.map((f) => full.shared.frames[f].name)).find((s) => s.includes('session_new'));
-    assert.deepEqual(stack, ['clone3', 'start_thread', 'worker_main', 'dispatch_request', 'handle_login', 'session_new', 'xmalloc', 'malloc']);
+    const stack = full.profiles[0].samples
+      .map((s) => s.map((f) => full.shared.frames[f].name))
+      .find((s) => s.includes('session_new'));
+    assert.deepEqual(stack, [
+      'clone3',
+      'start_thread',
+      'worker_main',
+      'dispatch_request',
+      'handle_login',
+      'session_new',
+      'xmalloc',
+      'malloc',
+    ]);
   });
 });
 
@@ -274,8 +313,12 @@ describe('export --format collapsed', () => {
 
   test('the default output file; --value allocated, leaked-count, allocated-count', () => {
     exportOk([demo, '--format', 'collapsed']);
-    assert.equal(sum([...parseCollapsed(fs.readFileSync(path.join(dir, 'demo.collapsed'), 'utf8')).values()]), expected.leakedBytes);
-    const total = (value: string) => sum([...parseCollapsed(exportOk([demo, '-f', 'collapsed', '--value', value, '-o', '-'])).values()]);
+    assert.equal(
+      sum([...parseCollapsed(fs.readFileSync(path.join(dir, 'demo.collapsed'), 'utf8')).values()]),
+      expected.leakedBytes,
+    );
+    const total = (value: string) =>
+      sum([...parseCollapsed(exportOk([demo, '-f', 'collapsed', '--value', value, '-o', '-'])).values()]);
     assert.equal(total('allocated'), expected.allocatedBytes);
     assert.equal(total('leaked-count'), expected.leakedCount);
     assert.equal(total('allocated-count'), expected.allocatedCount);
@@ -283,7 +326,10 @@ describe('export --format collapsed', () => {
 
   test('--no-strip: whole stacks, from the thread start to malloc', () => {
     const lines = parseCollapsed(exportOk([demo, '-f', 'collapsed', '--no-strip', '-o', '-']));
-    assert.equal(lines.get('clone3;start_thread;worker_main;dispatch_request;handle_login;session_new;xmalloc;malloc'), expected.sessionLeakedBytes);
+    assert.equal(
+      lines.get('clone3;start_thread;worker_main;dispatch_request;handle_login;session_new;xmalloc;malloc'),
+      expected.sessionLeakedBytes,
+    );
   });
 });
 
@@ -294,12 +340,21 @@ type Row = Record<string, unknown>;
 
 async function readParquet(file: string): Promise<{ rows: Row[]; kv: Map<string, string> }> {
   // asyncBufferFromFile is in hyparquet's node entry point, which moduleResolution "node" does not see
-  type Hyparquet = typeof import('hyparquet') & { asyncBufferFromFile(file: string): Promise<import('hyparquet').AsyncBuffer> };
-  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = (await import('hyparquet')) as unknown as Hyparquet;
+  type Hyparquet = typeof import('hyparquet') & {
+    asyncBufferFromFile(file: string): Promise<import('hyparquet').AsyncBuffer>;
+  };
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = (await import(
+    'hyparquet'
+  )) as unknown as Hyparquet;
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
   const rows = (await parquetReadObjects({ file: buffer, metadata })) as Row[];
-  return { rows, kv: new Map((metadata.key_value_metadata ?? []).map((e: { key: string; value?: string }) => [e.key, e.value ?? ''])) };
+  return {
+    rows,
+    kv: new Map(
+      (metadata.key_value_metadata ?? []).map((e: { key: string; value?: string }) => [e.key, e.value ?? '']),
+    ),
+  };
 }
 
 describe('export --format parquet', () => {
@@ -318,7 +373,16 @@ describe('export --format parquet', () => {
 
   test('one row per allocation: index, size, weight, times in ns (free null when leaked), stack, thread', () => {
     assert.equal(allocations.length, expected.allocatedCount);
-    assert.deepEqual(Object.keys(allocations[0]), ['index', 'size', 'weight', 'alloc_time_ns', 'free_time_ns', 'stack_id', 'thread_id', 'thread_name']);
+    assert.deepEqual(Object.keys(allocations[0]), [
+      'index',
+      'size',
+      'weight',
+      'alloc_time_ns',
+      'free_time_ns',
+      'stack_id',
+      'thread_id',
+      'thread_name',
+    ]);
     assert.equal(sum(allocations.map((a) => Number(a.size))), expected.allocatedBytes);
     const leaked = allocations.filter((a) => a.free_time_ns === null);
     assert.equal(leaked.length, expected.leakedCount);
@@ -339,18 +403,48 @@ describe('export --format parquet', () => {
   });
 
   test('the stacks table: one row per frame, innermost first, program_depth 0 at the function that allocated', () => {
-    assert.deepEqual(Object.keys(stacks[0]), ['stack_id', 'depth', 'program_depth', 'function', 'file', 'line', 'module', 'address']);
+    assert.deepEqual(Object.keys(stacks[0]), [
+      'stack_id',
+      'depth',
+      'program_depth',
+      'function',
+      'file',
+      'line',
+      'module',
+      'address',
+    ]);
     const byStack = new Map<number, Row[]>();
     for (const r of stacks) byStack.set(r.stack_id as number, [...(byStack.get(r.stack_id as number) ?? []), r]);
     assert.equal(byStack.size, p.stacks.length);
     for (const [id, rows] of byStack) {
-      assert.deepEqual(rows.map((r) => r.depth), rows.map((_, d) => d));
-      assert.deepEqual(rows.map((r) => r.function), names(p.backtrace(id).frames));
+      assert.deepEqual(
+        rows.map((r) => r.depth),
+        rows.map((_, d) => d),
+      );
+      assert.deepEqual(
+        rows.map((r) => r.function),
+        names(p.backtrace(id).frames),
+      );
       const own = p.backtrace(id).strip().frames;
-      assert.deepEqual(rows.filter((r) => r.program_depth !== null).map((r) => r.function), names(own));
+      assert.deepEqual(
+        rows.filter((r) => r.program_depth !== null).map((r) => r.function),
+        names(own),
+      );
     }
     const session = stacks.find((r) => r.function === 'session_new')!;
-    assert.deepEqual({ ...session, stack_id: 0 }, { stack_id: 0, depth: 2, program_depth: 0, function: 'session_new', file: 'src/session.c', line: 57, module: '/usr/local/bin/demo-server', address: null });
+    assert.deepEqual(
+      { ...session, stack_id: 0 },
+      {
+        stack_id: 0,
+        depth: 2,
+        program_depth: 0,
+        function: 'session_new',
+        file: 'src/session.c',
+        line: 57,
+        module: '/usr/local/bin/demo-server',
+        address: null,
+      },
+    );
     const malloc = stacks.find((r) => r.function === 'malloc')!;
     assert.equal(malloc.program_depth, null);
     assert.equal(malloc.file, null);
@@ -377,7 +471,12 @@ describe('export --format parquet', () => {
           getCursor(): { next(): Promise<Row | null> };
           getRowCount(): { toNumber(): number };
           getMetadata(): Record<string, string>;
-          getSchema(): { fields: Record<string, { name: string; primitiveType?: string; originalType?: string; repetitionType: string }> };
+          getSchema(): {
+            fields: Record<
+              string,
+              { name: string; primitiveType?: string; originalType?: string; repetitionType: string }
+            >;
+          };
           close(): Promise<void>;
         }>;
       };
@@ -385,7 +484,12 @@ describe('export --format parquet', () => {
     const footer = await parquetjs.ParquetReader.openFile(out);
     assert.equal(footer.getRowCount().toNumber(), expected.allocatedCount);
     assert.deepEqual(
-      Object.values(footer.getSchema().fields).map((f) => [f.name, f.primitiveType, f.originalType ?? null, f.repetitionType]),
+      Object.values(footer.getSchema().fields).map((f) => [
+        f.name,
+        f.primitiveType,
+        f.originalType ?? null,
+        f.repetitionType,
+      ]),
       [
         ['index', 'INT32', null, 'REQUIRED'],
         ['size', 'INT64', null, 'REQUIRED'],
@@ -408,7 +512,10 @@ describe('export --format parquet', () => {
       bytes += Number(r.weight);
       if (r.free_time_ns === null || r.free_time_ns === undefined) leaked++;
     }
-    assert.deepEqual({ count, leaked, bytes }, { count: expected.allocatedCount, leaked: expected.leakedCount, bytes: expected.allocatedBytes });
+    assert.deepEqual(
+      { count, leaked, bytes },
+      { count: expected.allocatedCount, leaked: expected.leakedCount, bytes: expected.allocatedBytes },
+    );
     await footer.close();
 
     const reader = await parquetjs.ParquetReader.openFile(stacksFile);
@@ -416,7 +523,16 @@ describe('export --format parquet', () => {
     const rows: Row[] = [];
     for (let r = await cursor.next(); r; r = await cursor.next()) rows.push(r);
     await reader.close();
-    const norm = (r: Row) => JSON.stringify([r.stack_id, r.depth, r.program_depth ?? null, r.function, r.file ?? null, r.line ?? null, r.module ?? null]);
+    const norm = (r: Row) =>
+      JSON.stringify([
+        r.stack_id,
+        r.depth,
+        r.program_depth ?? null,
+        r.function,
+        r.file ?? null,
+        r.line ?? null,
+        r.module ?? null,
+      ]);
     assert.deepEqual(rows.map(norm), stacks.map(norm));
   });
 });
@@ -447,10 +563,13 @@ describe('edge cases: sampled weights, an unsymbolized frame, a ";" in a name, a
 
   test('collapsed: weights, the address in hex, ";" replaced, [unknown] for no frame', () => {
     const lines = parseCollapsed(exportOk([file, '-f', 'collapsed', '-o', '-']));
-    assert.deepEqual([...lines], [
-      ['[unknown]', 100],
-      ['main;odd<a:b>::make;0x7f0012345678', 4096],
-    ]);
+    assert.deepEqual(
+      [...lines],
+      [
+        ['[unknown]', 100],
+        ['main;odd<a:b>::make;0x7f0012345678', 4096],
+      ],
+    );
   });
 
   test('pprof: weighted values, the unsymbolized location keeps its address', () => {
@@ -460,7 +579,10 @@ describe('edge cases: sampled weights, an unsymbolized frame, a ";" in a name, a
       [0, 1, 2, 3].map((k) => sum(pb.sample.map((x) => x.value[k]))),
       [4096 + 100, 2, 4096 + 8192 + 100, 3],
     );
-    assert.ok(pb.sample.some((x) => x.locationId.length === 0), 'the frameless stack is a sample with no location');
+    assert.ok(
+      pb.sample.some((x) => x.locationId.length === 0),
+      'the frameless stack is a sample with no location',
+    );
     const odd = pb.location.find((l) => l.address === 0x7f0012345678)!;
     assert.equal(pb.stringTable[pb.function.find((f) => f.id === odd.line[0].functionId)!.name], '0x7f0012345678');
     assert.equal(pb.stringTable[pb.mapping.find((m) => m.id === odd.mappingId)!.filename], '/opt/libodd.so');
@@ -471,22 +593,34 @@ describe('edge cases: sampled weights, an unsymbolized frame, a ";" in a name, a
     exportOk([file, '-f', 'speedscope']);
     const s = JSON.parse(fs.readFileSync(path.join(dir, 'edge.speedscope.json'), 'utf8')) as SpeedscopeJson;
     assert.ok(validateSpeedscope(s), JSON.stringify(validateSpeedscope.errors));
-    assert.deepEqual(s.profiles.map((x) => x.endValue), [4196, 12388, 2, 3]);
-    assert.ok(s.shared.frames.some((f) => f.name === 'odd<a;b>::make'), 'JSON needs no escaping of its own');
+    assert.deepEqual(
+      s.profiles.map((x) => x.endValue),
+      [4196, 12388, 2, 3],
+    );
+    assert.ok(
+      s.shared.frames.some((f) => f.name === 'odd<a;b>::make'),
+      'JSON needs no escaping of its own',
+    );
   });
 
   test('parquet: size and weight apart; the address as a BIGINT', async () => {
     const out = path.join(dir, 'edge.parquet');
     exportOk([file, '-f', 'parquet']);
     const { rows } = await readParquet(out);
-    assert.deepEqual(rows.map((r) => [r.size, r.weight, r.free_time_ns]), [
-      [16n, 4096n, null],
-      [32n, 8192n, 3000n],
-      [100n, 100n, null],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.size, r.weight, r.free_time_ns]),
+      [
+        [16n, 4096n, null],
+        [32n, 8192n, 3000n],
+        [100n, 100n, null],
+      ],
+    );
     const { rows: frames } = await readParquet(path.join(dir, 'edge.stacks.parquet'));
     assert.deepEqual(frames.find((r) => r.depth === 1)!.address, 0x7f0012345678n);
-    assert.deepEqual(frames.map((r) => r.program_depth), [null, 0, 1, 2]);
+    assert.deepEqual(
+      frames.map((r) => r.program_depth),
+      [null, 0, 1, 2],
+    );
   });
 });
 
@@ -516,18 +650,27 @@ describe('export: bad input is one line, and no file is left half written', () =
     fs.mkdirSync(path.join(blocked, 'x.stacks.parquet'), { recursive: true }); // a directory where a file must go
     const r = runCli(['export', demo, '-f', 'parquet', '-o', path.join(blocked, 'x.parquet')]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^leakhound: cannot write .*blocked\/x\.stacks\.parquet: it is a directory, not a regular file\n$/);
+    assert.match(
+      r.stderr,
+      /^leakhound: cannot write .*blocked\/x\.stacks\.parquet: it is a directory, not a regular file\n$/,
+    );
     assert.deepEqual(fs.readdirSync(blocked), ['x.stacks.parquet'], 'neither file, and no temporary, is left');
     const over = runCli(['export', demo, '-f', 'collapsed', '-o', demo]);
     assert.equal(over.code, 1);
     assert.match(over.stderr, /^leakhound: refusing to write the export over the recording .*demo\.lhp\n$/);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   test('usage errors: exit 2', () => {
     const unknown = runCli(['export', demo, '--format', 'svg']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /argument 'svg' is invalid\. Allowed choices are pprof, speedscope, collapsed, parquet/);
+    assert.match(
+      unknown.stderr,
+      /argument 'svg' is invalid\. Allowed choices are pprof, speedscope, collapsed, parquet/,
+    );
     assert.equal(runCli(['export', demo]).code, 2, 'no --format');
     const value = runCli(['export', demo, '-f', 'pprof', '--value', 'allocated']);
     assert.equal(value.code, 2);

@@ -13,12 +13,17 @@ const hex = (tag: number): string => tag.toString(16).toUpperCase().padStart(2, 
 test('the schema: distinct non-zero tags, bytes, lists and optional fields only last', () => {
   const tags = RECORDS.map((r) => r.tag);
   assert.equal(new Set(tags).size, tags.length);
-  assert.ok(tags.every((t) => t > 0 && t < 256), 'tag 0 is never used (zeros are an unwritten tail)');
+  assert.ok(
+    tags.every((t) => t > 0 && t < 256),
+    'tag 0 is never used (zeros are an unwritten tail)',
+  );
   for (const record of RECORDS) {
     record.fields.forEach((field, i) => {
       const last = i === record.fields.length - 1;
-      if (field.kind === 'bytes' || field.kind === 'list' || field.orElse) assert.ok(last, `${record.name}.${field.name} must be last`);
-      if (field.orElse) assert.ok(record.fields.slice(0, i).some((f) => f.name === field.orElse && f.kind === 'varint'));
+      if (field.kind === 'bytes' || field.kind === 'list' || field.orElse)
+        assert.ok(last, `${record.name}.${field.name} must be last`);
+      if (field.orElse)
+        assert.ok(record.fields.slice(0, i).some((f) => f.name === field.orElse && f.kind === 'varint'));
     });
   }
 });
@@ -41,8 +46,13 @@ test('the C recorder takes its tags from lh_tags.h only', () => {
 test("FORMAT.md's record table lists every record type of the schema, with its tag and fields", () => {
   const format = fs.readFileSync(path.join(ROOT, 'docs', 'FORMAT.md'), 'utf8');
   const rows = new Map<string, { name: string; fields: string }>();
-  for (const m of format.matchAll(/^\| `([0-9A-F]{2})` \| ([^|]+) \| ([^|]+) \|/gm)) rows.set(m[1], { name: m[2].trim(), fields: m[3].trim() });
-  assert.deepEqual([...rows.keys()], RECORDS.map((r) => hex(r.tag)), 'the table has a row per record type, in tag order');
+  for (const m of format.matchAll(/^\| `([0-9A-F]{2})` \| ([^|]+) \| ([^|]+) \|/gm))
+    rows.set(m[1], { name: m[2].trim(), fields: m[3].trim() });
+  assert.deepEqual(
+    [...rows.keys()],
+    RECORDS.map((r) => hex(r.tag)),
+    'the table has a row per record type, in tag order',
+  );
   for (const record of RECORDS) {
     const row = rows.get(hex(record.tag))!;
     assert.equal(row.name, record.since ? `${record.name} (${record.since})` : record.name);

@@ -16,7 +16,20 @@ const dir = tmpDir();
 const file = (name: string): string => path.join(dir, name);
 
 /** The record tags of docs/FORMAT.md, spelled out here so that a change to the spec fails a test. */
-const TAG = { string: 1, frame: 2, stack: 3, alloc: 4, free: 5, realloc: 6, sample: 7, mark: 8, thread: 9, process: 10, module: 11, end: 12 };
+const TAG = {
+  string: 1,
+  frame: 2,
+  stack: 3,
+  alloc: 4,
+  free: 5,
+  realloc: 6,
+  sample: 7,
+  mark: 8,
+  thread: 9,
+  process: 10,
+  module: 11,
+  end: 12,
+};
 const MAGIC = [0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a];
 const HEADER_FIXED = 16;
 
@@ -29,7 +42,8 @@ function readEvents(p: string): { events: Event[]; result: ReadResult } {
     string: (id, text) => events.push(['string', id, text]),
     frame: (id, address, fn, f, line, module) => events.push(['frame', id, address, fn, f, line, module]),
     stack: (id, frames) => events.push(['stack', id, Array.from(frames)]),
-    alloc: (time, address, size, stack, thread, weight) => events.push(['alloc', time, address, size, stack, thread, weight]),
+    alloc: (time, address, size, stack, thread, weight) =>
+      events.push(['alloc', time, address, size, stack, thread, weight]),
     free: (time, address) => events.push(['free', time, address]),
     realloc: (time, oldA, newA, size, stack, thread) => events.push(['realloc', time, oldA, newA, size, stack, thread]),
     sample: (time, series, value) => events.push(['sample', time, series, value]),
@@ -147,11 +161,20 @@ test('every record type round-trips through LhpWriter and readLhp, values at the
   const w = LhpWriter.create(p, { recorder: 'test', command: ['prog', '--flag'], pid: 4242, options: { seed: 7 } });
   const main = w.frame({ function: 'main', file: 'src/main.c', line: 12, module: '/usr/bin/prog', address: 0x401000 });
   const leaf = w.frame({ function: 'ünïcode ✓ 日本' }); // no file, line, module or address
-  const deep = w.frame({ function: 'main', file: 'src/main.c', line: 16384, module: '/usr/bin/prog', address: 2 ** 47 - 4096 });
+  const deep = w.frame({
+    function: 'main',
+    file: 'src/main.c',
+    line: 16384,
+    module: '/usr/bin/prog',
+    address: 2 ** 47 - 4096,
+  });
   const s0 = w.stack([leaf, main]);
   const s1 = w.stack([deep]);
   assert.equal(w.stack([leaf, main]), s0, 'stacks are interned');
-  assert.equal(w.frame({ function: 'main', file: 'src/main.c', line: 12, module: '/usr/bin/prog', address: 0x401000 }), main);
+  assert.equal(
+    w.frame({ function: 'main', file: 'src/main.c', line: 12, module: '/usr/bin/prog', address: 0x401000 }),
+    main,
+  );
   w.thread(7, 'main');
   w.process(4242, 1, 'prog --flag');
   w.module(0x400000, 0x4a0000, '/usr/bin/prog');
@@ -221,7 +244,14 @@ test('every record type round-trips through LhpWriter and readLhp, values at the
   assert.deepEqual(Array.from(c.freeTime), [400, 2 ** 40, 2 ** 40 - 64, Infinity, 2 ** 40 - 128]);
   assert.deepEqual(Array.from(c.reallocNext), [-1, 3, -1, -1, -1]);
   assert.deepEqual(Array.from(c.reallocPrev), [-1, -1, -1, 1, -1]);
-  assert.deepEqual(profile.threads.map((t) => [t.tid, t.name]), [[7, 'main'], [2 ** 32, ''], [0, '']]);
+  assert.deepEqual(
+    profile.threads.map((t) => [t.tid, t.name]),
+    [
+      [7, 'main'],
+      [2 ** 32, ''],
+      [0, ''],
+    ],
+  );
   assert.deepEqual(profile.processes, [{ pid: 4242, ppid: 1, command: 'prog --flag' }]);
   assert.deepEqual(profile.modules, [{ start: 0x400000, end: 0x4a0000, path: '/usr/bin/prog' }]);
   assert.deepEqual(Array.from(profile.series.get('rss')?.value ?? []), [2 ** 53 - 1]);
@@ -270,7 +300,11 @@ test('varints are LEB128; signed ones zigzag; out-of-range values are refused in
     [2 ** 53 - 1, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f]],
   ];
   for (const [value, expected] of cases) {
-    assert.deepEqual(bytes((w) => w.varint(value)), expected, String(value));
+    assert.deepEqual(
+      bytes((w) => w.varint(value)),
+      expected,
+      String(value),
+    );
     assert.equal(varintLength(value), expected.length, String(value));
   }
   const zigzag: [number, number[]][] = [
@@ -281,8 +315,14 @@ test('varints are LEB128; signed ones zigzag; out-of-range values are refused in
     [64, [0x80, 0x01]],
     [-65, [0x81, 0x01]],
   ];
-  for (const [value, expected] of zigzag) assert.deepEqual(bytes((w) => w.svarint(value)), expected, String(value));
-  for (const bad of [-1, 1.5, 2 ** 53, NaN, Infinity]) assert.throws(() => new ByteWriter().varint(bad), RangeError, String(bad));
+  for (const [value, expected] of zigzag)
+    assert.deepEqual(
+      bytes((w) => w.svarint(value)),
+      expected,
+      String(value),
+    );
+  for (const bad of [-1, 1.5, 2 ** 53, NaN, Infinity])
+    assert.throws(() => new ByteWriter().varint(bad), RangeError, String(bad));
   assert.throws(() => new ByteWriter().svarint(0.5), RangeError);
 });
 
@@ -297,7 +337,9 @@ test('fractional times are rounded to whole nanoseconds, never read back with th
   w.free(24691.2, 32);
   w.finish(24691.2);
   w.close();
-  const times = readEvents(p).events.filter((e) => e[0] === 'alloc' || e[0] === 'free' || e[0] === 'end').map((e) => e[1]);
+  const times = readEvents(p)
+    .events.filter((e) => e[0] === 'alloc' || e[0] === 'free' || e[0] === 'end')
+    .map((e) => e[1]);
   assert.deepEqual(times, [0, 12346, 12346, 24691, 24691]);
 });
 
@@ -334,7 +376,9 @@ test('a write that fails (full disk, file size limit) leaves a file ending after
     }
     try { w.close(); } catch (e) { failures++; console.log(e.message); }
     console.log(failures);`;
-  const r = spawnSync('bash', ['-c', 'ulimit -f 8 && exec "$0" -e "$1" "$2"', process.execPath, script, p], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', 'ulimit -f 8 && exec "$0" -e "$1" "$2"', process.execPath, script, p], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const [message, failures] = r.stdout.trim().split('\n');
   assert.match(message, /^cannot write .*limited\.lhp: file too large \(EFBIG\)$/);
@@ -359,7 +403,11 @@ test('a newer minor version may add record types and fields: the reader skips th
   const p = writeRaw('minor-1.lhp', future, { minor: 3 });
   const { events, result } = readEvents(p);
   assert.deepEqual(result.version, { major: 1, minor: 3 });
-  assert.deepEqual(events.slice(3), [['alloc', 10, 4096, 64, 0, 1, 64], ['free', 15, 4096], ['end', 16]]);
+  assert.deepEqual(events.slice(3), [
+    ['alloc', 10, 4096, 64, 0, 1, 64],
+    ['free', 15, 4096],
+    ['end', 16],
+  ]);
   assert.equal(result.records, 7, 'the skipped record is counted');
   const profile = loadSync(p);
   assert.equal(profile.columns.count, 1);
@@ -391,7 +439,10 @@ test('empty, foreign, missing and directory paths are refused with one line', ()
   refused(empty, /empty\.lhp is empty: no profile was recorded$/);
 
   const png = file('image.png');
-  fs.writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4]));
+  fs.writeFileSync(
+    png,
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4]),
+  );
   refused(png, /image\.png is not a leakhound profile \(\.lhp\): wrong magic bytes$/);
   const text = file('notes.txt');
   fs.writeFileSync(text, 'malloc 16 bytes at main.c:12\nfree\n');
@@ -418,34 +469,64 @@ test('damaged records are refused with one line naming the byte', () => {
   refused(file('flipped.lhp'), new RegExp(`corrupt at byte ${ends[2]}: unknown record type 0x3f$`));
 
   const withAlloc = (alloc: Field[]): RawRecord[] => [...BASE.slice(0, 3), { tag: TAG.alloc, fields: alloc }, END];
-  refused(writeRaw('no-stack.lhp', withAlloc([z(1), 16, 8, 9, 1])), /corrupt: an allocation refers to stack 9, never defined$/);
+  refused(
+    writeRaw('no-stack.lhp', withAlloc([z(1), 16, 8, 9, 1])),
+    /corrupt: an allocation refers to stack 9, never defined$/,
+  );
   refused(
     writeRaw('no-string.lhp', [{ tag: TAG.frame, fields: [0, 0, 50, 0, 0, 0] }, END]),
     /corrupt: a record refers to string 50, never defined$/,
   );
-  refused(writeRaw('no-frame.lhp', [...BASE.slice(0, 2), { tag: TAG.stack, fields: [0, 2, 0, 3] }, END]), /stack 0 refers to frame 3, never defined$/);
+  refused(
+    writeRaw('no-frame.lhp', [...BASE.slice(0, 2), { tag: TAG.stack, fields: [0, 2, 0, 3] }, END]),
+    /stack 0 refers to frame 3, never defined$/,
+  );
   refused(writeRaw('no-label.lhp', [{ tag: TAG.mark, fields: [z(1), 12] }, END]), /refers to string 12, never defined/);
-  refused(writeRaw('no-series.lhp', [{ tag: TAG.sample, fields: [z(1), 3, 100] }, END]), /refers to string 3, never defined/);
+  refused(
+    writeRaw('no-series.lhp', [{ tag: TAG.sample, fields: [z(1), 3, 100] }, END]),
+    /refers to string 3, never defined/,
+  );
 
   // a free whose address runs past its stated length (into the next record)
   const overrun: RawRecord[] = [...BASE.slice(0, 4), { tag: TAG.free, fields: [z(5), 4096], length: 2 }, END];
-  refused(writeRaw('overrun.lhp', overrun), new RegExp(`corrupt at byte ${recordAt(overrun, 4)}: free record overruns its length$`));
+  refused(
+    writeRaw('overrun.lhp', overrun),
+    new RegExp(`corrupt at byte ${recordAt(overrun, 4)}: free record overruns its length$`),
+  );
   // an alloc one field short, at the very end of the file
   refused(writeRaw('short.lhp', withAlloc([z(1), 16, 8]).slice(0, 4)), /alloc record overruns its length$/);
   // a string whose id runs past its length
-  refused(writeRaw('string-overrun.lhp', [{ tag: TAG.string, fields: [Buffer.from([0x81])], length: 1 }, END]), /string record overruns its length$/);
+  refused(
+    writeRaw('string-overrun.lhp', [{ tag: TAG.string, fields: [Buffer.from([0x81])], length: 1 }, END]),
+    /string record overruns its length$/,
+  );
   // a stack claiming more frames than its payload holds
-  refused(writeRaw('stack-count.lhp', [...BASE.slice(0, 2), { tag: TAG.stack, fields: [0, 1000000, 0] }, END]), /stack record overruns its length$/);
+  refused(
+    writeRaw('stack-count.lhp', [...BASE.slice(0, 2), { tag: TAG.stack, fields: [0, 1000000, 0] }, END]),
+    /stack record overruns its length$/,
+  );
   // a number of more than 10 bytes
   const long = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
   refused(writeRaw('long-varint.lhp', withAlloc([z(1), long, 8, 0, 1])), /a number is longer than 10 bytes$/);
   // a length no record comes near: damage, not a reason to read the rest of the file as one record
-  refused(writeRaw('huge-length.lhp', [...BASE, { tag: TAG.string, fields: [9, Buffer.from('x')], length: 2 ** 30 }]), /a record claims more than \d+ bytes$/);
+  refused(
+    writeRaw('huge-length.lhp', [...BASE, { tag: TAG.string, fields: [9, Buffer.from('x')], length: 2 ** 30 }]),
+    /a record claims more than \d+ bytes$/,
+  );
   // zero bytes in the middle of the records
-  refused(writeRaw('zeros-inside.lhp', [...BASE, { tag: 0, fields: [Buffer.alloc(10)], length: 0 }, END]), /unknown record type 0x0$/);
+  refused(
+    writeRaw('zeros-inside.lhp', [...BASE, { tag: 0, fields: [Buffer.alloc(10)], length: 0 }, END]),
+    /unknown record type 0x0$/,
+  );
   // header damage
-  refused(writeRaw('bad-json.lhp', [...BASE, END], { json: Buffer.from('{"recorder": ') }), /corrupt: its header is not valid JSON$/);
-  refused(writeRaw('no-recorder.lhp', [...BASE, END], { json: Buffer.from('{"pid": 3}') }), /corrupt: its header lacks the recorder field$/);
+  refused(
+    writeRaw('bad-json.lhp', [...BASE, END], { json: Buffer.from('{"recorder": ') }),
+    /corrupt: its header is not valid JSON$/,
+  );
+  refused(
+    writeRaw('no-recorder.lhp', [...BASE, END], { json: Buffer.from('{"pid": 3}') }),
+    /corrupt: its header lacks the recorder field$/,
+  );
   const hugeHeader = rawLhp([...BASE, END]);
   hugeHeader.writeUInt32LE(2 ** 31, 12);
   fs.writeFileSync(file('huge-header.lhp'), hugeHeader);
@@ -517,7 +598,10 @@ function checkCuts(full: Buffer, cuts: Iterable<number>, name: string): { loaded
     } else {
       assert.equal(profile.info.truncated, true);
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0], new RegExp(`is truncated after byte ${lastEnd} \\(the recorder was killed\\?\\): loaded every complete record`));
+      assert.match(
+        warnings[0],
+        new RegExp(`is truncated after byte ${lastEnd} \\(the recorder was killed\\?\\): loaded every complete record`),
+      );
     }
   }
   return { loaded, refusedInHeader };
@@ -536,8 +620,10 @@ function assertPrefix(part: Profile, whole: Profile, count: number, what: string
     if (a.stack[i] !== b.stack[i]) assert.fail(`${what}: allocation ${i} has another stack`);
     // freed before the cut: the same time; freed after it: still live (these recordings are
     // written in time order, so a free dated before the part's last record is inside the part)
-    if (a.freeTime[i] !== b.freeTime[i] && a.freeTime[i] !== Infinity) assert.fail(`${what}: allocation ${i} freed at another time`);
-    if (a.freeTime[i] === Infinity && b.freeTime[i] < part.runtimeNs) assert.fail(`${what}: allocation ${i}'s free, before the cut, was lost`);
+    if (a.freeTime[i] !== b.freeTime[i] && a.freeTime[i] !== Infinity)
+      assert.fail(`${what}: allocation ${i} freed at another time`);
+    if (a.freeTime[i] === Infinity && b.freeTime[i] < part.runtimeNs)
+      assert.fail(`${what}: allocation ${i}'s free, before the cut, was lost`);
   }
 }
 
@@ -545,7 +631,9 @@ test('a small recording cut at every byte: the header is refused, every later cu
   const p = file('small.lhp');
   const w = LhpWriter.create(p, { recorder: 'test', command: ['small'] });
   w.thread(1, 'main');
-  const stacks = [0, 1, 2].map((k) => w.stack([w.frame({ function: `f${k}`, file: 'a.c', line: 10 + k }), w.frame({ function: 'main' })]));
+  const stacks = [0, 1, 2].map((k) =>
+    w.stack([w.frame({ function: `f${k}`, file: 'a.c', line: 10 + k }), w.frame({ function: 'main' })]),
+  );
   let now = 0;
   for (let i = 0; i < 120; i++) {
     now += 1000 + ((i * 37) % 900);
@@ -584,7 +672,10 @@ test('a recording without an end record, cut at a record boundary, loads with th
   assert.equal(profile.info.clean, false);
   assert.equal(profile.info.truncated, false);
   assert.equal(profile.info.warnings.length, 1);
-  assert.match(profile.info.warnings[0], /no-end\.lhp has no end record: the recorder was killed or is still running; loaded everything written so far$/);
+  assert.match(
+    profile.info.warnings[0],
+    /no-end\.lhp has no end record: the recorder was killed or is still running; loaded everything written so far$/,
+  );
 });
 
 test('zeros up to the end of the file (a preallocated file whose recorder died) are truncation, not damage', () => {
@@ -604,7 +695,8 @@ test('zeros up to the end of the file (a preallocated file whose recorder died) 
 
 function requireZstd(): void {
   const r = spawnSync('zstd', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) assert.fail('the zstd command is missing: apt-get install zstd (compression tests need it)');
+  if (r.error || r.status !== 0)
+    assert.fail('the zstd command is missing: apt-get install zstd (compression tests need it)');
 }
 
 /** The 100k-allocation recordings shared by the zstd and compactness tests, made once. */
@@ -652,8 +744,14 @@ test('a compressed recording cut in the middle loads a prefix with a truncation 
     const part = loadSync(cutPath);
     assert.equal(part.info.truncated, true);
     assert.equal(part.info.warnings.length, 1);
-    assert.match(part.info.warnings[0], /is truncated after byte \d+ of its decompressed stream \(the recorder was killed\?\)/);
-    assert.ok(part.columns.count > previous && part.columns.count < whole.columns.count, `${fraction}: ${part.columns.count}`);
+    assert.match(
+      part.info.warnings[0],
+      /is truncated after byte \d+ of its decompressed stream \(the recorder was killed\?\)/,
+    );
+    assert.ok(
+      part.columns.count > previous && part.columns.count < whole.columns.count,
+      `${fraction}: ${part.columns.count}`,
+    );
     assertPrefix(part, whole, part.columns.count, `zstd cut at ${fraction}`);
     previous = part.columns.count;
   }
@@ -669,7 +767,9 @@ test('a stream compressed as several concatenated zstd frames (one a flush) load
   const plain = fs.readFileSync(p);
   const { ends } = recordEnds(plain);
   const pieces = [0, ends[Math.floor(ends.length / 3)], ends[Math.floor((2 * ends.length) / 3)] - 1, plain.length];
-  const frames = pieces.slice(1).map((end, i) => spawnSync('zstd', ['-q', '-c'], { input: plain.subarray(pieces[i], end) }).stdout);
+  const frames = pieces
+    .slice(1)
+    .map((end, i) => spawnSync('zstd', ['-q', '-c'], { input: plain.subarray(pieces[i], end) }).stdout);
   fs.writeFileSync(file('frames.lhp'), Buffer.concat(frames));
   const a = loadSync(p);
   const b = loadSync(file('frames.lhp'));
@@ -740,11 +840,18 @@ test('symbol records appended after the end resolve native frames, inlined calls
   assert.ok(result.clean && !result.truncated);
   assert.deepEqual(
     events.filter((e) => e[0] === 'symbol').map((e) => [e[1], (e[3] as number[]).length / 3]),
-    [[leaf, 2], [caller, 1]],
+    [
+      [leaf, 2],
+      [caller, 1],
+    ],
   );
   const profile = loadSync(p);
   const frames = profile.backtrace(stack).frames.map((f) => `${f.function} ${f.file}:${f.line} ${f.module}`);
-  assert.deepEqual(frames, ['make_entry entry.h:12 /bin/app', 'add_entry table.c:40 /bin/app', 'main main.c:7 /bin/app']);
+  assert.deepEqual(frames, [
+    'make_entry entry.h:12 /bin/app',
+    'add_entry table.c:40 /bin/app',
+    'main main.c:7 /bin/app',
+  ]);
   assert.deepEqual(profile.info.warnings, []);
 });
 
@@ -764,11 +871,28 @@ test('definitionsOnly skips the event records undecoded, counting the allocation
   simulate({ output: p, allocations: 5000, seed: 2 });
   const all = readEvents(p).events;
   const events: string[] = [];
-  const kinds = ['string', 'frame', 'stack', 'alloc', 'free', 'realloc', 'sample', 'mark', 'thread', 'process', 'module', 'end', 'symbol'];
+  const kinds = [
+    'string',
+    'frame',
+    'stack',
+    'alloc',
+    'free',
+    'realloc',
+    'sample',
+    'mark',
+    'thread',
+    'process',
+    'module',
+    'end',
+    'symbol',
+  ];
   const visitor = Object.fromEntries(kinds.map((k) => [k, () => events.push(k)])) as unknown as LhpVisitor;
   const result = readLhp(p, visitor, { definitionsOnly: true });
   const skipped = new Set(['alloc', 'free', 'realloc', 'sample', 'mark']);
-  assert.deepEqual(events, all.map((e) => e[0]).filter((k) => !skipped.has(k as string)));
+  assert.deepEqual(
+    events,
+    all.map((e) => e[0]).filter((k) => !skipped.has(k as string)),
+  );
   assert.equal(result.skippedAllocations, all.filter((e) => e[0] === 'alloc' || e[0] === 'realloc').length);
   assert.ok(result.skippedAllocations >= 5000);
 });

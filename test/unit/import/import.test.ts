@@ -28,7 +28,8 @@ const put = (name: string, data: Buffer | string): string => {
 /** A heaptrack 1.4.0 recording of test/fixtures/native/linear.c (cc -O1 -g), 9,001 allocations. */
 const HEAPTRACK_LINEAR = path.join(ROOT, 'test', 'fixtures', 'interop', 'heaptrack.linear.zst');
 const HEAPTRACK_LINEAR_TEXT = (): Buffer => Buffer.from(decompress(fs.readFileSync(HEAPTRACK_LINEAR)));
-const LIFETIMES_WARNING = 'a .heapprofile has no lifetimes and no times: it shows what was alive when it was taken, not what grows';
+const LIFETIMES_WARNING =
+  'a .heapprofile has no lifetimes and no times: it shows what was alive when it was taken, not what grows';
 
 interface ImportedJson extends AnalysisJson {
   imported?: { format: string; lifetimes: boolean };
@@ -43,7 +44,10 @@ function analyze(input: string): ImportedJson {
 
 /** The line of `source` where `text` first appears (1-based). */
 function lineOf(source: string, text: string): number {
-  const index = fs.readFileSync(source, 'utf8').split('\n').findIndex((l) => l.includes(text));
+  const index = fs
+    .readFileSync(source, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(text));
   assert.ok(index >= 0, `${text} in ${source}`);
   return index + 1;
 }
@@ -67,10 +71,13 @@ describe('heaptrack recordings', () => {
     const g = assertCulprit(a, 'leak', 'session_new', 'linear.c', 1);
     assert.equal(g.frames[0].line, lineOf(fixtureSource('linear'), 'malloc(sizeof *s)'), summary(a));
     assert.deepEqual(a.imported, { format: 'heaptrack', lifetimes: true });
-    assert.ok(a.warnings.some((w) => w.includes('heaptrack recording, which has no addresses, threads or exact times')), a.warnings.join('\n'));
+    assert.ok(
+      a.warnings.some((w) => w.includes('heaptrack recording, which has no addresses, threads or exact times')),
+      a.warnings.join('\n'),
+    );
   });
 
-  it('its counts are heaptrack\'s own (9,001 allocations, 3,000 leaked), with RSS and the command', () => {
+  it("its counts are heaptrack's own (9,001 allocations, 3,000 leaked), with RSS and the command", () => {
     const p = loadSync(HEAPTRACK_LINEAR);
     assert.equal(p.header.recorder, 'heaptrack');
     assert.deepEqual(p.header.command, ['./linear']);
@@ -80,8 +87,12 @@ describe('heaptrack recordings', () => {
     assert.equal(d.allocations - d.frees, 3000, 'leaked allocations, as heaptrack_interpret counts them');
     assert.ok(p.info.clean && !p.info.truncated);
     const rss = p.series.get('rss');
-    assert.ok(rss && rss.value.length > 0 && rss.value.every((v) => v > 0 && v % 4096 === 0), 'RSS in bytes, whole pages');
-    for (let i = 1; i < p.columns.count; i++) assert.ok(p.columns.allocTime[i] >= p.columns.allocTime[i - 1], 'allocations in time order');
+    assert.ok(
+      rss && rss.value.length > 0 && rss.value.every((v) => v > 0 && v % 4096 === 0),
+      'RSS in bytes, whole pages',
+    );
+    for (let i = 1; i < p.columns.count; i++)
+      assert.ok(p.columns.allocTime[i] >= p.columns.allocTime[i - 1], 'allocations in time order');
   });
 
   it('the same text gzip-compressed (heaptrack without zstd) and uncompressed reads the same', () => {
@@ -98,7 +109,9 @@ describe('heaptrack recordings', () => {
 
   it('file format 2 (strings without their length) reads the same', () => {
     const lines = HEAPTRACK_LINEAR_TEXT().toString('utf8').split('\n');
-    const v2 = lines.map((l) => (l.startsWith('v ') ? 'v 10200 2' : l.startsWith('s ') ? `s ${l.slice(l.indexOf(' ', 2) + 1)}` : l));
+    const v2 = lines.map((l) =>
+      l.startsWith('v ') ? 'v 10200 2' : l.startsWith('s ') ? `s ${l.slice(l.indexOf(' ', 2) + 1)}` : l,
+    );
     const p = loadSync(put('heaptrack.v2.txt', v2.join('\n')));
     const zst = loadSync(HEAPTRACK_LINEAR);
     assert.deepEqual(p.data(), zst.data());
@@ -122,17 +135,24 @@ describe('heaptrack recordings', () => {
     const cut = put('heaptrack.cut.gz', zlib.gzipSync(text.subarray(0, Math.floor(text.length * 0.6))));
     const r = runCli(['analyze', cut]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /heaptrack\.cut\.gz is truncated after line \d+ \(heaptrack was killed\?\): loaded every complete line before it/);
+    assert.match(
+      r.stderr,
+      /heaptrack\.cut\.gz is truncated after line \d+ \(heaptrack was killed\?\): loaded every complete line before it/,
+    );
     const p = loadSync(cut);
     assert.ok(p.info.truncated && p.columns.count > 0 && p.columns.count < 9001, `${p.columns.count} allocations`);
     // the compressed bytes cut short, not only the text
     const gz = zlib.gzipSync(text);
     const cutBytes = put('heaptrack.cut-bytes.gz', gz.subarray(0, Math.floor(gz.length * 0.7)));
     assert.ok(loadSync(cutBytes).info.truncated);
-    assertOneLineFailure(runCli(['analyze', put('heaptrack.first-line.gz', zlib.gzipSync('v 104'))]), /truncated inside heaptrack's first line: nothing was recorded$/, 'cut in the first line');
+    assertOneLineFailure(
+      runCli(['analyze', put('heaptrack.first-line.gz', zlib.gzipSync('v 104'))]),
+      /truncated inside heaptrack's first line: nothing was recorded$/,
+      'cut in the first line',
+    );
   });
 
-  it('heaptrack recorded live: the culprit is the frame leakhound\'s own recorder names', (t) => {
+  it("heaptrack recorded live: the culprit is the frame leakhound's own recorder names", (t) => {
     const which = spawnSync('sh', ['-c', 'command -v heaptrack'], { encoding: 'utf8' });
     if (which.status !== 0) {
       t.diagnostic('heaptrack is not installed (apt-get install heaptrack): only the committed recording was analyzed');
@@ -169,7 +189,11 @@ describe('.heapprofile (V8 sampling heap profile)', () => {
   function heapprofile(): string {
     if (!profile) {
       const out = path.join(dir, 'heap-prof');
-      const r = spawnSync(process.execPath, ['--heap-prof', `--heap-prof-dir=${out}`, '--heap-prof-interval=65536', script], { encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(
+        process.execPath,
+        ['--heap-prof', `--heap-prof-dir=${out}`, '--heap-prof-interval=65536', script],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
       assert.equal(r.status, 0, r.stderr);
       const files = fs.readdirSync(out).filter((f) => f.endsWith('.heapprofile'));
       assert.equal(files.length, 1, files.join(', '));
@@ -186,16 +210,25 @@ describe('.heapprofile (V8 sampling heap profile)', () => {
     const frame = kept.frames.find((f) => f.function === 'rememberRequest')!;
     assert.equal(path.basename(frame.file), 'linear.js', summary(a));
     assert.equal(frame.line, line, summary(a));
-    assert.ok(a.groups.every((g) => g.verdict === 'unclear'), `no verdict but unclear without lifetimes; ${summary(a)}`);
+    assert.ok(
+      a.groups.every((g) => g.verdict === 'unclear'),
+      `no verdict but unclear without lifetimes; ${summary(a)}`,
+    );
     assert.equal(a.verdict, 'no-leak', 'no site is shown to leak');
     assert.deepEqual(a.imported, { format: 'heapprofile', lifetimes: false });
-    assert.ok(a.warnings.some((w) => w.includes(LIFETIMES_WARNING)), a.warnings.join('\n'));
+    assert.ok(
+      a.warnings.some((w) => w.includes(LIFETIMES_WARNING)),
+      a.warnings.join('\n'),
+    );
   });
 
   it('analyze prints the lifetimes warning and claims no verdict it cannot know; report works on it', () => {
     const r = runCli(['analyze', heapprofile()]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^UNCLEAR: \d+ allocation sites hold memory, but a \.heapprofile shows what was alive when it was taken, not what grows/);
+    assert.match(
+      r.stdout,
+      /^UNCLEAR: \d+ allocation sites hold memory, but a \.heapprofile shows what was alive when it was taken, not what grows/,
+    );
     assert.ok(r.stderr.includes(LIFETIMES_WARNING), r.stderr);
     const out = file('heapprofile-report.html');
     const report = runCli(['report', heapprofile(), '-o', out]);
@@ -211,7 +244,10 @@ describe('.heapprofile (V8 sampling heap profile)', () => {
       id: number;
       children: Node[];
     }
-    const json = JSON.parse(fs.readFileSync(heapprofile(), 'utf8')) as { head: Node; samples: { size: number; nodeId: number }[] };
+    const json = JSON.parse(fs.readFileSync(heapprofile(), 'utf8')) as {
+      head: Node;
+      samples: { size: number; nodeId: number }[];
+    };
     const nodes = new Set<number>();
     const walk = (n: Node): void => {
       nodes.add(n.id);
@@ -223,21 +259,36 @@ describe('.heapprofile (V8 sampling heap profile)', () => {
     assert.ok(samples.length > json.samples.length / 2);
     assert.equal(p.header.recorder, 'heapprofile');
     assert.equal(p.columns.count, samples.length);
-    assert.equal(p.data().leakedBytes, samples.reduce((s, x) => s + x.size, 0));
+    assert.equal(
+      p.data().leakedBytes,
+      samples.reduce((s, x) => s + x.size, 0),
+    );
     assert.ok(Array.from(p.columns.allocTime).every((t) => t === 0));
     assert.ok(Array.from(p.columns.freeTime).every((t) => t === Infinity));
     assert.equal(p.runtimeNs, 0);
   });
 
   it('samples of nodes the call tree lacks (node writes the last ones so) are left out, with a warning', () => {
-    const head = { callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1 }, id: 1, children: [{ callFrame: { functionName: 'keep', scriptId: '3', url: '/app/a.js', lineNumber: 0 }, id: 2, children: [] }] };
-    const samples = [{ size: 100, nodeId: 2, ordinal: 1 }, { size: 70, nodeId: 9, ordinal: 2 }];
+    const head = {
+      callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1 },
+      id: 1,
+      children: [
+        { callFrame: { functionName: 'keep', scriptId: '3', url: '/app/a.js', lineNumber: 0 }, id: 2, children: [] },
+      ],
+    };
+    const samples = [
+      { size: 100, nodeId: 2, ordinal: 1 },
+      { size: 70, nodeId: 9, ordinal: 2 },
+    ];
     const p = loadSync(put('orphan.heapprofile', JSON.stringify({ head, samples })));
     assert.equal(p.columns.count, 1);
-    assert.ok(p.info.warnings.some((w) => /1 of its 2 samples \(70 B\) belong to no node of its call tree: left out$/.test(w)), p.info.warnings.join('\n'));
+    assert.ok(
+      p.info.warnings.some((w) => /1 of its 2 samples \(70 B\) belong to no node of its call tree: left out$/.test(w)),
+      p.info.warnings.join('\n'),
+    );
   });
 
-  it('a DevTools file without samples: each node\'s self size is an allocation', () => {
+  it("a DevTools file without samples: each node's self size is an allocation", () => {
     const tree = {
       head: {
         callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 },
@@ -245,10 +296,29 @@ describe('.heapprofile (V8 sampling heap profile)', () => {
         id: 1,
         children: [
           {
-            callFrame: { functionName: 'load', scriptId: '7', url: 'file:///app/cache.js', lineNumber: 9, columnNumber: 2 },
+            callFrame: {
+              functionName: 'load',
+              scriptId: '7',
+              url: 'file:///app/cache.js',
+              lineNumber: 9,
+              columnNumber: 2,
+            },
             selfSize: 4096,
             id: 2,
-            children: [{ callFrame: { functionName: 'parse', scriptId: '7', url: 'file:///app/cache.js', lineNumber: 30, columnNumber: 2 }, selfSize: 1024, id: 3, children: [] }],
+            children: [
+              {
+                callFrame: {
+                  functionName: 'parse',
+                  scriptId: '7',
+                  url: 'file:///app/cache.js',
+                  lineNumber: 30,
+                  columnNumber: 2,
+                },
+                selfSize: 1024,
+                id: 3,
+                children: [],
+              },
+            ],
           },
         ],
       },
@@ -270,16 +340,61 @@ test('bad input: one line, exit 1, for analyze and --json', () => {
   for (let i = 0, x = 1; i < seeded.length; i++) seeded[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
   const text = HEAPTRACK_LINEAR_TEXT().toString('utf8');
   const cases: [string, string, RegExp][] = [
-    ['a gzip of garbage', put('garbage.gz', zlib.gzipSync(seeded)), /garbage\.gz is gzip-compressed but holds no heaptrack recording: not a leakhound, heaptrack or \.heapprofile file$/],
-    ['damaged gzip', put('damaged.gz', Buffer.concat([Buffer.from([0x1f, 0x8b]), seeded.subarray(0, 64)])), /damaged\.gz is corrupt: its gzip compression is damaged/],
-    ['JSON that is no heapprofile', put('other.json', '{"name": "leakhound", "version": "0.1.0"}'), /other\.json is not a leakhound, heaptrack or \.heapprofile file: JSON without the call tree \(head\) of a \.heapprofile$/],
-    ['a CPU profile', put('cpu.cpuprofile', '{"nodes": [], "startTime": 0, "endTime": 1, "samples": [], "timeDeltas": []}'), /not a leakhound, heaptrack or \.heapprofile file: a CPU profile \(\.cpuprofile\)$/],
-    ['a heapprofile cut short', put('cut.heapprofile', '{"head": {"callFrame": {"functionName": "(root)"'), /cut\.heapprofile is not a leakhound, heaptrack or \.heapprofile file: it begins like JSON but is not valid JSON/],
-    ['a call tree without a root', put('rootless.heapprofile', JSON.stringify({ head: { id: 1, children: [] }, samples: [] })), /rootless\.heapprofile is not a leakhound, heaptrack or \.heapprofile file: JSON without the call tree \(head\) of a \.heapprofile$/],
-    ['a node without an id', put('no-id.heapprofile', JSON.stringify({ head: { callFrame: { functionName: '(root)' }, id: 1, children: [{ callFrame: { functionName: 'f' } }] } })), /no-id\.heapprofile is corrupt: a node of its call tree lacks an id or a call frame$/],
-    ['heaptrack raw data', put('raw.txt', 'v 10400 3\nx e /tmp/ht/linear\nX ./linear\nI 1000 5e298f\nm 1 -\n'), /holds heaptrack's raw, uninterpreted data \(heaptrack --raw\)/],
-    ['an allocation of no allocation info', put('dangling.txt', text.replace(/^\+ 0$/m, '+ ffffff')), /dangling\.txt is corrupt at line \d+: an allocation refers to allocation info 16777215, never defined$/],
-    ['a newer heaptrack format', put('future.txt', 'v 20000 9\nX ./a\n'), /uses heaptrack's file format 9 \(heaptrack 2\.0\.0\), newer than this leakhound reads \(3\)$/],
+    [
+      'a gzip of garbage',
+      put('garbage.gz', zlib.gzipSync(seeded)),
+      /garbage\.gz is gzip-compressed but holds no heaptrack recording: not a leakhound, heaptrack or \.heapprofile file$/,
+    ],
+    [
+      'damaged gzip',
+      put('damaged.gz', Buffer.concat([Buffer.from([0x1f, 0x8b]), seeded.subarray(0, 64)])),
+      /damaged\.gz is corrupt: its gzip compression is damaged/,
+    ],
+    [
+      'JSON that is no heapprofile',
+      put('other.json', '{"name": "leakhound", "version": "0.1.0"}'),
+      /other\.json is not a leakhound, heaptrack or \.heapprofile file: JSON without the call tree \(head\) of a \.heapprofile$/,
+    ],
+    [
+      'a CPU profile',
+      put('cpu.cpuprofile', '{"nodes": [], "startTime": 0, "endTime": 1, "samples": [], "timeDeltas": []}'),
+      /not a leakhound, heaptrack or \.heapprofile file: a CPU profile \(\.cpuprofile\)$/,
+    ],
+    [
+      'a heapprofile cut short',
+      put('cut.heapprofile', '{"head": {"callFrame": {"functionName": "(root)"'),
+      /cut\.heapprofile is not a leakhound, heaptrack or \.heapprofile file: it begins like JSON but is not valid JSON/,
+    ],
+    [
+      'a call tree without a root',
+      put('rootless.heapprofile', JSON.stringify({ head: { id: 1, children: [] }, samples: [] })),
+      /rootless\.heapprofile is not a leakhound, heaptrack or \.heapprofile file: JSON without the call tree \(head\) of a \.heapprofile$/,
+    ],
+    [
+      'a node without an id',
+      put(
+        'no-id.heapprofile',
+        JSON.stringify({
+          head: { callFrame: { functionName: '(root)' }, id: 1, children: [{ callFrame: { functionName: 'f' } }] },
+        }),
+      ),
+      /no-id\.heapprofile is corrupt: a node of its call tree lacks an id or a call frame$/,
+    ],
+    [
+      'heaptrack raw data',
+      put('raw.txt', 'v 10400 3\nx e /tmp/ht/linear\nX ./linear\nI 1000 5e298f\nm 1 -\n'),
+      /holds heaptrack's raw, uninterpreted data \(heaptrack --raw\)/,
+    ],
+    [
+      'an allocation of no allocation info',
+      put('dangling.txt', text.replace(/^\+ 0$/m, '+ ffffff')),
+      /dangling\.txt is corrupt at line \d+: an allocation refers to allocation info 16777215, never defined$/,
+    ],
+    [
+      'a newer heaptrack format',
+      put('future.txt', 'v 20000 9\nX ./a\n'),
+      /uses heaptrack's file format 9 \(heaptrack 2\.0\.0\), newer than this leakhound reads \(3\)$/,
+    ],
   ];
   for (const [what, input, pattern] of cases) {
     assertOneLineFailure(runCli(['analyze', input]), pattern, what);

@@ -14,27 +14,60 @@ import { tmpDir } from '../../helpers/helpers';
 
 const frame = (fn: string, module = '') => ({ function: fn, file: '', line: 0, module, address: 0 });
 
-test('malloc and its thin wrappers, language VMs\' included, are the allocator\'s; the code calling them is not', () => {
-  const allocator = ['malloc', 'operator new', 'xmalloc', 'g_malloc0', 'Perl_safesysmalloc', 'PyMem_Malloc', 'PyObject_Realloc', '_PyObject_Malloc', 'ruby_xmalloc2', 'MVM_malloc', '__rust_alloc'];
+test("malloc and its thin wrappers, language VMs' included, are the allocator's; the code calling them is not", () => {
+  const allocator = [
+    'malloc',
+    'operator new',
+    'xmalloc',
+    'g_malloc0',
+    'Perl_safesysmalloc',
+    'PyMem_Malloc',
+    'PyObject_Realloc',
+    '_PyObject_Malloc',
+    'ruby_xmalloc2',
+    'MVM_malloc',
+    '__rust_alloc',
+  ];
   // as heaptrack names them: demangled with parameters, glibc's internal aliases
-  allocator.push('operator new(unsigned long)', 'operator new[](unsigned long, std::nothrow_t const&)', '__GI___strdup', '__strndup');
+  allocator.push(
+    'operator new(unsigned long)',
+    'operator new[](unsigned long, std::nothrow_t const&)',
+    '__GI___strdup',
+    '__strndup',
+  );
   for (const fn of allocator) assert.ok(isAllocatorFrame(frame(fn)), fn);
   const program = ['Perl_more_sv', 'PyList_Append', 'MVM_string_concatenate', 'session_new', 'malloc_trim_pool'];
   for (const fn of program) assert.ok(!isAllocatorFrame(frame(fn)), fn);
-  assert.ok(isAllocatorFrame(frame('anything', '/opt/dist/recorders/native/libleakhound.so')), 'the recorder\'s own frames');
+  assert.ok(
+    isAllocatorFrame(frame('anything', '/opt/dist/recorders/native/libleakhound.so')),
+    "the recorder's own frames",
+  );
 });
 
 const js = (fn: string, file: string, line = 1) => ({ function: fn, file, line, module: '', address: 0 });
 
 test("Node's own JS, V8's builtins and its pseudo frames are noise at both ends; the program's JS is not", () => {
-  const nodeOwn = [js('Timeout', 'node:internal/timers'), js('setInterval', 'node:timers'), js('EventEmitter.emit', 'node:events'), js('allocate', 'node:buffer')];
+  const nodeOwn = [
+    js('Timeout', 'node:internal/timers'),
+    js('setInterval', 'node:timers'),
+    js('EventEmitter.emit', 'node:events'),
+    js('allocate', 'node:buffer'),
+  ];
   const pseudo = [js('(root)', '', 0), js('(program)', '', 0), js('(V8 API)', '', 0), js('(GC)', '', 0)];
-  const builtins = [{ ...js('push', '', 0), module: V8_BUILTIN_MODULE }, { ...js('repeat', '', 0), module: V8_BUILTIN_MODULE }];
+  const builtins = [
+    { ...js('push', '', 0), module: V8_BUILTIN_MODULE },
+    { ...js('repeat', '', 0), module: V8_BUILTIN_MODULE },
+  ];
   for (const f of [...nodeOwn, ...pseudo, ...builtins]) {
     assert.ok(isAllocatorFrame(f), `inner end: ${f.function} (${f.file})`);
     assert.ok(isRuntimeFrame(f), `outer end: ${f.function} (${f.file})`);
   }
-  const program = [js('startPolling', '/app/poll.js', 3), js('(anonymous)', '/app/index.js', 9), js('(anonymous)', ''), js('nodeish', '/app/node:odd.js')];
+  const program = [
+    js('startPolling', '/app/poll.js', 3),
+    js('(anonymous)', '/app/index.js', 9),
+    js('(anonymous)', ''),
+    js('nodeish', '/app/node:odd.js'),
+  ];
   for (const f of program) assert.ok(!isAllocatorFrame(f) && !isRuntimeFrame(f), `${f.function} (${f.file})`);
 });
 
@@ -49,14 +82,32 @@ test('a leak through setInterval shows the function that called setInterval firs
     js('executeUserEntryPoint', 'node:internal/modules/run_main', 120),
     js('(root)', '', 0),
   ]);
-  assert.deepEqual(bt.strip().frames.map((f) => `${f.function} ${f.file}`), ['startPolling /app/poll.js', '(anonymous) /app/index.js']);
-  const callback = new Backtrace([{ ...js('push', '', 0), module: V8_BUILTIN_MODULE }, js('remember', '/app/cache.js', 7), js('listOnTimeout', 'node:internal/timers', 580), js('processTimers', 'node:internal/timers', 520), js('(root)', '', 0)]);
-  assert.deepEqual(callback.strip().frames.map((f) => f.function), ['remember']);
+  assert.deepEqual(
+    bt.strip().frames.map((f) => `${f.function} ${f.file}`),
+    ['startPolling /app/poll.js', '(anonymous) /app/index.js'],
+  );
+  const callback = new Backtrace([
+    { ...js('push', '', 0), module: V8_BUILTIN_MODULE },
+    js('remember', '/app/cache.js', 7),
+    js('listOnTimeout', 'node:internal/timers', 580),
+    js('processTimers', 'node:internal/timers', 520),
+    js('(root)', '', 0),
+  ]);
+  assert.deepEqual(
+    callback.strip().frames.map((f) => f.function),
+    ['remember'],
+  );
 });
 
 test('a backtrace of nothing but Node and V8 frames strips to no frames, and a diagnosis of it still renders', () => {
   assert.deepEqual(new Backtrace([js('(V8 API)', '', 0), js('(root)', '', 0)]).strip().frames, []);
-  assert.deepEqual(new Backtrace([js('processTicksAndRejections', 'node:internal/process/task_queues', 95), js('(root)', '', 0)]).strip().frames, []);
+  assert.deepEqual(
+    new Backtrace([
+      js('processTicksAndRejections', 'node:internal/process/task_queues', 95),
+      js('(root)', '', 0),
+    ]).strip().frames,
+    [],
+  );
 
   const file = path.join(tmpDir(), 'node-only.lhp');
   const w = LhpWriter.create(file, { recorder: 'node' });

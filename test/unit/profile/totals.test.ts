@@ -23,7 +23,8 @@ function tiny(weights?: number[]): Profile {
   return { columns, stacks: [new Uint32Array(0), new Uint32Array(0), new Uint32Array(0)] } as unknown as Profile;
 }
 
-const arrays = (t: Record<string, Float64Array>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Array.from(v)]));
+const arrays = (t: Record<string, Float64Array>) =>
+  Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Array.from(v)]));
 
 test('stackTotals: counts and bytes per stack id, all and never freed', () => {
   assert.deepEqual(arrays({ ...stackTotals(tiny()) }), {
@@ -47,13 +48,23 @@ test('stackTotals: by a key of each stack (stacks 0 and 1 as one site 0), over s
     leakedCount: [1, 0, 0],
     leakedBytes: [20, 0, 0],
   });
-  assert.deepEqual(totalsAt(stackTotals(tiny()), 1), { allocatedCount: 1, allocatedBytes: 30, leakedCount: 1, leakedBytes: 30 });
+  assert.deepEqual(totalsAt(stackTotals(tiny()), 1), {
+    allocatedCount: 1,
+    allocatedBytes: 30,
+    leakedCount: 1,
+    leakedBytes: 30,
+  });
 });
 
 test('totalsOf: one set of allocations, or all of them', () => {
   const { columns } = tiny();
   assert.deepEqual(totalsOf(columns), { allocatedCount: 4, allocatedBytes: 100, leakedCount: 2, leakedBytes: 50 });
-  assert.deepEqual(totalsOf(columns, [0, 3]), { allocatedCount: 2, allocatedBytes: 50, leakedCount: 0, leakedBytes: 0 });
+  assert.deepEqual(totalsOf(columns, [0, 3]), {
+    allocatedCount: 2,
+    allocatedBytes: 50,
+    leakedCount: 0,
+    leakedBytes: 0,
+  });
   assert.deepEqual(totalsOf(columns, []), { allocatedCount: 0, allocatedBytes: 0, leakedCount: 0, leakedBytes: 0 });
 });
 

@@ -35,7 +35,8 @@ function handMade(): Profile {
   const file = path.join(dir, 'hand-made.lhp');
   const w = LhpWriter.create(file, { recorder: 'test' });
   const libc = '/lib/x86_64-linux-gnu/libc.so.6';
-  const fr = (fn: string, file?: string, line?: number, module = '/usr/bin/app') => w.frame({ function: fn, file, line, module });
+  const fr = (fn: string, file?: string, line?: number, module = '/usr/bin/app') =>
+    w.frame({ function: fn, file, line, module });
   const malloc = fr('malloc', undefined, undefined, libc);
   const realloc = fr('realloc', undefined, undefined, libc);
   const xmalloc = fr('xmalloc', 'src/xmalloc.c', 14);
@@ -241,8 +242,14 @@ test('Backtrace.strip() drops allocator frames inside and start-up frames outsid
     ['malloc', 'xmalloc', 'foo_alloc', 'main', '__libc_start_main', '_start'],
   );
   const stripped = bt.strip();
-  assert.deepEqual(stripped.frames.map((f) => f.function), ['foo_alloc', 'main']);
-  assert.deepEqual(bt.frames.map((f) => f.function), ['malloc', 'xmalloc', 'foo_alloc', 'main', '__libc_start_main', '_start']);
+  assert.deepEqual(
+    stripped.frames.map((f) => f.function),
+    ['foo_alloc', 'main'],
+  );
+  assert.deepEqual(
+    bt.frames.map((f) => f.function),
+    ['malloc', 'xmalloc', 'foo_alloc', 'main', '__libc_start_main', '_start'],
+  );
   assert.equal(stripped.toString(), '#00 main (src/main.c:12)\n#01 foo_alloc (src/foo.c:10)');
   assert.equal(
     bt.toString(),
@@ -256,24 +263,62 @@ test('Backtrace.strip() drops allocator frames inside and start-up frames outsid
     ].join('\n'),
   );
   // thread start-up frames go too; a program frame right above malloc stays
-  assert.deepEqual(all.get(5).backtrace().strip().frames.map((f) => f.function), ['foo_alloc', 'worker_loop']);
-  assert.deepEqual(all.get(2).backtrace().strip().frames.map((f) => f.function), ['grow_buf', 'worker_loop']);
+  assert.deepEqual(
+    all
+      .get(5)
+      .backtrace()
+      .strip()
+      .frames.map((f) => f.function),
+    ['foo_alloc', 'worker_loop'],
+  );
+  assert.deepEqual(
+    all
+      .get(2)
+      .backtrace()
+      .strip()
+      .frames.map((f) => f.function),
+    ['grow_buf', 'worker_loop'],
+  );
   assert.equal(fn(all.get(7)), 'bar_alloc');
 });
 
 test('groupByBacktrace: one group per stack, in order of first allocation', () => {
   const groups = all.groupByBacktrace();
   assert.equal(groups.len(), 4);
-  assert.deepEqual([...groups].map((g) => g.stackId), [0, 1, 2, 3]);
-  assert.deepEqual([...groups].map((g) => ids(g)), [[0, 6], [1, 7], [2, 3, 4], [5, 8]]);
-  assert.deepEqual([...groups].map((g) => g.len()), [2, 2, 3, 2]);
-  assert.deepEqual([...groups].map((g) => g.size()), [110, 1200, 250, 340]);
+  assert.deepEqual(
+    [...groups].map((g) => g.stackId),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    [...groups].map((g) => ids(g)),
+    [
+      [0, 6],
+      [1, 7],
+      [2, 3, 4],
+      [5, 8],
+    ],
+  );
+  assert.deepEqual(
+    [...groups].map((g) => g.len()),
+    [2, 2, 3, 2],
+  );
+  assert.deepEqual(
+    [...groups].map((g) => g.size()),
+    [110, 1200, 250, 340],
+  );
   assert.deepEqual([...groups].map(fn), ['foo_alloc', 'bar_alloc', 'grow_buf', 'foo_alloc']);
   assert.deepEqual([...groups.stackIds()], [0, 1, 2, 3]);
   // a group's allocations are a list like any other
   assert.deepEqual(ids(groups.get(2).allocations().onlyAllocatedAfter(3)), [3, 4]);
   // grouping a filtered list only groups what passed
-  assert.deepEqual([...all.onlyTemporary().groupByBacktrace()].map((g) => [g.stackId, ...ids(g)]), [[0, 0, 6], [2, 2, 3, 4], [3, 5, 8]]);
+  assert.deepEqual(
+    [...all.onlyTemporary().groupByBacktrace()].map((g) => [g.stackId, ...ids(g)]),
+    [
+      [0, 0, 6],
+      [2, 2, 3, 4],
+      [3, 5, 8],
+    ],
+  );
   assert.equal(all.onlyAliveAt(0.5).groupByBacktrace().len(), 0);
   assert.throws(() => groups.get(4), RangeError);
   assert.throws(() => groups.get(0.5), RangeError);
@@ -281,19 +326,34 @@ test('groupByBacktrace: one group per stack, in order of first allocation', () =
 
 test('group lists: sortBySize, sortByCount, take, filter, ungroup', () => {
   const groups = all.groupByBacktrace();
-  assert.deepEqual([...groups.sortBySize()].map((g) => g.stackId), [1, 3, 2, 0]);
+  assert.deepEqual(
+    [...groups.sortBySize()].map((g) => g.stackId),
+    [1, 3, 2, 0],
+  );
   // ties (two allocations each) in stack id order
-  assert.deepEqual([...groups.sortByCount()].map((g) => g.stackId), [2, 0, 1, 3]);
-  assert.deepEqual([...groups.sortBySize().take(2)].map((g) => g.stackId), [1, 3]);
+  assert.deepEqual(
+    [...groups.sortByCount()].map((g) => g.stackId),
+    [2, 0, 1, 3],
+  );
+  assert.deepEqual(
+    [...groups.sortBySize().take(2)].map((g) => g.stackId),
+    [1, 3],
+  );
   assert.equal(groups.take(10).len(), 4);
-  assert.deepEqual([...groups.filter((g) => g.len() === 2)].map((g) => g.stackId), [0, 1, 3]);
+  assert.deepEqual(
+    [...groups.filter((g) => g.len() === 2)].map((g) => g.stackId),
+    [0, 1, 3],
+  );
   // ungroup: back to one list, in allocation order, ready for more verbs
   const top2 = groups.sortBySize().take(2).ungroup();
   assert.deepEqual(ids(top2), [1, 5, 7, 8]);
   assert.deepEqual(ids(top2.onlyTemporary()), [5, 8]);
   assert.deepEqual(ids(groups.ungroup()), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   // sorting returns a new list
-  assert.deepEqual([...groups].map((g) => g.stackId), [0, 1, 2, 3]);
+  assert.deepEqual(
+    [...groups].map((g) => g.stackId),
+    [0, 1, 2, 3],
+  );
 });
 
 test('len, get, iteration, size', () => {
@@ -304,7 +364,10 @@ test('len, get, iteration, size', () => {
   assert.throws(() => temp.get(7), RangeError);
   assert.throws(() => temp.get(-1), RangeError);
   assert.throws(() => temp.get(1.5), RangeError);
-  assert.deepEqual([...temp].map((a) => a.size), [100, 50, 80, 120, 300, 10, 40]);
+  assert.deepEqual(
+    [...temp].map((a) => a.size),
+    [100, 50, 80, 120, 300, 10, 40],
+  );
   assert.equal(temp.size(), 700);
   assert.deepEqual([...temp.stackIds()].sort(), [0, 2, 3]);
   assert.equal(all.onlyAliveAt(0.5).size(), 0);
@@ -344,7 +407,11 @@ test('lists are immutable: a verb returns a new list and leaves the original as 
 });
 
 test('a chain of filters equals the same filters applied one evaluated step at a time', () => {
-  const chained = all.onlyTemporary().onlyLargerThan(50).onlyFromThread(/worker/).onlyAliveForAtLeast(1);
+  const chained = all
+    .onlyTemporary()
+    .onlyLargerThan(50)
+    .onlyFromThread(/worker/)
+    .onlyAliveForAtLeast(1);
   let step = all.onlyTemporary();
   step.len();
   step = step.onlyLargerThan(50);
@@ -355,7 +422,16 @@ test('a chain of filters equals the same filters applied one evaluated step at a
   assert.deepEqual(ids(chained), [3, 4, 5]);
   assert.deepEqual(ids(step), ids(chained));
   // and filter order does not matter
-  assert.deepEqual(ids(all.onlyAliveForAtLeast(1).onlyFromThread(/worker/).onlyLargerThan(50).onlyTemporary()), [3, 4, 5]);
+  assert.deepEqual(
+    ids(
+      all
+        .onlyAliveForAtLeast(1)
+        .onlyFromThread(/worker/)
+        .onlyLargerThan(50)
+        .onlyTemporary(),
+    ),
+    [3, 4, 5],
+  );
 });
 
 test('graph: live bytes and count of each series at exact instants', () => {
@@ -364,7 +440,10 @@ test('graph: live bytes and count of each series at exact instants', () => {
   const g = base.add(all.groupByBacktrace().sortBySize());
   assert.equal(base.series().length, 1); // add returns a new graph
   const series = g.series(11); // 0, 1, …, 10 s
-  assert.deepEqual(series.map((x) => x.label), ['Leaked', 'bar_alloc', 'foo_alloc', 'grow_buf', 'foo_alloc']);
+  assert.deepEqual(
+    series.map((x) => x.label),
+    ['Leaked', 'bar_alloc', 'foo_alloc', 'grow_buf', 'foo_alloc'],
+  );
   assert.deepEqual(series[0].time, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.deepEqual(series[0].liveBytes, [0, 0, 200, 200, 200, 200, 200, 1200, 1200, 1200, 1200]);
   assert.deepEqual(series[0].liveCount, [0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
@@ -387,7 +466,10 @@ test('graph: live bytes and count of each series at exact instants', () => {
 
 test('graph: an unlabelled list gets a numbered label', () => {
   const series = p.graph().add(all).add('Temporary', all.onlyTemporary()).add(all.onlyLeaked()).series(3);
-  assert.deepEqual(series.map((x) => x.label), ['Series 1', 'Temporary', 'Series 3']);
+  assert.deepEqual(
+    series.map((x) => x.label),
+    ['Series 1', 'Temporary', 'Series 3'],
+  );
   assert.deepEqual(series[0].time, [0, 5, 10]);
   assert.deepEqual(series[0].liveBytes, [0, 200 + 120 + 300, 1200]);
 });
@@ -410,7 +492,10 @@ test('the bytehound case study, on the simulated demo server, reaches the same c
   // Step two: the obvious leaks, by backtrace, biggest first.
   const groups = allocations().onlyLeaked().groupByBacktrace().sortBySize();
   const sizes = [...groups].map((g) => g.size());
-  assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
+  assert.deepEqual(
+    sizes,
+    [...sizes].sort((a, b) => b - a),
+  );
   const byName = new Map([...groups].map((g) => [fn(g), g]));
   const analyze = (name: string) => {
     const group = byName.get(name);
@@ -428,7 +513,11 @@ test('the bytehound case study, on the simulated demo server, reaches the same c
   // A bounded one: only part leaked; the leaked part grows, but everything from it is flat.
   const cache = analyze('cache_insert');
   assert.ok(cache.leaked > 0 && cache.leaked < cache.total, `${cache.leaked}/${cache.total}`);
-  const [leakedPart, everything] = data.graph().add('Leaked', cache.listAll.onlyLeaked()).add('All', cache.listAll).series(100);
+  const [leakedPart, everything] = data
+    .graph()
+    .add('Leaked', cache.listAll.onlyLeaked())
+    .add('All', cache.listAll)
+    .series(100);
   assert.ok(leakedPart.liveCount[50] < leakedPart.liveCount[99]);
   const secondHalf = everything.liveCount.slice(50);
   assert.equal(Math.min(...secondHalf), Math.max(...secondHalf));

@@ -67,8 +67,13 @@ function runProgram(name: string): { code: number | null; outcomes: Map<string, 
   const binary = path.join(dir, name);
   const sources = nativeSources().filter((f: string) => !PRELOAD.has(path.basename(f)));
   const cc = process.env.CC || 'cc';
-  const build = spawnSync(cc, [...nativeCodeFlags, '-I', nativeSourceDir, '-o', binary, path.join(UNIT, `${name}.c`), ...sources, '-ldl'], { encoding: 'utf8' });
-  if (build.error || build.status !== 0) throw new Error(`${cc} failed to build ${name}.c: ${build.error?.message ?? build.stderr}`);
+  const build = spawnSync(
+    cc,
+    [...nativeCodeFlags, '-I', nativeSourceDir, '-o', binary, path.join(UNIT, `${name}.c`), ...sources, '-ldl'],
+    { encoding: 'utf8' },
+  );
+  if (build.error || build.status !== 0)
+    throw new Error(`${cc} failed to build ${name}.c: ${build.error?.message ?? build.stderr}`);
   const run = spawnSync(binary, [], { encoding: 'utf8', env: cleanEnv(dir), timeout: 120_000 });
   const outcomes = new Map<string, string>();
   for (const line of run.stdout.split('\n')) {

@@ -22,7 +22,13 @@ const APP = '/srv/app.js';
 const RECORDER_FILE = path.join(__dirname, '..', '..', '..', 'src', 'recorders', 'node', 'node-recorder.ts');
 
 let nextId = 1;
-function node(functionName: string, url: string, lineNumber: number, children: SamplingProfile['head'][] = [], scriptId = url ? '42' : '0'): SamplingProfile['head'] {
+function node(
+  functionName: string,
+  url: string,
+  lineNumber: number,
+  children: SamplingProfile['head'][] = [],
+  scriptId = url ? '42' : '0',
+): SamplingProfile['head'] {
   // V8's builtins are in script 0
   return { id: nextId++, callFrame: { functionName, scriptId, url, lineNumber }, children };
 }
@@ -56,7 +62,10 @@ describe('node recorder: sampled lifetimes', () => {
       { atNs: 1e9, samples: [sample(1, push.id), sample(2, remember.id)] },
       { atNs: 2e9, samples: [sample(2, remember.id), sample(3, remember.id)] },
     ]);
-    assert.deepEqual(counts, [{ born: 2, died: 0 }, { born: 1, died: 1 }]);
+    assert.deepEqual(counts, [
+      { born: 2, died: 0 },
+      { born: 1, died: 1 },
+    ]);
     const c = profile.columns;
     assert.equal(c.count, 3);
     const freed = Array.from(c.freeTime).filter((t) => t !== Infinity);
@@ -82,7 +91,9 @@ describe('node recorder: sampled lifetimes', () => {
   });
 
   it('keeps the size V8 reports: what the sample stands for', () => {
-    const { profile } = recordPolls([{ atNs: 1e9, samples: [sample(1, remember.id, 65536), sample(2, remember.id, 1 << 20)] }]);
+    const { profile } = recordPolls([
+      { atNs: 1e9, samples: [sample(1, remember.id, 65536), sample(2, remember.id, 1 << 20)] },
+    ]);
     assert.deepEqual(Array.from(profile.columns.size), [65536, 1 << 20]);
     assert.deepEqual(profile.data().allocatedBytes, 65536 + (1 << 20));
   });
@@ -151,21 +162,36 @@ describe('node recorder: the heap sampler addon', () => {
     const kept = out.first.nodes.find((n: SampleNode) => n.functionName === 'keepSome');
     assert.ok(kept, `keepSome is a node: ${out.first.nodes.map((n: SampleNode) => n.functionName).join(', ')}`);
     assert.deepEqual([kept.url, kept.line], [script, 4], 'its script, and the 1-based line of its declaration');
-    const underKeep = new Set([kept.id, ...out.first.nodes.filter((n: SampleNode) => n.parent === kept.id).map((n: SampleNode) => n.id)]);
-    assert.ok(out.first.nodeIds.some((id: number) => underKeep.has(id)), `the kept objects are sampled under keepSome: ${JSON.stringify(out.first)}`);
+    const underKeep = new Set([
+      kept.id,
+      ...out.first.nodes.filter((n: SampleNode) => n.parent === kept.id).map((n: SampleNode) => n.id),
+    ]);
+    assert.ok(
+      out.first.nodeIds.some((id: number) => underKeep.has(id)),
+      `the kept objects are sampled under keepSome: ${JSON.stringify(out.first)}`,
+    );
     assert.ok(out.first.count > 100, `~4 MB kept at a 4 KiB interval: ${out.first.count} samples`);
     assert.equal(out.second.lastMajor, out.first.lastMajor, 'a poll is no full GC');
     const given = new Set(out.first.nodes.map((n: SampleNode) => n.id));
     assert.ok(!out.second.nodes.some((id: number) => given.has(id)), 'nodes already given are not given again');
-    assert.ok(out.after.count < out.first.count / 4, `samples after the full GC: ${out.after.count} of ${out.first.count}`);
+    assert.ok(
+      out.after.count < out.first.count / 4,
+      `samples after the full GC: ${out.after.count} of ${out.first.count}`,
+    );
     assert.ok(out.after.lastMajor > (out.first.lastMajor ?? 0), 'the full GC is dated');
     assert.deepEqual(out.second.gcs, [], 'no GC between two polls: none reported');
-    assert.ok(out.after.gcs.includes(4), `the forced collection's full GCs (V8's kGCTypeMarkSweepCompact, 4) are reported: ${out.after.gcs}`);
-    assert.ok(out.after.pauses.every((ns: number) => ns >= 0) && out.after.pauses.some((ns: number) => ns > 0), 'with their pauses');
+    assert.ok(
+      out.after.gcs.includes(4),
+      `the forced collection's full GCs (V8's kGCTypeMarkSweepCompact, 4) are reported: ${out.after.gcs}`,
+    );
+    assert.ok(
+      out.after.pauses.every((ns: number) => ns >= 0) && out.after.pauses.some((ns: number) => ns > 0),
+      'with their pauses',
+    );
     assert.ok(out.wakes >= 1, 'the event loop was woken after the full GC');
   });
 
-  it('a census starts V8\'s own marking, which ends in a full GC the next poll dates', async () => {
+  it("a census starts V8's own marking, which ends in a full GC the next poll dates", async () => {
     assert.ok('addon' in loaded);
     const sampler = new AddonSampler(loaded.addon);
     sampler.start(65536);
@@ -178,7 +204,10 @@ describe('node recorder: the heap sampler addon', () => {
         for (let i = 0; i < 10_000; i++) garbage += JSON.stringify({ i, round }).length;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      assert.ok((sampler.poll().lastMajorGcHrtimeNs ?? 0) > before, `a full GC after the census (${garbage} bytes of garbage made)`);
+      assert.ok(
+        (sampler.poll().lastMajorGcHrtimeNs ?? 0) > before,
+        `a full GC after the census (${garbage} bytes of garbage made)`,
+      );
     } finally {
       sampler.stop();
     }
@@ -192,7 +221,10 @@ describe('node recorder: the heap sampler addon', () => {
     fs.writeFileSync(corrupt, 'not an ELF file');
     const bad = loadAddon(corrupt);
     assert.ok('reason' in bad && bad.reason.length > 0 && !bad.reason.includes('\n'), JSON.stringify(bad));
-    assert.deepEqual([openHeapSampler(false).sampler.kind, openHeapSampler(false).fallback], ['inspector', undefined], 'turned off: no reason to give');
+    assert.deepEqual(
+      [openHeapSampler(false).sampler.kind, openHeapSampler(false).fallback],
+      ['inspector', undefined],
+      'turned off: no reason to give',
+    );
   });
 });
-

@@ -31,7 +31,10 @@ test('a chart: stacked areas in order, lines, marks, a legend for each, axes in 
   const xTicks = all(svg, /text-anchor="middle">([^<]+)</g);
   assert.ok(xTicks.length > 1 && xTicks.every((t) => / s$/.test(t)), xTicks.join(' | '));
   // the second area sits on the first: its top at the last instant is 4 MiB, the y axis reaches 7 MiB for the line
-  assert.ok(yTicks.some((t) => /^[78] MiB$/.test(t)), yTicks.join(' | '));
+  assert.ok(
+    yTicks.some((t) => /^[78] MiB$/.test(t)),
+    yTicks.join(' | '),
+  );
 });
 
 test("a profile's graph stacks as bytehound draws it: each allocation in the first series that holds it", () => {

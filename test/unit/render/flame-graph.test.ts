@@ -50,7 +50,11 @@ test('flame tree: children sorted largest first, never more than their parent, e
     count++;
     assert.ok(node.value > 0, `${node.name} has a value`);
     const values = node.children.map((c) => c.value);
-    assert.deepEqual(values, [...values].sort((a, b) => b - a), `children of ${node.name} sorted`);
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => b - a),
+      `children of ${node.name} sorted`,
+    );
     const sum = values.reduce((s, v) => s + v, 0);
     assert.ok(sum <= node.value, `children of ${node.name}: ${sum} ≤ ${node.value}`);
     for (const v of values) assert.ok(v <= node.value);
@@ -71,7 +75,10 @@ test('flame tree: stripped stacks from the outermost frame down, session_new a l
   assert.equal(session.line, 57);
   assert.equal(session.value, sim.allocations().onlyLeaked().onlyPassingThroughFunction('^session_new$').size());
   const leafPaths = [...nodes(tree)].filter((n) => n.node.children.length === 0).map((n) => n.path.join(' > '));
-  assert.ok(leafPaths.includes('all > worker_main > dispatch_request > handle_login > session_new'), leafPaths.join('\n'));
+  assert.ok(
+    leafPaths.includes('all > worker_main > dispatch_request > handle_login > session_new'),
+    leafPaths.join('\n'),
+  );
   const names = new Set([...nodes(tree)].map((n) => n.node.name));
   for (const stripped of ['malloc', 'realloc', 'xmalloc', 'start_thread', 'clone3', '_start', '__libc_start_main'])
     assert.ok(!names.has(stripped), `${stripped} is stripped`);
@@ -108,7 +115,8 @@ function handMade(): Profile {
   const file = path.join(dir, 'hand-made.lhp');
   const w = LhpWriter.create(file, { recorder: 'test' });
   const libc = '/lib/x86_64-linux-gnu/libc.so.6';
-  const fr = (fn: string, file?: string, line?: number, module = '/usr/bin/app') => w.frame({ function: fn, file, line, module });
+  const fr = (fn: string, file?: string, line?: number, module = '/usr/bin/app') =>
+    w.frame({ function: fn, file, line, module });
   const malloc = fr('malloc', undefined, undefined, libc);
   const main = fr('main', 'app.c', 1);
   const S0 = w.stack([malloc, fr('handler', 'app.c', 10), main]);
@@ -145,7 +153,11 @@ test('flame tree: merged by function and file, first line kept; weights; unstrip
   const total = 100 + 200 + 40 + 8 + 30 + 1000 + 6 + 4;
   assert.equal(tree.value, total);
   assert.equal(tree.value, p.allocations().onlyLeaked().size());
-  const simple = (n: FlameNode): unknown => ({ n: `${n.name} ${n.file}:${n.line}`, v: n.value, c: n.children.map(simple) });
+  const simple = (n: FlameNode): unknown => ({
+    n: `${n.name} ${n.file}:${n.line}`,
+    v: n.value,
+    c: n.children.map(simple),
+  });
   assert.deepEqual(simple(tree), {
     n: 'all :0',
     v: total,
@@ -235,7 +247,11 @@ function frames(svg: string): DrawnFrame[] {
   return found;
 }
 
-for (const options of [{}, { minWidthPx: 2.5 }, { width: 640, rowHeight: 16, minWidthPx: 0.333, title: 'Leaks <of> "demo" & co' }]) {
+for (const options of [
+  {},
+  { minWidthPx: 2.5 },
+  { width: 640, rowHeight: 16, minWidthPx: 0.333, title: 'Leaks <of> "demo" & co' },
+]) {
   test(`flame graph of a simulated run ${JSON.stringify(options)}: well-formed, one group per frame wide enough, tooltips`, () => {
     const tree = leakedFlameTree(sim);
     const svg = flameGraphSvg(tree, options);
@@ -253,7 +269,12 @@ for (const options of [{}, { minWidthPx: 2.5 }, { width: 640, rowHeight: 16, min
     const drawn = frames(svg);
     assert.equal(drawn.length, expected.length);
     const depth = Math.max(...expected.map((e) => e.depth));
-    assert.match(root[1], new RegExp(`width="${width}" height="${(depth + 1) * rowHeight}" viewBox="0 0 ${width} ${(depth + 1) * rowHeight}"`));
+    assert.match(
+      root[1],
+      new RegExp(
+        `width="${width}" height="${(depth + 1) * rowHeight}" viewBox="0 0 ${width} ${(depth + 1) * rowHeight}"`,
+      ),
+    );
     if (minWidthPx > 2) assert.ok(expected.length < [...nodes(tree)].length, 'some frames too narrow to draw');
 
     for (const f of drawn) {
@@ -263,7 +284,10 @@ for (const options of [{}, { minWidthPx: 2.5 }, { width: 640, rowHeight: 16, min
       assert.equal(f.height, rowHeight - 1);
       if (f.label !== null) {
         const name = f.title.split(' ')[0];
-        assert.ok(f.label === name || (f.label.endsWith('…') && name.startsWith(f.label.slice(0, -1))), `label ${f.label} of ${name}`);
+        assert.ok(
+          f.label === name || (f.label.endsWith('…') && name.startsWith(f.label.slice(0, -1))),
+          `label ${f.label} of ${name}`,
+        );
         assert.ok(f.label.length * 7 <= f.width, `label ${f.label} fits in ${f.width} px`);
       }
     }
@@ -317,14 +341,20 @@ test('flame graph: names are escaped, labels cut with an ellipsis or left out', 
 test('flame graph of nothing leaked: a small SVG that says so', () => {
   const svg = flameGraphSvg(leakedFlameTree(sim, { select: sim.allocations().onlyTemporary() }));
   assertWellFormed(svg);
-  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="lh-flame" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"[^>]*>\n<title>/);
+  assert.match(
+    svg,
+    /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="lh-flame" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"[^>]*>\n<title>/,
+  );
   assert.match(svg, />nothing leaked<\/text>/);
   assert.ok(!svg.includes('lh-frame'));
   assert.ok(svg.length < 500);
 });
 
 test('escapeXml: the five specials, and what XML cannot hold', () => {
-  assert.equal(escapeXml(`<a href="x">Tom & 'Jerry'</a>`), '&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;');
+  assert.equal(
+    escapeXml(`<a href="x">Tom & 'Jerry'</a>`),
+    '&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;',
+  );
   assert.equal(escapeXml('tab\tnew\nline\r'), 'tab\tnew\nline\r');
   assert.equal(escapeXml('nul\u0000 bell\u0007 \uFFFE'), 'nul\uFFFD bell\uFFFD \uFFFD');
   assert.equal(escapeXml('emoji 🐕 lone \uD83D end \uDC15'), 'emoji 🐕 lone \uFFFD end \uFFFD');

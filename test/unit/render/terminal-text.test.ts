@@ -31,7 +31,9 @@ test('analyze prints names with escape codes as plain text; --json keeps them ex
   const w = LhpWriter.create(file, { recorder: 'native', command: [`prog${NASTY}`, `--arg${NASTY}`], pid: 7 });
   w.thread(7, `thread${NASTY}`);
   w.process(7, 1, `prog${NASTY}`);
-  const stack = w.stack([w.frame({ function: `fn${NASTY}`, file: `f${NASTY}.c`, line: 3, module: `/lib${NASTY}.so`, address: 0x1000 })]);
+  const stack = w.stack([
+    w.frame({ function: `fn${NASTY}`, file: `f${NASTY}.c`, line: 3, module: `/lib${NASTY}.so`, address: 0x1000 }),
+  ]);
   for (let i = 0; i < 50; i++) w.alloc(i * 1_000_000, 0x10_000 + i * 64, 64, stack, 7);
   w.finish(50_000_000);
   w.close();
@@ -46,7 +48,8 @@ test('analyze prints names with escape codes as plain text; --json keeps them ex
 
   const json = runCli(['analyze', '--json', file]);
   assert.equal(json.code, 0, json.stderr);
-  const frame = (JSON.parse(json.stdout) as { groups: { frames: { function: string; file: string }[] }[] }).groups[0].frames[0];
+  const frame = (JSON.parse(json.stdout) as { groups: { frames: { function: string; file: string }[] }[] }).groups[0]
+    .frames[0];
   assert.equal(frame.function, `fn${NASTY}`);
   assert.equal(frame.file, `f${NASTY}.c`);
 });

@@ -49,11 +49,18 @@ describe('leakhound script: the case study of seed 004, verbatim in the query AP
     assert.match(r.stdout, /^Other groups living until the end: 0$/m);
 
     const files = fs.readdirSync(graphs).sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10));
-    assert.deepEqual(files, Array.from({ length: 12 }, (_, i) => `graph-${i + 1}.svg`));
-    for (let i = 1; i <= 12; i++) assert.match(r.stderr, new RegExp(`^leakhound: graph ${i}: .*graph-${i}\\.svg$`, 'm'));
+    assert.deepEqual(
+      files,
+      Array.from({ length: 12 }, (_, i) => `graph-${i + 1}.svg`),
+    );
+    for (let i = 1; i <= 12; i++)
+      assert.match(r.stderr, new RegExp(`^leakhound: graph ${i}: .*graph-${i}\\.svg$`, 'm'));
     // step two's graph: Leaked stacked under Temporary, as bytehound draws it
     const leakedVsAll = fs.readFileSync(path.join(graphs, 'graph-2.svg'), 'utf8');
-    assert.deepEqual([...leakedVsAll.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]), ['Leaked', 'Temporary']);
+    assert.deepEqual(
+      [...leakedVsAll.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]),
+      ['Leaked', 'Temporary'],
+    );
     // the groups' graph: one area per leaked group, labelled by its allocating function
     const byGroup = fs.readFileSync(path.join(graphs, 'graph-3.svg'), 'utf8');
     const labels = [...byGroup.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]);
@@ -76,7 +83,10 @@ describe('leakhound script: the case study of seed 004, verbatim in the query AP
     const r = runCli(['script', script, demo, 'a', 'b']);
     assert.equal(r.code, 0, r.stderr);
     const p = loadSync(demo);
-    assert.equal(r.stdout, `leaked ${p.allocations().onlyLeaked().len()} of ${p.data().allocations}\nverdict leak a,b\n`);
+    assert.equal(
+      r.stdout,
+      `leaked ${p.allocations().onlyLeaked().len()} of ${p.data().allocations}\nverdict leak a,b\n`,
+    );
     const bytes = fs.readFileSync(png);
     assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
     assert.equal(bytes.readUInt32BE(16), 800, 'IHDR width: the chart width');
@@ -99,7 +109,10 @@ describe('leakhound script: the case study of seed 004, verbatim in the query AP
   test('script.d.ts, the globals for an editor, declares each verb a script gets, with its type', () => {
     const declarations = fs.readFileSync(path.join(ROOT, 'script.d.ts'), 'utf8');
     const declared = [...declarations.matchAll(/^ *var (\w+): ScriptApi\['(\w+)'\];$/gm)];
-    assert.ok(declared.every(([, name, verb]) => name === verb), 'each global is typed as its own verb');
+    assert.ok(
+      declared.every(([, name, verb]) => name === verb),
+      'each global is typed as its own verb',
+    );
     const api = scriptApi(loadSync(demo), { outputDir: dir, argv: [], out: () => {}, note: () => {} });
     assert.deepEqual(declared.map(([, name]) => name).sort(), Object.keys(api).sort());
   });

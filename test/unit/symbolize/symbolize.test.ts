@@ -17,7 +17,9 @@ const LINUX_ONLY = process.platform !== 'linux' && 'ELF and addr2line are Linux 
 
 /** The file address of a function, from the binary's symbol table. */
 function functionAddress(binary: string, name: string): number {
-  const line = spawnSync('nm', [binary], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.endsWith(` ${name}`));
+  const line = spawnSync('nm', [binary], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .find((l) => l.endsWith(` ${name}`));
   assert.ok(line, `${name} in ${binary}`);
   return parseInt(line.split(' ')[0], 16);
 }
@@ -32,7 +34,9 @@ describe('symbolize', { skip: LINUX_ONLY }, () => {
 
   it('resolves a return address through the module it falls in: function, file, line', () => {
     const start = 0x5555_0000_0000;
-    const { resolved, unreadable } = symbolize(new Map([[7, frameAt(start)]]), [{ start, end: start + size * 2, path: binary }]);
+    const { resolved, unreadable } = symbolize(new Map([[7, frameAt(start)]]), [
+      { start, end: start + size * 2, path: binary },
+    ]);
     assert.deepEqual(unreadable, []);
     const r = resolved.get(7);
     assert.equal(r?.module, binary);
@@ -41,12 +45,14 @@ describe('symbolize', { skip: LINUX_ONLY }, () => {
     assert.ok((r?.frames[0].line ?? 0) > 0);
   });
 
-  it('remembers a file\'s addresses: another process, loaded elsewhere, needs no addr2line', () => {
+  it("remembers a file's addresses: another process, loaded elsewhere, needs no addr2line", () => {
     const start = 0x7000_0000_0000;
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      const { resolved, unreadable } = symbolize(new Map([[1, frameAt(start)]]), [{ start, end: start + size * 2, path: binary }]);
+      const { resolved, unreadable } = symbolize(new Map([[1, frameAt(start)]]), [
+        { start, end: start + size * 2, path: binary },
+      ]);
       assert.deepEqual(unreadable, []);
       assert.equal(resolved.get(1)?.frames[0].function, 'compare_and_log');
     } finally {

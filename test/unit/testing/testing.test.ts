@@ -43,17 +43,73 @@ interface Case {
 }
 
 const LEAKY: Case[] = [
-  { name: 'a promise table that keeps settled promises', make: () => ((s) => (i) => promiseTable.deliver(s, i))(promiseTable.createLiveSlots({ fixed: false })) },
-  { name: 'listeners never removed', make: () => ((s) => (i) => s.handleRequest(i))(listeners.createServer({ fixed: false })) },
-  { name: 'intervals never cleared', make: () => ((p) => (i) => p.handle(i))(intervals.createPool({ fixed: false })) },
+  {
+    name: 'a promise table that keeps settled promises',
+    make: () =>
+      (
+        (s) => (i) =>
+          promiseTable.deliver(s, i)
+      )(promiseTable.createLiveSlots({ fixed: false })),
+  },
+  {
+    name: 'listeners never removed',
+    make: () =>
+      (
+        (s) => (i) =>
+          s.handleRequest(i)
+      )(listeners.createServer({ fixed: false })),
+  },
+  {
+    name: 'intervals never cleared',
+    make: () =>
+      (
+        (p) => (i) =>
+          p.handle(i)
+      )(intervals.createPool({ fixed: false })),
+  },
 ];
 
 const CLEAN: Case[] = [
-  { name: 'the fixed promise table', make: () => ((s) => (i) => promiseTable.deliver(s, i))(promiseTable.createLiveSlots({ fixed: true })) },
-  { name: 'listeners removed when done', make: () => ((s) => (i) => s.handleRequest(i))(listeners.createServer({ fixed: true })) },
-  { name: 'intervals cleared on close', make: () => ((p) => (i) => p.handle(i))(intervals.createPool({ fixed: true })) },
-  { name: 'an LRU cache full before the first census (capacity 4)', make: () => ((c) => (i) => c.get(i))(new lru.LruCache(4)) },
-  { name: 'an LRU cache that fills up between censuses (capacity 20)', make: () => ((c) => (i) => c.get(i))(new lru.LruCache(20)) },
+  {
+    name: 'the fixed promise table',
+    make: () =>
+      (
+        (s) => (i) =>
+          promiseTable.deliver(s, i)
+      )(promiseTable.createLiveSlots({ fixed: true })),
+  },
+  {
+    name: 'listeners removed when done',
+    make: () =>
+      (
+        (s) => (i) =>
+          s.handleRequest(i)
+      )(listeners.createServer({ fixed: true })),
+  },
+  {
+    name: 'intervals cleared on close',
+    make: () =>
+      (
+        (p) => (i) =>
+          p.handle(i)
+      )(intervals.createPool({ fixed: true })),
+  },
+  {
+    name: 'an LRU cache full before the first census (capacity 4)',
+    make: () =>
+      (
+        (c) => (i) =>
+          c.get(i)
+      )(new lru.LruCache(4)),
+  },
+  {
+    name: 'an LRU cache that fills up between censuses (capacity 20)',
+    make: () =>
+      (
+        (c) => (i) =>
+          c.get(i)
+      )(new lru.LruCache(20)),
+  },
   { name: 'garbage only (objects, arrays, strings, closures, a Map, all dropped)', make: () => churn },
   { name: 'nothing at all', make: () => () => undefined },
 ];
@@ -72,7 +128,13 @@ function churn(i: number): number {
  */
 function signature(leaks: LeakGrowth[]): string {
   // Promise: node:test's own come and go meanwhile, and may keep it from adding up (TESTING.md, limits)
-  return leaks.filter((g) => g.name !== 'Promise').map((g) => `${g.type} ${g.name} +${g.perIteration}/run${g.type === 'entries' ? ` (sizes ${g.counts.join(', ')})` : ''}`).join('\n');
+  return leaks
+    .filter((g) => g.name !== 'Promise')
+    .map(
+      (g) =>
+        `${g.type} ${g.name} +${g.perIteration}/run${g.type === 'entries' ? ` (sizes ${g.counts.join(', ')})` : ''}`,
+    )
+    .join('\n');
 }
 
 async function verdictOf(fn: (i: number) => unknown, options?: ExpectNoLeakOptions): Promise<LeakError | LeakReport> {
@@ -97,7 +159,8 @@ function clearLeakedIntervals(): number {
   clearTimeout(probe);
   const leaked: NodeJS.Timeout[] = [];
   countLive((o) => {
-    if (o instanceof Timeout && (o as { _onTimeout?: { name?: string } })._onTimeout?.name === 'heartbeat') leaked.push(o as NodeJS.Timeout);
+    if (o instanceof Timeout && (o as { _onTimeout?: { name?: string } })._onTimeout?.name === 'heartbeat')
+      leaked.push(o as NodeJS.Timeout);
     return false;
   });
   for (const t of leaked) clearInterval(t);
@@ -130,7 +193,10 @@ describe('countLive: exact live counts after a forced GC, no flag', () => {
     const kept = [new Widget(1), new Widget(20), new Gadget(30), new Gadget(2)];
     assert.equal(countLive(Widget), 4);
     assert.equal(countLive(Gadget), 2);
-    assert.equal(countLive((o) => o instanceof Widget && o.size > 10), 2);
+    assert.equal(
+      countLive((o) => o instanceof Widget && o.size > 10),
+      2,
+    );
     assert.equal(countLive({ where: (o) => o instanceof Gadget }), 2);
     assert.equal(kept.length, 4);
   });
@@ -152,7 +218,10 @@ describe('countLive: exact live counts after a forced GC, no flag', () => {
     Vector.prototype.length = function (this: { x: number }) {
       return Math.abs(this.x);
     };
-    const kept = [new (Point as unknown as new (x: number) => object)(1), new (Vector as unknown as new (x: number) => object)(2)];
+    const kept = [
+      new (Point as unknown as new (x: number) => object)(1),
+      new (Vector as unknown as new (x: number) => object)(2),
+    ];
     assert.equal(countLive({ instancesOf: Point as unknown as new () => object }), 1);
     assert.equal(countLive(Vector as unknown as new () => object), 1);
     assert.equal(kept.length, 2);
@@ -185,8 +254,14 @@ describe('expectNoLeak catches real leaks, with what grew, how fast, and what ho
       assert.deepEqual(t.lastEntries, ['"p+69"', '"p+70"']);
     }
     assert.match(tables.map((t) => t.retainedBy).join('\n'), /Object\.slotToVal/);
-    assert.match(error.message, /^expectNoLeak: \d kinds? of objects? and 2 collections grow with every iteration \(5 warm-up runs, then 30 measured; a census of live objects after 5, 15, 25, 35 runs\):\n/);
-    assert.match(error.message, /\n {2}Map entries: \+2 entries per iteration \(10 → 30 → 50 → 70 entries after 5, 15, 25, 35 runs\)\n {4}last keys: "p\+69", "p\+70"/);
+    assert.match(
+      error.message,
+      /^expectNoLeak: \d kinds? of objects? and 2 collections grow with every iteration \(5 warm-up runs, then 30 measured; a census of live objects after 5, 15, 25, 35 runs\):\n/,
+    );
+    assert.match(
+      error.message,
+      /\n {2}Map entries: \+2 entries per iteration \(10 → 30 → 50 → 70 entries after 5, 15, 25, 35 runs\)\n {4}last keys: "p\+69", "p\+70"/,
+    );
     assert.equal(leak(error, 'instances', 'Error').perIteration, 1); // the rejected promise's reason
     // The promises themselves: node:test makes and frees promises of its own while the
     // check runs, and when it frees many the live count of Promise does not add up
@@ -195,9 +270,15 @@ describe('expectNoLeak catches real leaks, with what grew, how fast, and what ho
     if (promises) {
       assert.equal(promises.perIteration, 2);
       assert.deepEqual(promises.runs, [5, 15, 25, 35]);
-      assert.ok(promises.survivors?.every((n) => n >= 20), `all 20 made in each step survive: ${promises.survivors?.join(', ')}`);
+      assert.ok(
+        promises.survivors?.every((n) => n >= 20),
+        `all 20 made in each step survive: ${promises.survivors?.join(', ')}`,
+      );
       assert.match(promises.retainedBy ?? '', /^Map entry ← Object\.slotToVal ← /);
-      assert.match(error.message, /\n {2}Promise: \+2 per iteration \(\d+ → \d+ → \d+ → \d+ live after 5, 15, 25, 35 runs\)\n {4}still alive of those made in each step: \d+, \d+, \d+\n {4}retained by: Map entry ← Object\.slotToVal/);
+      assert.match(
+        error.message,
+        /\n {2}Promise: \+2 per iteration \(\d+ → \d+ → \d+ → \d+ live after 5, 15, 25, 35 runs\)\n {4}still alive of those made in each step: \d+, \d+, \d+\n {4}retained by: Map entry ← Object\.slotToVal/,
+      );
     }
   });
 
@@ -213,9 +294,15 @@ describe('expectNoLeak catches real leaks, with what grew, how fast, and what ho
     const sessions = leak(error, 'instances', 'Session');
     assert.equal(sessions.perIteration, 1);
     assert.equal(sessions.site, 'test/fixtures/leaks/listeners.js:11');
-    assert.equal(sessions.retainedBy, 'variable `session`, closed over by onConfigChange (test/fixtures/leaks/listeners.js:23)');
+    assert.equal(
+      sessions.retainedBy,
+      'variable `session`, closed over by onConfigChange (test/fixtures/leaks/listeners.js:23)',
+    );
     assert.equal(leak(error, 'entries', 'Array').perIteration, 1); // the emitter's listener array
-    assert.match(error.message, /\n {2}\(closure\) onConfigChange: \+1 per iteration \(5 → 15 → 25 → 35 live after 5, 15, 25, 35 runs\)\n {4}still alive of those made in each step: 10, 10, 10\n {4}defined at test\/fixtures\/leaks\/listeners\.js:23\n/);
+    assert.match(
+      error.message,
+      /\n {2}\(closure\) onConfigChange: \+1 per iteration \(5 → 15 → 25 → 35 live after 5, 15, 25, 35 runs\)\n {4}still alive of those made in each step: 10, 10, 10\n {4}defined at test\/fixtures\/leaks\/listeners\.js:23\n/,
+    );
   });
 
   it('intervals never cleared: +1 heartbeat closure, Timeout and Connection per connection, held by the timer list', async () => {
@@ -229,7 +316,10 @@ describe('expectNoLeak catches real leaks, with what grew, how fast, and what ho
     assert.equal(leak(error, 'instances', 'Timeout').perIteration, 1);
     const connections = leak(error, 'instances', 'Connection');
     assert.equal(connections.perIteration, 1);
-    assert.equal(connections.retainedBy, 'variable `connection`, closed over by heartbeat (test/fixtures/leaks/intervals.js:19)');
+    assert.equal(
+      connections.retainedBy,
+      'variable `connection`, closed over by heartbeat (test/fixtures/leaks/intervals.js:19)',
+    );
     assert.ok(clearLeakedIntervals() >= 35);
   });
 
@@ -261,11 +351,23 @@ describe('expectNoLeak passes fixed code, plateaus and garbage, every time', () 
 
   it('a cache still filling when the check ends reads as a leak: warm it up past its capacity', async () => {
     // a 100-entry LRU grows by one entry per run for the whole check (35 runs)...
-    const filling = await verdictOf(((c) => (i: number) => c.get(i))(new lru.LruCache(100)), { retainers: false });
+    const filling = await verdictOf(
+      (
+        (c) => (i: number) =>
+          c.get(i)
+      )(new lru.LruCache(100)),
+      { retainers: false },
+    );
     assert.ok(filling instanceof LeakError);
     assert.equal(leak(filling, 'instances', 'CacheEntry').perIteration, 1);
     // ...and plateaus once the warm-up fills it
-    const warm = await verdictOf(((c) => (i: number) => c.get(i))(new lru.LruCache(100)), { warmup: 110 });
+    const warm = await verdictOf(
+      (
+        (c) => (i: number) =>
+          c.get(i)
+      )(new lru.LruCache(100)),
+      { warmup: 110 },
+    );
     assert.ok(!(warm instanceof LeakError), warm instanceof LeakError ? warm.message : '');
   });
 });
@@ -280,14 +382,17 @@ describe('expectNoLeak options', () => {
     let runs = 0;
     let indexSum = 0;
     let pending = 0;
-    await expectNoLeak(async (i) => {
-      assert.equal(pending, 0, 'the previous run had not finished');
-      pending++;
-      await new Promise((resolve) => setImmediate(resolve));
-      pending--;
-      runs++;
-      indexSum += i;
-    }, { warmup: 1, iterations: 3, checkpoints: 4 });
+    await expectNoLeak(
+      async (i) => {
+        assert.equal(pending, 0, 'the previous run had not finished');
+        pending++;
+        await new Promise((resolve) => setImmediate(resolve));
+        pending--;
+        runs++;
+        indexSum += i;
+      },
+      { warmup: 1, iterations: 3, checkpoints: 4 },
+    );
     assert.equal(runs, 4);
     assert.equal(indexSum, 0 + 1 + 2 + 3);
   });
@@ -295,13 +400,18 @@ describe('expectNoLeak options', () => {
   it('sees a collection that grows without new objects: an array of numbers, a Map of numbers', async () => {
     const history: number[] = [];
     const counters = new Map<number, number>();
-    const error = await verdictOf((i) => {
-      history.push(i);
-      counters.set(i, i * 2);
-    }, { retainers: false });
+    const error = await verdictOf(
+      (i) => {
+        history.push(i);
+        counters.set(i, i * 2);
+      },
+      { retainers: false },
+    );
     assert.ok(error instanceof LeakError);
     assert.deepEqual(
-      error.leaks.map((g) => `${g.type} ${g.name} +${g.perIteration} ${g.counts.join(' ')} ${g.lastEntries?.join(' ')}`).sort(),
+      error.leaks
+        .map((g) => `${g.type} ${g.name} +${g.perIteration} ${g.counts.join(' ')} ${g.lastEntries?.join(' ')}`)
+        .sort(),
       ['entries Array +1 5 15 25 35 33 34', 'entries Map +1 5 15 25 35 33 34'],
     );
     assert.match(error.message, /^expectNoLeak: 2 collections grow with every iteration/);
@@ -310,7 +420,12 @@ describe('expectNoLeak options', () => {
   it('reports the growth per run for other step sizes', async () => {
     const kept: object[] = [];
     class Record {}
-    const error = await verdictOf(() => kept.push(new Record(), new Record(), new Record()), { warmup: 3, iterations: 8, checkpoints: 3, retainers: false });
+    const error = await verdictOf(() => kept.push(new Record(), new Record(), new Record()), {
+      warmup: 3,
+      iterations: 8,
+      checkpoints: 3,
+      retainers: false,
+    });
     assert.ok(error instanceof LeakError);
     const records = leak(error, 'instances', 'Record');
     assert.equal(records.perIteration, 3);
@@ -318,14 +433,26 @@ describe('expectNoLeak options', () => {
   });
 
   it('rejects options that cannot work', async () => {
-    await assert.rejects(expectNoLeak(() => undefined, { checkpoints: 2 }), /checkpoints must be an integer ≥ 3/);
-    await assert.rejects(expectNoLeak(() => undefined, { iterations: 2, checkpoints: 4 }), /iterations must be an integer ≥ 3/);
-    await assert.rejects(expectNoLeak(() => undefined, { warmup: -1 }), /warmup must be an integer ≥ 0/);
+    await assert.rejects(
+      expectNoLeak(() => undefined, { checkpoints: 2 }),
+      /checkpoints must be an integer ≥ 3/,
+    );
+    await assert.rejects(
+      expectNoLeak(() => undefined, { iterations: 2, checkpoints: 4 }),
+      /iterations must be an integer ≥ 3/,
+    );
+    await assert.rejects(
+      expectNoLeak(() => undefined, { warmup: -1 }),
+      /warmup must be an integer ≥ 0/,
+    );
   });
 
   it('passes errors of the function through', async () => {
-    await assert.rejects(expectNoLeak((i) => {
-      if (i === 7) throw new Error('boom at 7');
-    }), /boom at 7/);
+    await assert.rejects(
+      expectNoLeak((i) => {
+        if (i === 7) throw new Error('boom at 7');
+      }),
+      /boom at 7/,
+    );
   });
 });

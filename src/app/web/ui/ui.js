@@ -43,7 +43,9 @@
   }
   function where(frame) {
     if (!frame) return '(no frames)';
-    return frame.file ? frame.function + ' (' + frame.file + (frame.line ? ':' + frame.line : '') + ')' : frame.function;
+    return frame.file
+      ? frame.function + ' (' + frame.file + (frame.line ? ':' + frame.line : '') + ')'
+      : frame.function;
   }
 
   // ---- DOM helpers ----
@@ -52,7 +54,8 @@
   function el(tag, attributes, ...children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) {
-      if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? '' : String(value));
+      if (value !== undefined && value !== null && value !== false)
+        node.setAttribute(name, value === true ? '' : String(value));
     }
     for (const child of children) if (child !== null && child !== undefined) node.append(child);
     return node;
@@ -116,7 +119,8 @@
       if (f.kind === 'verdicts') {
         const fieldset = form.querySelector('.verdicts');
         fieldset.querySelector('legend').prepend(f.label + ' ');
-        for (const v of DATA.verdicts) fieldset.append(el('label', {}, el('input', { type: 'checkbox', name: f.name, value: v }), ' ', badge(v)));
+        for (const v of DATA.verdicts)
+          fieldset.append(el('label', {}, el('input', { type: 'checkbox', name: f.name, value: v }), ' ', badge(v)));
         continue;
       }
       const c = CONTROLS[f.kind];
@@ -124,9 +128,35 @@
       const fieldset = form.querySelector(c.fieldset);
       fieldset.append(el('label', { for: id }, f.label));
       if (f.kind === 'pattern') {
-        fieldset.append(el('input', { id, name: f.name, type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. ' + f.example, title }));
+        fieldset.append(
+          el('input', {
+            id,
+            name: f.name,
+            type: 'text',
+            autocomplete: 'off',
+            spellcheck: 'false',
+            placeholder: 'e.g. ' + f.example,
+            title,
+          }),
+        );
       } else {
-        fieldset.append(el('span', {}, el('input', { id, name: f.name, type: 'text', inputmode: c.inputmode, autocomplete: 'off', size: 10, placeholder: c.placeholder, title }), c.unit));
+        fieldset.append(
+          el(
+            'span',
+            {},
+            el('input', {
+              id,
+              name: f.name,
+              type: 'text',
+              inputmode: c.inputmode,
+              autocomplete: 'off',
+              size: 10,
+              placeholder: c.placeholder,
+              title,
+            }),
+            c.unit,
+          ),
+        );
       }
     }
   }
@@ -141,8 +171,10 @@
       const input = form.elements.namedItem(name);
       const value = input.value.trim();
       let problem = '';
-      if (value && KIND[name] === 'bytes' && !/^\d+$/.test(value)) problem = name + ': expected a whole number of bytes, got "' + value + '"';
-      if (value && KIND[name] === 'seconds' && !/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value)) problem = name + ': expected a number of seconds, got "' + value + '"';
+      if (value && KIND[name] === 'bytes' && !/^\d+$/.test(value))
+        problem = name + ': expected a whole number of bytes, got "' + value + '"';
+      if (value && KIND[name] === 'seconds' && !/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value))
+        problem = name + ': expected a number of seconds, got "' + value + '"';
       if (value && KIND[name] === 'pattern') {
         try {
           new RegExp(input.value);
@@ -224,7 +256,13 @@
       const f = g.filtered;
       const tr = el(
         'tr',
-        { 'data-verdict': g.verdict, 'data-stack-id': g.stackId, tabindex: 0, class: g.stackId === selectedStackId ? 'selected' : null, 'aria-current': g.stackId === selectedStackId ? 'true' : null },
+        {
+          'data-verdict': g.verdict,
+          'data-stack-id': g.stackId,
+          tabindex: 0,
+          class: g.stackId === selectedStackId ? 'selected' : null,
+          'aria-current': g.stackId === selectedStackId ? 'true' : null,
+        },
         el('td', {}, String(g.rank)),
         el('td', {}, badge(g.verdict)),
         el('td', {}, g.growthBytesPerSecond > 0 ? formatBytes(g.growthBytesPerSecond) + '/s' : '–'),
@@ -248,11 +286,24 @@
     const note = $('#groups-note');
     const hidden = data.sites - data.rows.length;
     note.hidden = data.rows.length > 0 && hidden <= 0;
-    note.textContent = data.rows.length === 0 ? 'No allocation matches these filters.' : hidden > 0 ? formatCount(hidden) + ' more sites are not shown.' : '';
+    note.textContent =
+      data.rows.length === 0
+        ? 'No allocation matches these filters.'
+        : hidden > 0
+          ? formatCount(hidden) + ' more sites are not shown.'
+          : '';
     const s = data.selected;
     $('#selection').textContent =
-      formatCount(s.count) + ' allocations (' + formatBytes(s.bytes) + ') in ' + formatCount(data.sites) + ' sites match; ' +
-      formatCount(s.leakedCount) + ' of them leaked (' + formatBytes(s.leakedBytes) + ').';
+      formatCount(s.count) +
+      ' allocations (' +
+      formatBytes(s.bytes) +
+      ') in ' +
+      formatCount(data.sites) +
+      ' sites match; ' +
+      formatCount(s.leakedCount) +
+      ' of them leaked (' +
+      formatBytes(s.leakedBytes) +
+      ').';
   }
 
   let groupController = null;
@@ -271,7 +322,10 @@
     groupController = controller;
     section.setAttribute('aria-busy', 'true');
     try {
-      const [g, svg] = await Promise.all([getJson('/api/group/' + stackId, controller.signal), getText('/api/group/' + stackId + '.svg', controller.signal)]);
+      const [g, svg] = await Promise.all([
+        getJson('/api/group/' + stackId, controller.signal),
+        getText('/api/group/' + stackId + '.svg', controller.signal),
+      ]);
       clearError(errorNode);
       section.dataset.stackId = String(g.stackId);
       section.dataset.verdict = g.verdict;
@@ -317,7 +371,13 @@
   }
 
   function groupsTable(rows) {
-    const head = el('tr', {}, ...['stack', 'site verdict', 'allocations', 'bytes', 'leaked', 'leaked bytes', 'allocated at'].map((h) => el('th', { scope: 'col' }, h)));
+    const head = el(
+      'tr',
+      {},
+      ...['stack', 'site verdict', 'allocations', 'bytes', 'leaked', 'leaked bytes', 'allocated at'].map((h) =>
+        el('th', { scope: 'col' }, h),
+      ),
+    );
     const body = rows.map((g) =>
       el(
         'tr',
@@ -341,10 +401,30 @@
       putSvg(chart, r.svg);
       parts.push(chart);
     } else if (r.kind === 'list') {
-      parts.push(el('p', { class: 'summary' }, formatCount(r.len) + ' allocations, ' + formatBytes(r.bytes) + ', from ' + formatCount(r.groupCount) + ' backtraces' + (r.groupCount > r.groups.length ? '; the ' + r.groups.length + ' largest:' : ':')));
+      parts.push(
+        el(
+          'p',
+          { class: 'summary' },
+          formatCount(r.len) +
+            ' allocations, ' +
+            formatBytes(r.bytes) +
+            ', from ' +
+            formatCount(r.groupCount) +
+            ' backtraces' +
+            (r.groupCount > r.groups.length ? '; the ' + r.groups.length + ' largest:' : ':'),
+        ),
+      );
       if (r.groups.length) parts.push(groupsTable(r.groups));
     } else if (r.kind === 'groups') {
-      parts.push(el('p', { class: 'summary' }, formatCount(r.len) + (r.len === 1 ? ' group' : ' groups') + (r.len > r.rows.length ? '; the first ' + r.rows.length + ':' : ':')));
+      parts.push(
+        el(
+          'p',
+          { class: 'summary' },
+          formatCount(r.len) +
+            (r.len === 1 ? ' group' : ' groups') +
+            (r.len > r.rows.length ? '; the first ' + r.rows.length + ':' : ':'),
+        ),
+      );
       if (r.rows.length) parts.push(groupsTable(r.rows));
     } else if (r.kind === 'text') {
       parts.push(el('pre', { class: 'text' }, r.text));
@@ -376,7 +456,10 @@
     header.dataset.verdict = s.verdict;
     header.className = 'verdict ' + s.verdict;
     $('#headline').textContent = s.headline;
-    $('#notes').replaceChildren(...s.notes.map((n) => el('p', { class: 'note' }, n)), ...s.warnings.map((w) => el('p', { class: 'note warning' }, 'warning: ' + w)));
+    $('#notes').replaceChildren(
+      ...s.notes.map((n) => el('p', { class: 'note' }, n)),
+      ...s.warnings.map((w) => el('p', { class: 'note warning' }, 'warning: ' + w)),
+    );
     document.title = 'leakhound: ' + s.headline;
     if (s.memory) {
       getText('/api/memory.svg').then(

@@ -4,19 +4,33 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AllocationList } from '../../../../src/query/allocation-list';
 import * as verbs from '../../../../src/query/verbs';
-import { BadRequest, FILTER_NAMES, FILTERS, filtersJson, parseFilters, VERDICTS } from '../../../../src/app/web/filters';
+import {
+  BadRequest,
+  FILTER_NAMES,
+  FILTERS,
+  filtersJson,
+  parseFilters,
+  VERDICTS,
+} from '../../../../src/app/web/filters';
 import { ROOT } from '../../../helpers/helpers';
 
 test('every filter names a query verb that exists, as a verb and as an AllocationList method', () => {
   for (const f of FILTERS) {
     if (f.kind === 'verdicts') {
-      assert.equal(f.verb, undefined, 'the verdict is the site\'s, no query verb');
+      assert.equal(f.verb, undefined, "the verdict is the site's, no query verb");
       continue;
     }
     assert.ok(f.verb && f.verb in verbs, `${f.name}: ${f.verb} is a verb of src/query/verbs`);
-    assert.equal(typeof (AllocationList.prototype as unknown as Record<string, unknown>)[f.verb], 'function', `${f.name}: list.${f.verb}()`);
+    assert.equal(
+      typeof (AllocationList.prototype as unknown as Record<string, unknown>)[f.verb],
+      'function',
+      `${f.name}: list.${f.verb}()`,
+    );
   }
-  assert.deepEqual(FILTER_NAMES, FILTERS.map((f) => f.name));
+  assert.deepEqual(
+    FILTER_NAMES,
+    FILTERS.map((f) => f.name),
+  );
   assert.equal(new Set(FILTER_NAMES).size, FILTER_NAMES.length, 'names are distinct');
 });
 

@@ -25,11 +25,25 @@ let served: Served;
 /** An expression with an effect the next query can see: it appends `marker` to profile.info.ran. */
 const mark = (marker: string) => `profile.info.ran = (profile.info.ran ?? []).concat(${JSON.stringify(marker)}); 0`;
 const ranSoFar = async (): Promise<string[] | null> => {
-  const res = await raw(served.port, 'POST', '/api/query', { 'content-type': 'application/json' }, JSON.stringify({ expression: 'profile.info.ran ?? null' }));
+  const res = await raw(
+    served.port,
+    'POST',
+    '/api/query',
+    { 'content-type': 'application/json' },
+    JSON.stringify({ expression: 'profile.info.ran ?? null' }),
+  );
   assert.equal(res.status, 200, res.body);
   return JSON.parse((JSON.parse(res.body) as { json: string }).json) as string[] | null;
 };
-const API = ['/api/summary', '/api/groups', '/api/timeline.svg', '/api/flame.svg', '/api/memory.svg', '/api/group/0', '/api/group/0.svg'];
+const API = [
+  '/api/summary',
+  '/api/groups',
+  '/api/timeline.svg',
+  '/api/flame.svg',
+  '/api/memory.svg',
+  '/api/group/0',
+  '/api/group/0.svg',
+];
 
 before(async () => {
   const sim = runCli(['simulate', '-o', demo, '--allocations', '20k', '--seed', '1']);
@@ -74,8 +88,16 @@ describe('serve over HTTP: the token, the Host, the Origin', () => {
       assert.equal((await raw(port, 'GET', `${p}?token=${token}`, { [TOKEN_HEADER]: undefined })).status, 403, p);
     }
     const body = JSON.stringify({ expression: mark('no token') });
-    assert.equal((await raw(port, 'POST', '/api/query', { 'content-type': 'application/json', [TOKEN_HEADER]: undefined }, body)).status, 403);
-    assert.equal((await raw(port, 'POST', '/api/query', { 'content-type': 'application/json', [TOKEN_HEADER]: wrong }, body)).status, 403);
+    assert.equal(
+      (await raw(port, 'POST', '/api/query', { 'content-type': 'application/json', [TOKEN_HEADER]: undefined }, body))
+        .status,
+      403,
+    );
+    assert.equal(
+      (await raw(port, 'POST', '/api/query', { 'content-type': 'application/json', [TOKEN_HEADER]: wrong }, body))
+        .status,
+      403,
+    );
     assert.equal(await ranSoFar(), null);
   });
 
@@ -83,13 +105,34 @@ describe('serve over HTTP: the token, the Host, the Origin', () => {
     const { port } = served;
     const foreign = `http://127.0.0.1:${port + 1}`;
     const attempts: [string, http.OutgoingHttpHeaders, string][] = [
-      ['text/plain, no token', { 'content-type': 'text/plain', origin: foreign, [TOKEN_HEADER]: undefined }, JSON.stringify({ expression: mark('text/plain') })],
-      ['form, no token', { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', [TOKEN_HEADER]: undefined }, `expression=${encodeURIComponent(mark('form'))}`],
-      ['text/plain form, no token', { 'content-type': 'text/plain', origin: foreign, 'sec-fetch-site': 'same-site', [TOKEN_HEADER]: undefined }, `{"expression":${JSON.stringify(mark('enctype'))},"x":"="}`],
-      ['json from a foreign origin, with the token', { 'content-type': 'application/json', origin: foreign }, JSON.stringify({ expression: mark('foreign origin') })],
-      ['json marked cross-site, with the token', { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, JSON.stringify({ expression: mark('cross-site') })],
+      [
+        'text/plain, no token',
+        { 'content-type': 'text/plain', origin: foreign, [TOKEN_HEADER]: undefined },
+        JSON.stringify({ expression: mark('text/plain') }),
+      ],
+      [
+        'form, no token',
+        { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', [TOKEN_HEADER]: undefined },
+        `expression=${encodeURIComponent(mark('form'))}`,
+      ],
+      [
+        'text/plain form, no token',
+        { 'content-type': 'text/plain', origin: foreign, 'sec-fetch-site': 'same-site', [TOKEN_HEADER]: undefined },
+        `{"expression":${JSON.stringify(mark('enctype'))},"x":"="}`,
+      ],
+      [
+        'json from a foreign origin, with the token',
+        { 'content-type': 'application/json', origin: foreign },
+        JSON.stringify({ expression: mark('foreign origin') }),
+      ],
+      [
+        'json marked cross-site, with the token',
+        { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
+        JSON.stringify({ expression: mark('cross-site') }),
+      ],
     ];
-    for (const [what, headers, body] of attempts) assert.equal((await raw(port, 'POST', '/api/query', headers, body)).status, 403, what);
+    for (const [what, headers, body] of attempts)
+      assert.equal((await raw(port, 'POST', '/api/query', headers, body)).status, 403, what);
     assert.equal((await raw(port, 'GET', '/api/summary', { origin: foreign })).status, 403);
     assert.equal(await ranSoFar(), null);
   });
@@ -99,15 +142,39 @@ describe('serve over HTTP: the token, the Host, the Origin', () => {
     for (const host of [`attacker.example:${port}`, `127.0.0.1.attacker.example:${port}`, `127.0.0.1:${port + 1}`]) {
       assert.equal((await raw(port, 'GET', '/api/summary', { host })).status, 403, host);
       assert.equal((await raw(port, 'GET', `/?token=${token}`, { host })).status, 403, host);
-      assert.equal((await raw(port, 'POST', '/api/query', { host, 'content-type': 'application/json' }, JSON.stringify({ expression: mark('rebinding') }))).status, 403, host);
+      assert.equal(
+        (
+          await raw(
+            port,
+            'POST',
+            '/api/query',
+            { host, 'content-type': 'application/json' },
+            JSON.stringify({ expression: mark('rebinding') }),
+          )
+        ).status,
+        403,
+        host,
+      );
     }
     assert.equal(await ranSoFar(), null);
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
-      const res = await raw(port, 'POST', '/api/query', { host, origin: `http://${host}`, 'content-type': 'application/json' }, JSON.stringify({ expression: mark(host) }));
+      const res = await raw(
+        port,
+        'POST',
+        '/api/query',
+        { host, origin: `http://${host}`, 'content-type': 'application/json' },
+        JSON.stringify({ expression: mark(host) }),
+      );
       assert.equal(res.status, 200, res.body);
     }
     assert.deepEqual(await ranSoFar(), [`127.0.0.1:${port}`, `localhost:${port}`]);
-    await raw(port, 'POST', '/api/query', { 'content-type': 'application/json' }, JSON.stringify({ expression: 'delete profile.info.ran' }));
+    await raw(
+      port,
+      'POST',
+      '/api/query',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ expression: 'delete profile.info.ran' }),
+    );
   });
 });
 
@@ -190,12 +257,18 @@ describe('serve: filter patterns run in linear time', () => {
   });
 
   // the limit guards the suite against the old engine, which would not answer for hours; no time is asserted
-  test('a catastrophic pattern on a long name is answered, matching as JavaScript would', { timeout: 60_000 }, async () => {
+  test('a catastrophic pattern on a long name is answered, matching as JavaScript would', {
+    timeout: 60_000,
+  }, async () => {
     for (const filter of ['function', 'file']) {
       const res = await raw(port, 'GET', `/api/groups?${filter}=${encodeURIComponent('^(a+)+(\\.c)?$')}`);
       assert.equal(res.status, 200, res.body);
       const rows = (JSON.parse(res.body) as { rows: { frame: { function: string } }[] }).rows;
-      assert.deepEqual(rows.map((r) => r.frame.function), ['aaaa'], filter);
+      assert.deepEqual(
+        rows.map((r) => r.frame.function),
+        ['aaaa'],
+        filter,
+      );
     }
     // the server is free meanwhile: the next request is answered too
     assert.equal((await raw(port, 'GET', '/api/summary')).status, 200);
@@ -204,7 +277,10 @@ describe('serve: filter patterns run in linear time', () => {
   test("in the query box, JavaScript's own regexes are stopped by the query's time limit", () => {
     const views = new UiViews(loadSync(demo), demo);
     const limits = { ...DEFAULT_QUERY_LIMITS, timeoutMs: 300 };
-    assert.throws(() => runQuery(views, `/^(a+)+$/.test('${LONG}')`, limits), /^Error: the query ran longer than 300 ms and was stopped$/);
+    assert.throws(
+      () => runQuery(views, `/^(a+)+$/.test('${LONG}')`, limits),
+      /^Error: the query ran longer than 300 ms and was stopped$/,
+    );
     assert.equal(runQuery(views, `/^(a+)+$/.test('aaaa')`, limits).kind, 'value');
   });
 
@@ -212,7 +288,10 @@ describe('serve: filter patterns run in linear time', () => {
     for (const pattern of ['(?=a)', '(a)\\1']) {
       const res = await raw(port, 'GET', `/api/groups?function=${encodeURIComponent(pattern)}`);
       assert.equal(res.status, 400, pattern);
-      assert.match((JSON.parse(res.body) as { error: string }).error, /^function: not a regular expression \(RE2 syntax: no lookaround or backreferences\)/);
+      assert.match(
+        (JSON.parse(res.body) as { error: string }).error,
+        /^function: not a regular expression \(RE2 syntax: no lookaround or backreferences\)/,
+      );
     }
   });
 });

@@ -36,14 +36,19 @@ describe('leakhound serve', () => {
   let url = '';
   let port = 0;
   let token = '';
-  const get = async (p: string) => fetch(new URL(p, url), { headers: p.startsWith('/api/') ? { [TOKEN_HEADER]: token } : {} });
+  const get = async (p: string) =>
+    fetch(new URL(p, url), { headers: p.startsWith('/api/') ? { [TOKEN_HEADER]: token } : {} });
   const groups = async (query: string): Promise<Groups> => {
     const res = await get(`/api/groups${query}`);
     assert.equal(res.status, 200, await res.clone().text());
     return (await res.json()) as Groups;
   };
   const query = (expression: unknown) =>
-    fetch(new URL('/api/query', url), { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body: JSON.stringify({ expression }) });
+    fetch(new URL('/api/query', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
+      body: JSON.stringify({ expression }),
+    });
 
   before(async () => {
     ({ url, port, token } = await startServe([demo, '--port', '0']));
@@ -60,7 +65,8 @@ describe('leakhound serve', () => {
     assert.match(page.headers.get('content-type')!, /^text\/html/);
     assert.match(page.headers.get('content-security-policy')!, /default-src 'none'/);
     const html = await page.text();
-    for (const id of ['verdict', 'timeline', 'filters', 'groups', 'group-detail', 'flame', 'query', 'query-result']) assert.match(html, new RegExp(`id="${id}"`));
+    for (const id of ['verdict', 'timeline', 'filters', 'groups', 'group-detail', 'flame', 'query', 'query-result'])
+      assert.match(html, new RegExp(`id="${id}"`));
     // nothing from elsewhere: every src and href is the server's own or a data: URL
     for (const m of html.matchAll(/(?:src|href)="([^"]*)"/g)) assert.match(m[1], /^(\/|data:)/, m[0]);
     const js = await get('/ui.js');
@@ -72,7 +78,11 @@ describe('leakhound serve', () => {
   });
 
   test('/api/summary gives the verdict of the recording, with its headline and what was recorded', async () => {
-    const summary = (await (await get('/api/summary')).json()) as { verdict: string; headline: string; meta: { allocations: number; sites: number; source: string } };
+    const summary = (await (await get('/api/summary')).json()) as {
+      verdict: string;
+      headline: string;
+      meta: { allocations: number; sites: number; source: string };
+    };
     assert.equal(summary.verdict, 'leak');
     assert.match(summary.headline, /^LEAK: 4 of 9 allocation sites/);
     assert.equal(summary.meta.allocations, loadSync(demo).columns.count);
@@ -82,7 +92,10 @@ describe('leakhound serve', () => {
   test('/api/groups ranks every site, session_new a leak, with its counts and its frame', async () => {
     const all = await groups('');
     assert.equal(all.rows.length, 9);
-    assert.deepEqual(all.rows.map((r) => r.rank), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      all.rows.map((r) => r.rank),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     const session = all.rows.find((r) => r.label === 'session_new')!;
     assert.ok(session, JSON.stringify(all.rows.map((r) => r.label)));
     assert.equal(session.verdict, 'leak');
@@ -98,7 +111,10 @@ describe('leakhound serve', () => {
 
   test('verdict=bounded keeps the bounded sites only: the cache and the pool', async () => {
     const bounded = await groups('?verdict=bounded');
-    assert.deepEqual(bounded.rows.map((r) => r.verdict), ['bounded', 'bounded']);
+    assert.deepEqual(
+      bounded.rows.map((r) => r.verdict),
+      ['bounded', 'bounded'],
+    );
     assert.deepEqual(bounded.rows.map((r) => r.label).sort(), ['cache_insert', 'pool_grow']);
     const both = await groups('?verdict=bounded,leak-freed-at-exit');
     assert.deepEqual(both.rows.map((r) => r.label).sort(), ['cache_insert', 'connection_remember', 'pool_grow']);
@@ -107,8 +123,14 @@ describe('leakhound serve', () => {
 
   test('function=session_new narrows to that site; file, size, lifetime and time narrow as the query verbs do', async () => {
     const session = await groups('?function=session_new');
-    assert.deepEqual(session.rows.map((r) => r.label), ['session_new']);
-    assert.deepEqual((await groups('?file=cache/lru%5C.c$')).rows.map((r) => r.label), ['cache_insert']);
+    assert.deepEqual(
+      session.rows.map((r) => r.label),
+      ['session_new'],
+    );
+    assert.deepEqual(
+      (await groups('?file=cache/lru%5C.c$')).rows.map((r) => r.label),
+      ['cache_insert'],
+    );
 
     const p = loadSync(demo);
     let largest = 0;
@@ -118,12 +140,24 @@ describe('leakhound serve', () => {
     assert.equal(none.selected.count, 0);
     // bounds are included: at least the largest size is the allocations of that size
     const biggest = await groups(`?minSize=${largest}`);
-    assert.equal(biggest.selected.count, p.allocations().onlyLargerThan(largest - 1).len());
+    assert.equal(
+      biggest.selected.count,
+      p
+        .allocations()
+        .onlyLargerThan(largest - 1)
+        .len(),
+    );
     assert.ok(biggest.selected.count > 0);
 
     const half = p.runtime / 2;
     const window = await groups(`?from=${half}&to=${p.runtime * 0.9}&maxSize=512&minLifetime=0.01&maxLifetime=0.5`);
-    const expected = p.allocations().onlyAllocatedAfter(half).onlyAllocatedBefore(p.runtime * 0.9).onlySmallerThan(513).onlyAliveForAtLeast(0.01).onlyAliveForAtMost(0.5);
+    const expected = p
+      .allocations()
+      .onlyAllocatedAfter(half)
+      .onlyAllocatedBefore(p.runtime * 0.9)
+      .onlySmallerThan(513)
+      .onlyAliveForAtLeast(0.01)
+      .onlyAliveForAtMost(0.5);
     assert.equal(window.selected.count, expected.len());
     assert.equal(window.selected.bytes, expected.size());
     assert.ok(window.selected.count > 0 && window.selected.count < p.columns.count);
@@ -175,7 +209,12 @@ describe('leakhound serve', () => {
 
   test('/api/group/<id> gives a site diagnosis and backtrace with file:line, and its leaked-vs-all chart', async () => {
     const session = (await groups('?function=session_new')).rows[0];
-    const g = (await (await get(`/api/group/${session.stackId}`)).json()) as { verdict: string; explanation: string; backtrace: string; rank: number };
+    const g = (await (await get(`/api/group/${session.stackId}`)).json()) as {
+      verdict: string;
+      explanation: string;
+      backtrace: string;
+      rank: number;
+    };
     assert.equal(g.verdict, 'leak');
     assert.equal(g.rank, session.rank);
     assert.ok(g.explanation.length > 0);
@@ -184,7 +223,10 @@ describe('leakhound serve', () => {
     const chart = await get(`/api/group/${session.stackId}.svg`);
     assert.match(chart.headers.get('content-type')!, /^image\/svg\+xml/);
     const svg = await chart.text();
-    assert.deepEqual([...svg.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]), ['Leaked', 'Freed']);
+    assert.deepEqual(
+      [...svg.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]),
+      ['Leaked', 'Freed'],
+    );
     const missing = await get('/api/group/987654');
     assert.equal(missing.status, 404);
     assert.match(((await missing.json()) as { error: string }).error, /no allocation site/);
@@ -198,22 +240,38 @@ describe('leakhound serve', () => {
     assert.equal(value.kind, 'value');
     assert.equal(JSON.parse(value.json), p.allocations().onlyLeaked().len());
 
-    const list = (await (await query('allocations().onlyLeaked()')).json()) as { kind: string; len: number; bytes: number; groups: { stackId: number; count: number }[] };
+    const list = (await (await query('allocations().onlyLeaked()')).json()) as {
+      kind: string;
+      len: number;
+      bytes: number;
+      groups: { stackId: number; count: number }[];
+    };
     assert.equal(list.kind, 'list');
     assert.equal(list.len, p.allocations().onlyLeaked().len());
     assert.equal(list.bytes, p.allocations().onlyLeaked().size());
     const top = p.allocations().onlyLeaked().groupByBacktrace().sortBySize();
-    assert.deepEqual(list.groups.map((g) => [g.stackId, g.count]), top.groups.map((g) => [g.stackId, g.len()]));
+    assert.deepEqual(
+      list.groups.map((g) => [g.stackId, g.count]),
+      top.groups.map((g) => [g.stackId, g.len()]),
+    );
 
-    const three = (await (await query('allocations().onlyLeaked().groupByBacktrace().sortBySize().take(3)')).json()) as { kind: string; rows: unknown[] };
+    const three = (await (
+      await query('allocations().onlyLeaked().groupByBacktrace().sortBySize().take(3)')
+    ).json()) as { kind: string; rows: unknown[] };
     assert.equal(three.kind, 'groups');
     assert.equal(three.rows.length, 3);
 
-    const graph = (await (await query("graph().add('Leaked', allocations().onlyLeaked()).add('All', allocations())")).json()) as { kind: string; svg: string };
+    const graph = (await (
+      await query("graph().add('Leaked', allocations().onlyLeaked()).add('All', allocations())")
+    ).json()) as { kind: string; svg: string };
     assert.equal(graph.kind, 'graph');
     assert.match(graph.svg, /class="lh-chart"/);
 
-    const text = (await (await query("println('leaked {}', allocations().onlyLeaked().len()); allocations().onlyPassingThroughFunction('^session_new$').get(0).backtrace().strip()")).json()) as {
+    const text = (await (
+      await query(
+        "println('leaked {}', allocations().onlyLeaked().len()); allocations().onlyPassingThroughFunction('^session_new$').get(0).backtrace().strip()",
+      )
+    ).json()) as {
       kind: string;
       text: string;
       printed: string[];
@@ -244,8 +302,30 @@ describe('leakhound serve', () => {
   test('the query endpoint takes a same-origin JSON POST of at most 64 KiB only', async () => {
     const body = JSON.stringify({ expression: '1' });
     assert.equal((await raw(port, 'POST', '/api/query', { 'content-type': 'text/plain' }, body)).status, 415);
-    assert.equal((await raw(port, 'POST', '/api/query', { 'content-type': 'application/json', origin: 'http://evil.example' }, body)).status, 403);
-    assert.equal((await raw(port, 'POST', '/api/query', { 'content-type': 'application/json', origin: `http://127.0.0.1:${port}` }, body)).status, 200);
+    assert.equal(
+      (
+        await raw(
+          port,
+          'POST',
+          '/api/query',
+          { 'content-type': 'application/json', origin: 'http://evil.example' },
+          body,
+        )
+      ).status,
+      403,
+    );
+    assert.equal(
+      (
+        await raw(
+          port,
+          'POST',
+          '/api/query',
+          { 'content-type': 'application/json', origin: `http://127.0.0.1:${port}` },
+          body,
+        )
+      ).status,
+      200,
+    );
     const big = JSON.stringify({ expression: `1 + ${'0'.repeat(70 << 10)}` });
     assert.equal((await raw(port, 'POST', '/api/query', { 'content-type': 'application/json' }, big)).status, 413);
     assert.equal((await raw(port, 'GET', '/api/query')).status, 405);
@@ -253,7 +333,17 @@ describe('leakhound serve', () => {
   });
 
   test('serves nothing but its own files and API: other paths, .. and a foreign Host are refused', async () => {
-    for (const p of ['/../package.json', '/etc/passwd', '/ui.js/../x', '/..%2Fpackage.json', '/index.html', '/ui.js/', '//ui.js', '/api/group/1/../0', '/dist/app/web/ui/ui.js']) {
+    for (const p of [
+      '/../package.json',
+      '/etc/passwd',
+      '/ui.js/../x',
+      '/..%2Fpackage.json',
+      '/index.html',
+      '/ui.js/',
+      '//ui.js',
+      '/api/group/1/../0',
+      '/dist/app/web/ui/ui.js',
+    ]) {
       const res = await raw(port, 'GET', p);
       assert.equal(res.status, 404, p);
       assert.doesNotMatch(res.body, /leakhound|"name"/, p);
@@ -278,9 +368,15 @@ describe('leakhound serve: refusals and the end', () => {
     const server = startCli(['serve', demo, '--host', '0.0.0.0', '--port', '0', '--allow-remote']);
     t.after(() => void (server.hasExited() || server.child.kill('SIGKILL')));
     await server.waitFor(() => /at http:\/\/0\.0\.0\.0:\d+\/\?token=[\w-]{32}$/m.test(server.stderr()), 'the URL line');
-    const warnings = server.stderr().split('\n').filter((l) => l.startsWith('leakhound: warning:'));
+    const warnings = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('leakhound: warning:'));
     assert.equal(warnings.length, 1, server.stderr());
-    assert.match(warnings[0], /^leakhound: warning: listening on 0\.0\.0\.0, not loopback: anyone who can reach port \d+ and has the token can read the recording and run code \(query expressions\) as \S+$/);
+    assert.match(
+      warnings[0],
+      /^leakhound: warning: listening on 0\.0\.0\.0, not loopback: anyone who can reach port \d+ and has the token can read the recording and run code \(query expressions\) as \S+$/,
+    );
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
   });
