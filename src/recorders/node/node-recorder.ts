@@ -75,6 +75,8 @@ export class NodeRecorder {
     });
     this.writer.process(process.pid, process.ppid, command.join(' '));
     this.writer.thread(threadId, isMainThread ? 'main' : `worker ${threadId}`);
+    // on disk at once: a program killed before its first poll still leaves a profile that loads (an empty file would not)
+    this.writer.flush();
     this.lifetimes = new SampleLifetimes(this.writer, threadId);
     this.cpu = new ProgramCpu(() => sampler.threadCpuNs());
     if (!sampler.gcFreePolls)
