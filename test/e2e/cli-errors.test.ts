@@ -2,23 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CliResult, runCli, tmpDir } from '../helpers/helpers';
+import { assertOneLineFailure, runCli, tmpDir } from '../helpers/helpers';
 
 const dir = tmpDir();
 const file = (name: string): string => path.join(dir, name);
-
-/** The CLI contract for bad input: exit 1, nothing on stdout, one `leakhound: ` line on stderr, no stack trace. */
-function assertOneLineFailure(r: CliResult, pattern: RegExp, what: string): void {
-  assert.equal(r.code, 1, `${what}: exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '', `${what}: stdout`);
-  assert.ok(!r.stderr.includes('    at '), `${what}: a stack trace on stderr:\n${r.stderr}`);
-  const lines = r.stderr.split('\n');
-  assert.equal(lines.length, 2, `${what}: one line on stderr, got:\n${r.stderr}`);
-  assert.equal(lines[1], '', `${what}: the line ends with a newline`);
-  assert.match(lines[0], /^leakhound: /, what);
-  assert.doesNotMatch(lines[0], /internal error/, what);
-  assert.match(lines[0], pattern, what);
-}
 
 /** A recording made through the CLI, shared by the tests below. */
 const demo = file('demo.lhp');

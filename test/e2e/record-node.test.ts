@@ -15,17 +15,10 @@ import { assertCulprit, summary } from '../helpers/assert-culprit';
 import { analyzeJson, recordCommand, ROOT, runCli, tmpDir } from '../helpers/helpers';
 import { assertPattern, NODE_PATTERNS, siblingsOf } from '../helpers/node-patterns';
 import { startRecord } from '../helpers/running-record';
+import { signal } from '../stress/processes';
 
 const dir = tmpDir('leakhound-node-test-');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'node');
-/** kill(2), where the process may have exited meanwhile. */
-const signal = (pid: number, name: NodeJS.Signals): void => {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // gone: record is about to exit too
-  }
-};
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
 function record(name: string, command: string[], flags: string[] = []) {

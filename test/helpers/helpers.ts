@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +21,19 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/** The CLI contract for bad input: exit 1, nothing on stdout, one `leakhound: ` line on stderr, no stack trace. */
+export function assertOneLineFailure(r: CliResult, pattern: RegExp, what: string): void {
+  assert.equal(r.code, 1, `${what}: exit code (stderr: ${r.stderr})`);
+  assert.equal(r.stdout, '', `${what}: stdout`);
+  assert.ok(!r.stderr.includes('    at '), `${what}: a stack trace on stderr:\n${r.stderr}`);
+  const lines = r.stderr.split('\n');
+  assert.equal(lines.length, 2, `${what}: one line on stderr, got:\n${r.stderr}`);
+  assert.equal(lines[1], '', `${what}: the line ends with a newline`);
+  assert.match(lines[0], /^leakhound: /, what);
+  assert.doesNotMatch(lines[0], /internal error/, what);
+  assert.match(lines[0], pattern, what);
 }
 
 /** A hung command fails its test instead of hanging the suite (a guard, not a time asserted). */

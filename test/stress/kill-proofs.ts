@@ -19,7 +19,7 @@ import { AnalysisJson, runCli, tmpDir } from '../helpers/helpers';
 import { buildFixture } from '../helpers/native-fixtures';
 import { NODE_FIXTURES } from '../helpers/node-patterns';
 import { RunningRecord, startRecord } from '../helpers/running-record';
-import { alive, killTree, pollUntil, treeOf, within } from './processes';
+import { alive, killTree, pollUntil, signal, treeOf, within } from './processes';
 import { keepProfiles } from './repeat';
 
 /** The seed of every proof's random moments (STRESS_SEED in the environment replaces it). */
@@ -118,14 +118,6 @@ async function ending(rec: RunningRecord, program: number): Promise<number | nul
   killTree([...treeOf(rec.child.pid!), program]);
   await rec.exited;
   return 'hung';
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // it ended first
-  }
 }
 
 const windows = new Map<string, number>();

@@ -20,12 +20,15 @@ export function alive(pid: number): boolean {
 
 /** SIGKILLs a process tree this suite started (a run that hung), quietly skipping what is gone. */
 export function killTree(pids: number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
+  for (const pid of pids) signal(pid, 'SIGKILL');
+}
+
+/** kill(2), where the process may have ended meanwhile. */
+export function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // it ended first
   }
 }
 

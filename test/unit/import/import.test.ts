@@ -15,7 +15,7 @@ import * as zlib from 'node:zlib';
 import { decompressZstd as decompress } from '../../../src/format/zstd-codec';
 import { loadSync } from '../../../src/api/load';
 import { assertCulprit, summary } from '../../helpers/assert-culprit';
-import { AnalysisJson, CliResult, recordCommand, ROOT, runCli, tmpDir } from '../../helpers/helpers';
+import { AnalysisJson, assertOneLineFailure, recordCommand, ROOT, runCli, tmpDir } from '../../helpers/helpers';
 import { buildFixture, fixtureSource } from '../../helpers/native-fixtures';
 
 const dir = tmpDir('leakhound-import-test-');
@@ -50,18 +50,6 @@ function lineOf(source: string, text: string): number {
     .findIndex((l) => l.includes(text));
   assert.ok(index >= 0, `${text} in ${source}`);
   return index + 1;
-}
-
-/** The CLI contract for bad input: exit 1, nothing on stdout, one `leakhound: ` line on stderr, no stack trace. */
-function assertOneLineFailure(r: CliResult, pattern: RegExp, what: string): void {
-  assert.equal(r.code, 1, `${what}: exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '', `${what}: stdout`);
-  assert.ok(!r.stderr.includes('    at '), `${what}: a stack trace on stderr:\n${r.stderr}`);
-  const lines = r.stderr.split('\n');
-  assert.equal(lines.length, 2, `${what}: one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0], /^leakhound: /, what);
-  assert.doesNotMatch(lines[0], /internal error/, what);
-  assert.match(lines[0], pattern, what);
 }
 
 describe('heaptrack recordings', () => {
