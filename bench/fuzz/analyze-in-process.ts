@@ -4,11 +4,11 @@
  * when this returns, or throws one of the errors the CLI prints as one line.
  */
 import * as path from 'node:path';
-import { diagnose } from '../../src/diagnose/diagnose';
+import { diagnoseRecording } from '../../src/diagnose/recording';
 import { LhpError } from '../../src/format/errors';
 import { loadSync } from '../../src/api/load';
 import { diagnosisJson } from '../../src/render/json';
-import { diagnosisText } from '../../src/render/text';
+import { recordingText } from '../../src/render/text';
 
 /** analyze's defaults (its --exit-window and --warmup). */
 const OPTIONS = { exitWindow: 0.02, warmup: 0.1 };
@@ -22,10 +22,10 @@ export type Outcome =
 
 export function analyzeInProcess(file: string): Outcome {
   try {
-    const profile = loadSync(file, { progress: false });
-    const d = diagnose(profile, OPTIONS);
-    const json = JSON.stringify(diagnosisJson(d, file, 100, []));
-    diagnosisText(d, file, 10);
+    // the file alone: a fuzzed input has no siblings
+    const rd = diagnoseRecording([{ file, load: () => loadSync(file, { progress: false }) }], OPTIONS);
+    const json = JSON.stringify(diagnosisJson(rd, file, 100));
+    recordingText(rd, file, 10);
     return { kind: 'ok', json: json.replaceAll(JSON.stringify(file).slice(1, -1), '<file>') };
   } catch (err) {
     // the one error the loader and the analysis may throw at a user (src/app/cli/errors.ts reportError):

@@ -66,6 +66,20 @@ export interface Diagnosis {
 const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, unclear: 2, bounded: 3, temporary: 4 };
 
 /**
+ * Groups of different profiles, the more suspicious first: by verdict, then by growth
+ * weighed by confidence, then by memory held, as `diagnose()` ranks a profile's own
+ * (which uses the unrounded confidence).
+ */
+export function bySuspicion(a: GroupDiagnosis, b: GroupDiagnosis): number {
+  return (
+    SUSPICION[a.verdict] - SUSPICION[b.verdict] ||
+    b.growthBytesPerSecond * b.confidence - a.growthBytesPerSecond * a.confidence ||
+    b.retainedBytes - a.retainedBytes ||
+    b.totalBytes - a.totalBytes
+  );
+}
+
+/**
  * A verdict for every site group (profile/sites), ranked most suspicious first, one for each
  * memory series no group accounts for, and the overall verdict.
  */

@@ -1,22 +1,27 @@
-import type { Diagnosis } from '../diagnose/diagnose';
-import type { ProcessSummary } from '../diagnose/process-summary';
+import type { RecordingDiagnosis } from '../diagnose/recording';
 
 /**
- * The `analyze --json` object (the contract in docs/CLI.md): overall verdict, then groups most
- * suspicious first; `processes`: the recording's other profiles, which leave `verdict` alone.
+ * The `analyze --json` object (the contract in docs/CLI.md) of a whole recording: its
+ * verdict, then the groups of all its processes, most suspicious first, each with its pid
+ * and command; `process`: the one the verdict names; `processes`: the recording's other
+ * profiles. `residentMemory` and `imported` are the named profile's.
  */
-export function diagnosisJson(d: Diagnosis, source: string, top: number, processes: ProcessSummary[]): object {
+export function diagnosisJson(rd: RecordingDiagnosis, source: string, top: number): object {
+  const named = rd.named.diagnosis;
   return {
-    verdict: d.verdict,
-    groups: d.groups.slice(0, top),
-    unattributed: d.unattributed,
-    residentMemory: d.residentMemory,
+    verdict: rd.verdict,
+    groups: rd.groups.slice(0, top),
+    unattributed: rd.unattributed,
+    residentMemory: named.residentMemory,
     source,
-    runtimeSeconds: d.runtimeSeconds,
-    allocations: d.allocations,
-    groupCount: d.groupCount,
-    imported: d.imported,
-    warnings: d.warnings,
-    processes,
+    runtimeSeconds: rd.runtimeSeconds,
+    allocations: rd.allocations,
+    groupCount: rd.groupCount,
+    imported: named.imported,
+    warnings: rd.warnings.map(({ file, warning }) =>
+      file === rd.named.summary.file ? warning : `${file}: ${warning}`,
+    ),
+    process: rd.headline.summary,
+    processes: rd.processes.filter((p) => p !== rd.named).map((p) => p.summary),
   };
 }

@@ -1,8 +1,9 @@
 import type { Diagnosis, GroupDiagnosis, ResidentMemory } from '../diagnose/diagnose';
 import type { ProcessSummary } from '../diagnose/process-summary';
+import type { Owner, RecordingDiagnosis } from '../diagnose/recording';
 import { formatFrame } from '../profile/frames';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
-import { headline } from '../views/headline';
+import { headline, recordingHeadline, shortCommand } from '../views/headline';
 
 const FRAMES_SHOWN = 3;
 
@@ -18,10 +19,33 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
   for (const u of d.unattributed) if (u.verdict !== 'no-leak') lines.push(`  ${u.verdict}: ${u.explanation}`);
   if (d.residentMemory)
     lines.push(`  resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`);
-  lines.push('');
-  const shown = d.groups.slice(0, top);
+  lines.push('', ...siteTable(d.groups, top, false));
+  for (const w of d.warnings) lines.push('', `warning: ${w}`);
+  return lines.join('\n');
+}
+
+/**
+ * `analyze` of a recording of several processes: the verdict of them all, naming the
+ * process; the sites of all, ranked together, with their pid; then the processes.
+ */
+export function recordingText(rd: RecordingDiagnosis, source: string, top: number): string {
+  if (rd.processes.length === 1) return diagnosisText(rd.named.diagnosis, source, top);
+  const lines = [
+    `${recordingHeadline(rd)} (${source}, ${rd.processes.length} processes, ${formatSeconds(rd.runtimeSeconds)}, ${formatCount(rd.allocations)} allocations)`,
+  ];
+  for (const u of rd.unattributed)
+    if (u.verdict !== 'no-leak') lines.push(`  pid ${u.pid}, ${u.verdict}: ${u.explanation}`);
+  lines.push('', ...siteTable(rd.groups, top, true), '', ...processLines(rd.processes.map((p) => p.summary)));
+  for (const { file, warning } of rd.warnings) lines.push('', `warning: ${file}: ${warning}`);
+  return lines.join('\n');
+}
+
+/** The ranked sites, a row each, with their callers and explanation under them. */
+function siteTable(groups: (GroupDiagnosis & Partial<Owner>)[], top: number, withPid: boolean): string[] {
+  const shown = groups.slice(0, top);
   const rows = shown.map((g, i) => [
     String(i + 1),
+    ...(withPid ? [String(g.pid ?? '')] : []),
     g.verdict,
     g.growthBytesPerSecond > 0 ? formatRate(g.growthBytesPerSecond) : '-',
     `${formatCount(g.retainedCount)}/${formatCount(g.totalCount)}`,
@@ -29,26 +53,34 @@ export function diagnosisText(d: Diagnosis, source: string, top: number): string
     formatBytes(g.leakedBytes),
     where(g.frames[0]),
   ]);
-  const header = ['#', 'verdict', 'growth', 'retained/all', 'retained', 'leaked', 'allocated at'];
+  const header = [
+    '#',
+    ...(withPid ? ['pid'] : []),
+    'verdict',
+    'growth',
+    'retained/all',
+    'retained',
+    'leaked',
+    'allocated at',
+  ];
+  const verdictColumn = withPid ? 2 : 1;
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const pad = (cells: string[]): string =>
     cells
       .map((cell, c) =>
-        c === cells.length - 1 ? cell : c === 0 || c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]),
+        c === cells.length - 1 ? cell : c === verdictColumn ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
       )
       .join('  ');
   const indent = ' '.repeat(widths.slice(0, -1).reduce((a, w) => a + w + 2, 0));
-  lines.push(pad(header));
+  const lines = [pad(header)];
   shown.forEach((g, i) => {
     lines.push(pad(rows[i]));
     const callers = g.frames.slice(1, FRAMES_SHOWN).map(where);
     if (callers.length) lines.push(`${indent}called from ${callers.join(' < ')}`);
     if (g.verdict !== 'temporary') lines.push(`${indent}${g.explanation}`);
   });
-  if (d.groups.length > shown.length)
-    lines.push('', `${d.groups.length - shown.length} more groups (--top N shows more)`);
-  for (const w of d.warnings) lines.push('', `warning: ${w}`);
-  return lines.join('\n');
+  if (groups.length > shown.length) lines.push('', `${groups.length - shown.length} more groups (--top N shows more)`);
+  return lines;
 }
 
 /** A recording of resident memory alone (`watch --record-to`): the verdict on RSS, and on each process. */
@@ -66,16 +98,35 @@ function residentMemoryText(d: Diagnosis, memory: ResidentMemory, source: string
   return lines.join('\n');
 }
 
-/** The other processes of a recording, a line each, with the command that tells more. */
-export function processesText(processes: ProcessSummary[]): string {
-  const lines = ['other processes of this recording:'];
+/** Lines of processes shown before the rest are summed up in one. */
+const PROCESS_LINES = 12;
+
+/**
+ * The processes of a recording, those that matter first (as given). Processes of one
+ * command, verdict and role share a line, so 80 runs of a helper read as one; a
+ * leaking process or a program gets the command that tells more.
+ */
+export function processLines(processes: ProcessSummary[]): string[] {
+  const lines = ['processes of this recording:'];
+  const kinds = new Map<string, ProcessSummary[]>();
   for (const p of processes) {
-    const top = p.topFrame ? `, most suspicious site ${where(p.topFrame)}` : '';
-    lines.push(
-      `  pid ${p.pid} (${p.command || '?'}): ${p.verdict === 'leak' ? 'LEAK' : 'no leak'}${top} — leakhound analyze ${shellWord(p.file)}`,
-    );
+    const key = p.verdict === 'leak' ? p.file : `${p.verdict}\0${p.role}\0${shortCommand(p.command)}`;
+    kinds.set(key, [...(kinds.get(key) ?? []), p]);
   }
-  return lines.join('\n');
+  const all = [...kinds.values()];
+  for (const same of all.slice(0, PROCESS_LINES)) {
+    const p = same[0];
+    const verdict = p.verdict === 'leak' ? 'LEAK   ' : 'no leak';
+    const who = same.length === 1 ? `pid ${p.pid}` : `${same.length} processes`;
+    const allocations = formatCount(same.reduce((n, q) => n + q.allocations, 0));
+    const role = p.role === 'launcher' ? `, launcher${same.length === 1 ? '' : 's'}` : '';
+    const top = p.role === 'program' && p.topFrame ? `, most suspicious site ${where(p.topFrame)}` : '';
+    const more = same.length === 1 && p.role === 'program' ? ` — leakhound analyze ${shellWord(p.file)}` : '';
+    lines.push(`  ${verdict}  ${who}  ${shortCommand(p.command)} (${allocations} allocations${role})${top}${more}`);
+  }
+  const rest = all.slice(PROCESS_LINES).flat();
+  if (rest.length) lines.push(`  … and ${rest.length} more processes (analyze --json lists them all)`);
+  return lines;
 }
 
 /** A path as a shell word: quoted when it has characters a shell would split or expand. */

@@ -34,6 +34,9 @@ const LOG_REGIONS = [0x7f00_0000_0000, 0x7f10_0000_0000];
  * diagnosis knows: a linear leak, an LRU cache, a rare leak among temporaries, a
  * leak freed at exit, a buffer grown by realloc, a high-water pool and churn.
  */
+/** The pid the demo server's recording names. */
+const DEMO_PID = 4242;
+
 export function simulate(options: SimulateOptions): SimulateSummary {
   const target = options.allocations ?? 200_000;
   const units = Math.max(100, Math.round(target / ALLOCS_PER_UNIT));
@@ -43,6 +46,7 @@ export function simulate(options: SimulateOptions): SimulateSummary {
     {
       recorder: 'simulate',
       command: ['demo-server', '--port', '8080'],
+      pid: DEMO_PID, // the demo server's, not simulate's: same seed, same recording
       options: { seed: options.seed ?? 1, allocations: target },
     },
     { compress: options.compress },

@@ -70,32 +70,50 @@ test('siblingProfiles finds <base>.<pid>.lhp and <base>.<pid>.<n>.lhp, ordered b
   assert.deepEqual(siblingProfiles(path.join(dir, 'missing', 'run.lhp')), [], 'an unreadable directory has none');
 });
 
-test('analyze reports run.lhp as before, then a line for each other process; an unreadable one is a warning', () => {
+test('analyze judges the whole recording: a leaking child makes it LEAK, named, its sites first; unreadable is a warning', () => {
   const { dir, main } = recording();
   const r = runCli(['analyze', main]);
   assert.equal(r.code, 0, r.stderr);
-  const alone = tmpDir();
-  fs.copyFileSync(main, path.join(alone, 'run.lhp'));
-  const before = runCli(['analyze', path.join(alone, 'run.lhp')]).stdout.replace(alone, dir);
-  assert.ok(r.stdout.startsWith(before), 'run.lhp reported exactly as without siblings');
-  assert.match(r.stdout, /^NO LEAK/, "the verdict is run.lhp's own");
-  const others = r.stdout.slice(before.length).trim().split('\n');
-  assert.deepEqual(others, [
-    'other processes of this recording:',
-    `  pid 4242 (node child.js --worker): LEAK, most suspicious site rememberSession (/app/session.js:12) — leakhound analyze ${path.join(dir, 'run.4242.lhp')}`,
-    `  pid 4242 (node child.js): no leak, most suspicious site work (/app/session.js:12) — leakhound analyze ${path.join(dir, 'run.4242.1.lhp')}`,
+  const lines = r.stdout.split('\n');
+  assert.equal(
+    lines[0],
+    `LEAK in pid 4242 (node child.js --worker): 1 of 1 allocation sites retain growing memory (${main}, 3 processes, 1.00 s, 6,000 allocations)`,
+  );
+  const table = lines.filter((l) => /^\d+ +\d+ +\w/.test(l));
+  assert.match(table[0], /^1 +4242 +leak +.*rememberSession \(\/app\/session\.js:12\)$/, 'the leaking process first');
+  assert.equal(table.length, 3, 'the sites of all three profiles');
+  const processes = r.stdout.slice(r.stdout.indexOf('processes of this recording:')).trim().split('\n');
+  assert.deepEqual(processes, [
+    'processes of this recording:',
+    `  LEAK     pid 4242  node child.js --worker (2,000 allocations), most suspicious site rememberSession (/app/session.js:12) — leakhound analyze ${path.join(dir, 'run.4242.lhp')}`,
+    `  no leak  pid 100  node server.js (2,000 allocations), most suspicious site work (/app/session.js:12) — leakhound analyze ${main}`,
+    `  no leak  pid 4242  node child.js (2,000 allocations), most suspicious site work (/app/session.js:12) — leakhound analyze ${path.join(dir, 'run.4242.1.lhp')}`,
   ]);
   const warnings = r.stderr.trim().split('\n');
   assert.equal(warnings.length, 1, r.stderr);
   assert.match(warnings[0], /^leakhound: warning: .*run\.5000\.lhp is truncated inside its header.*\(skipped\)$/);
 });
 
-test('analyze --json adds processes (siblings only); --fail-on-leak exits 3 for a leaking sibling', () => {
+test('analyze --json: the verdict and groups of every process, with pid and command; --fail-on-leak agrees', () => {
   const { dir, main } = recording();
   const r = runCli(['analyze', main, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.equal(out.verdict, 'no-leak');
+  assert.equal(out.verdict, 'leak', 'the leaking child makes the recording leak');
+  assert.deepEqual(
+    out.groups.map((g: { pid: number; command: string; verdict: string }) => [g.pid, g.command, g.verdict]),
+    [
+      [4242, 'node child.js --worker', 'leak'],
+      [100, 'node server.js', 'temporary'],
+      [4242, 'node child.js', 'temporary'],
+    ],
+  );
+  assert.equal(out.allocations, 6_000);
+  assert.equal(out.groupCount, 3);
+  assert.deepEqual(
+    { file: out.process.file, pid: out.process.pid, verdict: out.process.verdict },
+    { file: path.join(dir, 'run.4242.lhp'), pid: 4242, verdict: 'leak' },
+  );
   assert.deepEqual(out.processes, [
     {
       file: path.join(dir, 'run.4242.lhp'),
@@ -103,6 +121,8 @@ test('analyze --json adds processes (siblings only); --fail-on-leak exits 3 for 
       command: 'node child.js --worker',
       verdict: 'leak',
       topFrame: { function: 'rememberSession', file: '/app/session.js', line: 12, module: '', address: 0 },
+      allocations: 2_000,
+      role: 'program',
     },
     {
       file: path.join(dir, 'run.4242.1.lhp'),
@@ -110,13 +130,18 @@ test('analyze --json adds processes (siblings only); --fail-on-leak exits 3 for 
       command: 'node child.js',
       verdict: 'no-leak',
       topFrame: { function: 'work', file: '/app/session.js', line: 12, module: '', address: 0 },
+      allocations: 2_000,
+      role: 'program',
     },
   ]);
   assert.equal(runCli(['analyze', main, '--fail-on-leak']).code, 3);
   assert.equal(runCli(['analyze', main, '--json', '--fail-on-leak']).code, 3);
 
   fs.rmSync(path.join(dir, 'run.4242.lhp'));
-  assert.equal(runCli(['analyze', main, '--fail-on-leak']).code, 0, 'no sibling leaks any more');
+  const quiet = runCli(['analyze', main]);
+  assert.equal(runCli(['analyze', main, '--fail-on-leak']).code, 0, 'no process leaks any more');
+  assert.match(quiet.stdout, /^NO LEAK: none of 2 allocation sites in 2 processes retains growing memory/);
   const alone = JSON.parse(runCli(['analyze', path.join(dir, 'run-old.77.lhp'), '--json']).stdout);
   assert.deepEqual(alone.processes, [], 'no siblings: an empty list');
+  assert.equal(alone.process.pid, 77, 'a recording of one process names it');
 });

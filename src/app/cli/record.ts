@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import * as path from 'node:path';
-import { diagnose } from '../../diagnose/diagnose';
-import { loadSync } from '../../api/load';
+import { diagnoseRecording } from '../../diagnose/recording';
+import { recordingParts } from '../../api/recording';
 import { detectRecorder } from '../../recorders/detect';
 import { RecordResult } from '../../recorders/launch';
 import { recordNative, UnwindMode } from '../../recorders/native/launcher';
@@ -78,7 +78,7 @@ export function recordCommand(): Command {
       'node: let V8 inline functions (faster; an allocation in an inlined function is then charged to its caller)',
     )
     .option('--heap-snapshot-on-dump', 'node: also write <profile>.<n>.heapsnapshot at each SIGUSR2 dump')
-    .option('--fail-on-leak', "exit 3 when the program exited 0 but its profile's verdict is leak")
+    .option('--fail-on-leak', "exit 3 when the program exited 0 but the recording's verdict is leak (any process)")
     .addOption(
       new Option(
         '--report-every <time>',
@@ -117,8 +117,9 @@ export function recordCommand(): Command {
       if (main && !opts.failOnLeak) process.stderr.write(`next: leakhound analyze ${opts.output}\n`);
       process.exitCode = result.exitCode;
       if (opts.failOnLeak && result.exitCode === 0 && main) {
-        const verdict = diagnose(loadSync(main.path)).verdict;
-        if (verdict === 'leak') process.exitCode = EXIT.leak;
+        const recorded = diagnoseRecording(recordingParts(main.path));
+        for (const skipped of recorded.skipped) warn(skipped);
+        if (recorded.verdict === 'leak') process.exitCode = EXIT.leak;
       }
     });
 }

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { diagnose, Diagnosis } from '../../../src/diagnose/diagnose';
 import { LhpWriter } from '../../../src/format/writer';
 import { loadSync } from '../../../src/api/load';
+import { diagnoseRecording } from '../../../src/diagnose/recording';
+import { recordingParts } from '../../../src/api/recording';
 import { diagnosisJson } from '../../../src/render/json';
 import { diagnosisText } from '../../../src/render/text';
 import { tmpDir } from '../../helpers/helpers';
@@ -35,6 +37,9 @@ function recording(fileName: string, series: Record<string, (seconds: number) =>
   return diagnose(loadSync(file));
 }
 
+/** The recording `recording()` wrote, judged whole, as `analyze` judges it. */
+const wholeRecording = (fileName: string) => diagnoseRecording(recordingParts(path.join(dir, `${fileName}.lhp`)));
+
 /** A few hundred KiB of deterministic jitter, as GC and allocation make. */
 const jitter = (seconds: number): number => 0.3 * MB * Math.sin(seconds * 7.3) * Math.cos(seconds * 2.1);
 
@@ -61,7 +66,7 @@ test('external memory growing linearly is a leak, and makes the verdict one', ()
     /^LEAK: memory outside the allocation sites grows \(external\); none of 1 allocation sites retains growing memory/,
   );
   assert.match(text.split('\n')[1], /^ {2}leak: external memory/);
-  const json = JSON.parse(JSON.stringify(diagnosisJson(d, 'linear.lhp', 100, [])));
+  const json = JSON.parse(JSON.stringify(diagnosisJson(wholeRecording('linear'), 'linear.lhp', 100)));
   assert.equal(json.verdict, 'leak');
   assert.equal(json.unattributed[0].verdict, 'leak');
 });
@@ -106,5 +111,5 @@ test('a profile without those series has no unattributed findings', () => {
   const d = recording('none', { rss: (s) => 50 * MB + s * MB, 'heap.used': (s) => 8 * MB + s * MB });
   assert.deepEqual(d.unattributed, []);
   assert.equal(d.verdict, 'no-leak');
-  assert.deepEqual(JSON.parse(JSON.stringify(diagnosisJson(d, 'none.lhp', 100, []))).unattributed, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(diagnosisJson(wholeRecording('none'), 'none.lhp', 100))).unattributed, []);
 });

@@ -8,6 +8,8 @@ import { Backtrace } from '../../../src/profile/backtrace';
 import { V8_BUILTIN_MODULE } from '../../../src/format/constants';
 import { isAllocatorFrame, isRuntimeFrame } from '../../../src/profile/frames';
 import { loadSync } from '../../../src/api/load';
+import { diagnoseRecording } from '../../../src/diagnose/recording';
+import { recordingParts } from '../../../src/api/recording';
 import { diagnosisJson } from '../../../src/render/json';
 import { diagnosisText } from '../../../src/render/text';
 import { tmpDir } from '../../helpers/helpers';
@@ -119,5 +121,8 @@ test('a backtrace of nothing but Node and V8 frames strips to no frames, and a d
   assert.equal(d.groups.length, 1);
   assert.deepEqual(d.groups[0].frames, []);
   assert.match(diagnosisText(d, file, 10), /\(no frames\)/);
-  assert.deepEqual(JSON.parse(JSON.stringify(diagnosisJson(d, file, 10, []))).groups[0].frames, []);
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(diagnosisJson(diagnoseRecording(recordingParts(file)), file, 10))).groups[0].frames,
+    [],
+  );
 });

@@ -1,0 +1,156 @@
+import type { Profile } from '../profile/profile';
+import { bySuspicion, diagnose, Diagnosis, DiagnoseOptions, GroupDiagnosis, UnattributedGrowth } from './diagnose';
+import { ProcessOrigin, ProcessSummary, summarizeProcess } from './process-summary';
+
+/** A profile of a recording, loaded only when diagnosed: a recording may hold dozens, diagnosed one at a time. */
+export interface RecordingPart {
+  file: string;
+  load(): Profile;
+}
+
+/** Who a group or a series belongs to, in a recording of several processes. */
+export interface Owner {
+  pid: number;
+  command: string;
+}
+
+export type RecordingGroup = GroupDiagnosis & Owner;
+export type RecordingUnattributed = UnattributedGrowth & Owner;
+
+/** A process of the recording with its own diagnosis. */
+export interface DiagnosedProcess {
+  summary: ProcessSummary;
+  diagnosis: Diagnosis;
+}
+
+/**
+ * The verdict of a whole recording: every profile it wrote (the one named, its
+ * children, their exec'd images and worker threads), each diagnosed alike.
+ */
+export interface RecordingDiagnosis {
+  /** `leak` when any process leaks. */
+  verdict: Diagnosis['verdict'];
+  /** The process the headline speaks of: the most suspicious leaking one, else the busiest program. */
+  headline: DiagnosedProcess;
+  /** The profile asked for (the first part). */
+  named: DiagnosedProcess;
+  /** Every process, those that matter first: leaking, then programs by allocations, then launchers. */
+  processes: DiagnosedProcess[];
+  /** The groups of every process, ranked together: a leaking process's first, launchers' last. */
+  groups: RecordingGroup[];
+  unattributed: RecordingUnattributed[];
+  allocations: number;
+  groupCount: number;
+  /** The longest process's. */
+  runtimeSeconds: number;
+  /** The warnings that bear on the verdict: the named profile's and leaking processes', each with its file. */
+  warnings: { file: string; warning: string }[];
+  /** Profiles that could not be read, a line each (the first part's failure is thrown instead). */
+  skipped: string[];
+}
+
+/**
+ * Diagnoses each part (the first is the profile asked for: its failure to load is the
+ * caller's error; another's is a line in `skipped`), decides who only launched whom,
+ * and ranks every group together.
+ */
+export function diagnoseRecording(parts: RecordingPart[], options: DiagnoseOptions = {}): RecordingDiagnosis {
+  const found: (DiagnosedProcess & { origin: ProcessOrigin })[] = [];
+  const skipped: string[] = [];
+  parts.forEach((part, i) => {
+    let profile: Profile;
+    try {
+      profile = part.load();
+    } catch (err) {
+      if (i === 0) throw err;
+      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      // the loader's messages name the file already
+      skipped.push(`${message.includes(part.file) ? message : `${part.file}: ${message}`} (skipped)`);
+      return;
+    }
+    const diagnosis = diagnose(profile, options);
+    found.push({ ...summarizeProcess(part.file, profile, diagnosis), diagnosis });
+  });
+  markLaunchers(found);
+  const processes = orderByImportance(found).map(({ summary, diagnosis }) => ({ summary, diagnosis }));
+  const groups = mergeRanked(processes);
+  const named = processes.find((p) => p.summary.file === parts[0].file) ?? processes[0];
+  return {
+    verdict: processes.some((p) => p.diagnosis.verdict === 'leak') ? 'leak' : 'no-leak',
+    headline: processes[0],
+    named,
+    processes,
+    groups,
+    unattributed: processes.flatMap(({ summary, diagnosis }) =>
+      diagnosis.unattributed.map((u) => ({ ...u, pid: summary.pid, command: summary.command })),
+    ),
+    allocations: sum(processes.map((p) => p.diagnosis.allocations)),
+    groupCount: groups.length,
+    runtimeSeconds: Math.max(...processes.map((p) => p.diagnosis.runtimeSeconds)),
+    warnings: processes
+      .filter((p) => p === named || p.diagnosis.verdict === 'leak')
+      .flatMap((p) => p.diagnosis.warnings.map((warning) => ({ file: p.summary.file, warning }))),
+    skipped,
+  };
+}
+
+/** A launcher: has a child or a later image here, made under a tenth of the busiest process's allocations, does not leak. */
+function markLaunchers(found: { summary: ProcessSummary; origin: ProcessOrigin; diagnosis: Diagnosis }[]): void {
+  const busiest = Math.max(...found.map((p) => p.summary.allocations));
+  for (const p of found) {
+    const startedAnother = found.some(
+      (q) =>
+        q !== p &&
+        (q.origin.ppid === p.summary.pid ||
+          (q.summary.pid === p.summary.pid && !q.origin.workerThread && q.origin.startNs > p.origin.startNs)),
+    );
+    if (startedAnother && p.summary.allocations * 10 < busiest && p.diagnosis.verdict !== 'leak')
+      p.summary.role = 'launcher';
+  }
+}
+
+/** Leaking processes by their most suspicious group, then programs by allocations, then launchers; else as found. */
+function orderByImportance<T extends DiagnosedProcess>(found: T[]): T[] {
+  const tier = (p: T) => (p.diagnosis.verdict === 'leak' ? 0 : p.summary.role === 'program' ? 1 : 2);
+  return found
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => {
+      const t = tier(a.p) - tier(b.p);
+      if (t !== 0) return t;
+      if (tier(a.p) === 0) return bySuspicion(a.p.diagnosis.groups[0], b.p.diagnosis.groups[0]) || a.i - b.i;
+      return b.p.summary.allocations - a.p.summary.allocations || a.i - b.i;
+    })
+    .map(({ p }) => p);
+}
+
+/**
+ * The groups of all processes in one ranking. A merge, not a sort: each process's own
+ * order (diagnose's, with unrounded confidences) is kept; a leaking process's groups
+ * come before the others', launchers' last.
+ */
+function mergeRanked(processes: DiagnosedProcess[]): RecordingGroup[] {
+  const tier = (p: DiagnosedProcess) => (p.diagnosis.verdict === 'leak' ? 0 : p.summary.role === 'program' ? 1 : 2);
+  const next = processes.map(() => 0);
+  const merged: RecordingGroup[] = [];
+  for (;;) {
+    let best = -1;
+    for (let k = 0; k < processes.length; k++) {
+      const g = processes[k].diagnosis.groups[next[k]];
+      if (!g) continue;
+      if (best < 0) {
+        best = k;
+        continue;
+      }
+      const other = processes[best];
+      const order = tier(processes[k]) - tier(other) || bySuspicion(g, other.diagnosis.groups[next[best]]);
+      if (order < 0) best = k;
+    }
+    if (best < 0) return merged;
+    const { pid, command } = processes[best].summary;
+    merged.push({ ...processes[best].diagnosis.groups[next[best]++], pid, command });
+  }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
