@@ -118,11 +118,12 @@ export function processLines(processes: ProcessSummary[]): string[] {
     const p = same[0];
     const verdict = p.verdict === 'leak' ? 'LEAK   ' : 'no leak';
     const who = same.length === 1 ? `pid ${p.pid}` : `${same.length} processes`;
-    const allocations = formatCount(same.reduce((n, q) => n + q.allocations, 0));
+    const count = same.reduce((n, q) => n + q.allocations, 0);
+    const allocations = `${formatCount(count)} allocation${count === 1 ? '' : 's'}`;
     const role = p.role === 'launcher' ? `, launcher${same.length === 1 ? '' : 's'}` : '';
     const top = p.role === 'program' && p.topFrame ? `, most suspicious site ${where(p.topFrame)}` : '';
     const more = same.length === 1 && p.role === 'program' ? ` — leakhound analyze ${shellWord(p.file)}` : '';
-    lines.push(`  ${verdict}  ${who}  ${shortCommand(p.command)} (${allocations} allocations${role})${top}${more}`);
+    lines.push(`  ${verdict}  ${who}  ${shortCommand(p.command)} (${allocations}${role})${top}${more}`);
   }
   const rest = all.slice(PROCESS_LINES).flat();
   if (rest.length) lines.push(`  … and ${rest.length} more processes (analyze --json lists them all)`);

@@ -12,13 +12,15 @@ interface Process {
   command: string[];
   /** Write a process record too (the native recorder does; its command wins). */
   processRecord?: string;
+  /** Its parent, in the process record (1 unless given). */
+  ppid?: number;
   leaks: boolean;
 }
 
 /** A second of work by `work` (session.js:12): every allocation freed, or, leaking, none. */
 function writeProfile(file: string, p: Process): void {
   const w = LhpWriter.create(file, { recorder: 'node', pid: p.pid, command: p.command });
-  if (p.processRecord) w.process(p.pid, 1, p.processRecord);
+  if (p.processRecord) w.process(p.pid, p.ppid ?? 1, p.processRecord);
   const fn = p.leaks ? 'rememberSession' : 'work';
   const stack = w.stack([
     w.frame({ function: fn, file: '/app/session.js', line: 12 }),
@@ -144,4 +146,42 @@ test('analyze --json: the verdict and groups of every process, with pid and comm
   const alone = JSON.parse(runCli(['analyze', path.join(dir, 'run-old.77.lhp'), '--json']).stdout);
   assert.deepEqual(alone.processes, [], 'no siblings: an empty list');
   assert.equal(alone.process.pid, 77, 'a recording of one process names it');
+});
+
+test('80 short-lived helpers of one command read as one line; the leaking program comes first', () => {
+  const dir = tmpDir();
+  const main = path.join(dir, 'run.lhp');
+  const shim = `/home/u/.pyenv/libexec/pyenv exec python3 -c ${'import sys; '.repeat(40)}`;
+  const w = LhpWriter.create(main, { recorder: 'native', pid: 10, command: shim.split(' ') });
+  w.process(10, 1, shim);
+  const stack = w.stack([w.frame({ function: 'xmalloc', file: 'shim.c', line: 3 })]);
+  w.alloc(1e6, 1, 64, stack, 1);
+  w.finish(2e9);
+  w.close();
+  for (let pid = 11; pid <= 90; pid++) {
+    const helper = LhpWriter.create(path.join(dir, `run.${pid}.lhp`), { recorder: 'native', pid, command: [] });
+    helper.process(pid, pid === 11 ? 10 : pid - 1, shim);
+    const s = helper.stack([helper.frame({ function: 'xmalloc', file: 'shim.c', line: 3 })]);
+    helper.alloc(1e6, 1, 64, s, 1);
+    helper.finish(2e6);
+    helper.close();
+  }
+  writeProfile(path.join(dir, 'run.91.lhp'), {
+    pid: 91,
+    command: ['python3', 'app.py'],
+    processRecord: 'python3 app.py',
+    ppid: 90,
+    leaks: true,
+  });
+  const r = runCli(['analyze', main]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^LEAK in pid 91 \(python3 app\.py\): /);
+  const listing = r.stdout.slice(r.stdout.indexOf('processes of this recording:')).trim().split('\n');
+  assert.equal(listing.length, 3, r.stdout);
+  assert.match(listing[1], /^ {2}LEAK {5}pid 91 {2}python3 app\.py \(2,000 allocations\)/);
+  assert.match(
+    listing[2],
+    /^ {2}no leak {2}81 processes {2}\/home\/u\/\.pyenv\/libexec\/pyenv exec python3 -c import sys; im… \(81 allocations, launchers\)$/,
+  );
+  assert.ok(r.stdout.split('\n').length < 40, 'one screen');
 });

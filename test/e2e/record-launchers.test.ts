@@ -7,32 +7,25 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { recordCommand, runCli, tmpDir } from '../helpers/helpers';
+import { AnalysisJson, recordCommand, runCli, tmpDir } from '../helpers/helpers';
 import { buildFixture } from '../helpers/native-fixtures';
 
 const dir = tmpDir('leakhound-launchers-test-');
 const LINUX_ONLY = process.platform !== 'linux' && 'the native recorder is Linux-only';
 
-interface Analysis {
-  verdict: string;
-  groups: { verdict: string; pid: number; command: string; frames: { function: string }[] }[];
-  process: { pid: number; command: string; role: string };
-  processes: { pid: number; command: string; role: string; verdict: string }[];
-}
-
 /** Records `command` to `<name>.lhp`, then analyzes the recording in text and JSON. */
-function recordThrough(name: string, command: string[]): { text: string; json: Analysis; output: string } {
+function recordThrough(name: string, command: string[]): { text: string; json: AnalysisJson; output: string } {
   const output = path.join(dir, `${name}.lhp`);
   const r = recordCommand(output, command);
   assert.equal(r.code, 0, r.stderr);
   const text = runCli(['analyze', output]);
   assert.equal(text.code, 0, text.stderr);
   const json = runCli(['analyze', output, '--json']);
-  return { text: text.stdout, json: JSON.parse(json.stdout) as Analysis, output };
+  return { text: text.stdout, json: JSON.parse(json.stdout) as AnalysisJson, output };
 }
 
 /** The leak of linear.c (session_new) is the recording's: first group, headline, `process`; the launchers are listed as such. */
-function assertProgramLeakNamed(a: { text: string; json: Analysis }, launchers: RegExp[]): void {
+function assertProgramLeakNamed(a: { text: string; json: AnalysisJson }, launchers: RegExp[]): void {
   const { json, text } = a;
   assert.equal(json.verdict, 'leak', text);
   assert.equal(json.groups[0].verdict, 'leak', text);

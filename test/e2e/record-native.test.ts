@@ -74,12 +74,9 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
   });
 
   describe('processes', () => {
-    it('fork: the parent (churn only) is no-leak; the child writes <base>.<pid>.lhp, where child_leak is the leak', () => {
+    it("fork: the parent (churn only) does not leak; the child writes <base>.<pid>.lhp, whose child_leak is the recording's leak", () => {
       const r = record('fork', buildFixture('fork'));
       assert.equal(r.code, 0, r.stderr);
-      const parent = analyze(r.output);
-      assert.equal(parent.verdict, 'no-leak', `parent: ${summary(parent)}`);
-
       const children = childProfiles(r.output);
       assert.equal(children.length, 1, `one child profile beside ${r.output}, found: ${children.join(', ')}`);
       const pid = Number(/\.(\d+)\.lhp$/.exec(children[0])![1]);
@@ -91,6 +88,14 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
       const child = analyze(children[0]);
       assert.equal(child.verdict, 'leak', `child: ${summary(child)}`);
       assertCulprit(child, 'leak', 'child_leak', 'fork.c');
+
+      const whole = analyze(r.output);
+      assert.equal(whole.verdict, 'leak', `the recording leaks through its child: ${summary(whole)}`);
+      assert.equal(whole.process.pid, pid, 'and names the child');
+      assertCulprit(whole, 'leak', 'child_leak', 'fork.c');
+      const parentGroups = whole.groups.filter((g) => g.pid !== pid);
+      assert.ok(parentGroups.length > 0, "the parent's sites are listed too");
+      assertNoLeakGroup({ ...whole, groups: parentGroups });
     });
 
     it('fork with --no-follow: no child profile', () => {

@@ -65,12 +65,17 @@ export interface GroupJson {
   leakedBytes: number;
   frames: SourceFrameJson[];
   explanation?: string;
+  /** The process the group belongs to. */
+  pid: number;
+  command: string;
 }
 export interface AnalysisJson {
   verdict: 'leak' | 'no-leak';
   groups: GroupJson[];
   unattributed: { series: string; verdict: string; growthBytesPerSecond: number }[];
-  processes: { file: string; pid: number; verdict: string }[];
+  /** The process `verdict` speaks of. */
+  process: { file: string; pid: number; command: string; verdict: string; role: string };
+  processes: { file: string; pid: number; command: string; verdict: string; role: string }[];
 }
 
 /** `leakhound record -o <output> [flags] -- <command…>`, stdio captured. */
