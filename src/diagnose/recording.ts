@@ -14,7 +14,8 @@ export interface Owner {
   command: string;
 }
 
-export type RecordingGroup = GroupDiagnosis & Owner;
+/** A group of one of the recording's profiles (`profile`: its file; a worker thread shares its process's pid). */
+export type RecordingGroup = GroupDiagnosis & Owner & { profile: string };
 export type RecordingUnattributed = UnattributedGrowth & Owner;
 
 /** A process of the recording with its own diagnosis. */
@@ -146,8 +147,8 @@ function mergeRanked(processes: DiagnosedProcess[]): RecordingGroup[] {
       if (order < 0) best = k;
     }
     if (best < 0) return merged;
-    const { pid, command } = processes[best].summary;
-    merged.push({ ...processes[best].diagnosis.groups[next[best]++], pid, command });
+    const { pid, command, file } = processes[best].summary;
+    merged.push({ ...processes[best].diagnosis.groups[next[best]++], pid, command, profile: file });
   }
 }
 

@@ -128,10 +128,13 @@ describe('node recorder: processes, threads and npm', () => {
     const a = analyzeJson(threads[0]);
     assert.equal(a.verdict, 'leak', summary(a));
     assertCulprit(a, 'leak', 'workerRemember', 'worker.js');
+    const whole = analyzeJson(r.output);
     assert.ok(
-      !analyzeJson(r.output).groups.some((g) => g.frames.some((f) => f.function === 'workerRemember')),
+      !whole.groups.some((g) => g.profile === r.output && g.frames.some((f) => f.function === 'workerRemember')),
       "the main thread's profile holds none of the worker's samples",
     );
+    assert.equal(whole.verdict, 'leak', "the worker's leak is the recording's");
+    assert.equal(whole.process.file, threads[0], 'and the headline names the worker thread');
   });
 
   it('a child node process gets <base>.<pid>.lhp, and analyze of the main profile names it', () => {

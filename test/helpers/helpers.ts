@@ -68,6 +68,8 @@ export interface GroupJson {
   /** The process the group belongs to. */
   pid: number;
   command: string;
+  /** The profile it comes from. */
+  profile: string;
 }
 export interface AnalysisJson {
   verdict: 'leak' | 'no-leak';
