@@ -63,7 +63,14 @@ export interface Diagnosis {
   warnings: string[];
 }
 
-const SUSPICION: Record<Verdict, number> = { leak: 0, 'leak-freed-at-exit': 1, unclear: 2, bounded: 3, temporary: 4 };
+/** Verdicts from most to least suspicious: the ranking's first key. */
+export const SUSPICION: Record<Verdict, number> = {
+  leak: 0,
+  'leak-freed-at-exit': 1,
+  unclear: 2,
+  bounded: 3,
+  temporary: 4,
+};
 
 /**
  * Groups of different profiles, the more suspicious first: by verdict, then by growth

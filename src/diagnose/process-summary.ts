@@ -21,6 +21,8 @@ export interface ProcessSummary {
   topFrame: GroupDiagnosis['frames'][number] | null;
   allocations: number;
   role: ProcessRole;
+  /** What wrote its profile: `native`, `node` (the JS heap), `rss`, `simulate` or an importer's name. */
+  recorder: string;
 }
 
 /** What tells a process's place in the recording's tree: who started it, when its profile began. */
@@ -55,6 +57,7 @@ export function summarizeProcess(
       topFrame: d.groups[0]?.frames[0] ?? null,
       allocations: d.allocations,
       role: 'program',
+      recorder: header.recorder,
     },
     origin: {
       ppid: record?.ppid ?? 0,

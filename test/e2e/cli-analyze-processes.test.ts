@@ -125,6 +125,7 @@ test('analyze --json: the verdict and groups of every process, with pid and comm
       topFrame: { function: 'rememberSession', file: '/app/session.js', line: 12, module: '', address: 0 },
       allocations: 2_000,
       role: 'program',
+      recorder: 'node',
     },
     {
       file: path.join(dir, 'run.4242.1.lhp'),
@@ -134,6 +135,7 @@ test('analyze --json: the verdict and groups of every process, with pid and comm
       topFrame: { function: 'work', file: '/app/session.js', line: 12, module: '', address: 0 },
       allocations: 2_000,
       role: 'program',
+      recorder: 'node',
     },
   ]);
   assert.equal(runCli(['analyze', main, '--fail-on-leak']).code, 3);

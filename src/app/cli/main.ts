@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze';
+import { compareCommand } from './compare';
 import { dumpCommand } from './dump';
 import { EXIT, reportError } from './errors';
 import { exportCommand } from './export';
@@ -23,6 +24,7 @@ function program(): Command {
   for (const cmd of [
     recordCommand(),
     analyzeCommand(),
+    compareCommand(),
     watchCommand(),
     scriptCommand(),
     reportCommand(),

@@ -49,3 +49,10 @@ export function timerPeriod(value: string): number {
   if (t > 2 ** 31 - 1) throw new InvalidArgumentError('expected at most 24 days');
   return t;
 }
+
+/** A percentage, with or without its sign: 20%, 20, 12.5%. */
+export function percentage(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)%?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a percentage such as 20% or 20');
+  return Number(m[1]);
+}
