@@ -95,6 +95,7 @@ function processPicker(r: RecordingReportModel): string {
     '<table id="process-table"><thead><tr><th>report</th><th>verdict</th><th>pid</th><th>command</th><th>role</th><th>allocations</th><th>profile</th></tr></thead>',
     `<tbody>${rows.join('')}</tbody></table>`,
     leftOut,
+    r.skipped.map((line) => `<p class="note warning">not read: ${e(line)}</p>`).join(''),
     '</section>',
   ].join('\n');
 }

@@ -35,6 +35,8 @@ export interface RecordingReportModel {
   sections: ReportModel[];
   /** Programs (leaking or not) left without a section past MAX_SECTIONS. */
   leftOut: number;
+  /** The profiles that could not be read, a line each. */
+  skipped: string[];
   /** What to tell the user beside the report: the profiles that could not be read, the named profile's warnings. */
   warnings: string[];
 }
@@ -76,6 +78,7 @@ export function recordingReportModel(
     rows,
     sections,
     leftOut: programs.length - shown.length,
+    skipped: rd.skipped,
     warnings: [...rd.skipped, ...rd.named.diagnosis.warnings],
   };
 }

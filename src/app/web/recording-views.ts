@@ -93,6 +93,8 @@ export class RecordingViews {
         allocations: summary.allocations,
         headline: headline(diagnosis),
       })),
+      /** The profiles that could not be read, a line each. */
+      skipped: rd.skipped,
     };
   }
 }

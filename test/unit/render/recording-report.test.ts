@@ -1,5 +1,6 @@
 /** The report of a recording of several processes: its model (views/recording-model) and its HTML, the picker without a script. */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadSync } from '../../../src/api/load';
@@ -86,6 +87,18 @@ test("the HTML: the verdict header is the recording's; radios and labels pick a 
   assert.match(first, /<table id="groups" class="groups">.*rememberSession/s);
   assert.equal([...html.matchAll(/<section class="group" id="group-\d+"/g)].length, 1, "the child's one site");
   assert.doesNotMatch(html, /<script|<link|<img|\bsrc=|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+});
+
+test('a profile of the recording that cannot be read is a line under the picker, and a warning', () => {
+  const broken = writeProcessRecording(tmpDir());
+  const cut = path.join(path.dirname(broken), 'run.5000.lhp');
+  fs.writeFileSync(cut, fs.readFileSync(broken).subarray(0, 20));
+  const m = recordingReportModel(recordingParts(broken, { progress: false }), broken);
+  assert.equal(m.processCount, 10, 'the others are read');
+  assert.equal(m.skipped.length, 1);
+  assert.match(m.skipped[0], /run\.5000\.lhp.*\(skipped\)$/);
+  assert.deepEqual(m.warnings, m.skipped);
+  assert.ok(recordingReportHtml(m).includes(`<p class="note warning">not read: ${m.skipped[0]}</p>`), 'the note');
 });
 
 test('a recording of one process gives the report a profile alone has', () => {

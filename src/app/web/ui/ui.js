@@ -141,6 +141,9 @@
       ),
     );
     select.replaceChildren(...options);
+    $('#skipped').replaceChildren(
+      ...recording.skipped.map((line) => el('p', { class: 'note warning' }, 'not read: ' + line)),
+    );
     select.value = String(current);
     select.addEventListener('change', () => pick(Number(select.value)));
     $('#processes').hidden = false;

@@ -1,5 +1,6 @@
 /** `leakhound serve`: the web UI's server over real HTTP, started as a user starts it (no browser here). */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSync } from '../../../../src/api/load';
@@ -365,6 +366,7 @@ describe('leakhound serve', () => {
 describe('leakhound serve of a recording of several processes: /api/processes and process=<index>', () => {
   const recording = writeProcessRecording(tmpDir());
   let port = 0;
+  let stderr = () => '';
   const api = async (p: string) => {
     const res = await raw(port, 'GET', p);
     return { status: res.status, json: JSON.parse(res.body) as Record<string, unknown> };
@@ -387,7 +389,11 @@ describe('leakhound serve of a recording of several processes: /api/processes an
   }
 
   before(async () => {
-    ({ port } = await startServe([recording, '--port', '0']));
+    // a profile of the recording cut inside its header: not read, said
+    fs.writeFileSync(path.join(path.dirname(recording), 'run.5000.lhp'), fs.readFileSync(recording).subarray(0, 20));
+    const served = await startServe([recording, '--port', '0']);
+    port = served.port;
+    stderr = served.server.stderr;
   });
 
   test("/api/processes: the recording's verdict naming the leaking child, every process, those that matter first", async () => {
@@ -405,6 +411,10 @@ describe('leakhound serve of a recording of several processes: /api/processes an
       ],
     );
     assert.match(list[0].headline, /^LEAK: 1 of 1 allocation sites/);
+    const skipped = json.skipped as string[];
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0], /run\.5000\.lhp.*\(skipped\)$/);
+    assert.match(stderr(), /^leakhound: warning: .*run\.5000\.lhp.*\(skipped\)$/m, 'serve says so too');
     assert.equal((await api('/api/processes?process=1')).status, 400, 'the list takes no parameter');
   });
 
