@@ -38,8 +38,8 @@ export function recordingReportHtml(r: RecordingReportModel): string {
   if (r.processCount === 1) return reportHtml(r.sections[0]);
   const e = escapeXml;
   const picks = r.sections.map(
-    (_, k) =>
-      `<input type="radio" name="process" class="pick" id="pick-${k}" aria-label="show process ${k + 1}"${k === 0 ? ' checked' : ''}>`,
+    (m, k) =>
+      `<input type="radio" name="process" class="pick" id="pick-${k}" aria-label="show pid ${m.pid}"${k === 0 ? ' checked' : ''}>`,
   );
   const sections = r.sections.map((m, k) =>
     [
