@@ -6,8 +6,8 @@ h1 { font-size: 20px; margin: 0 0 6px; } h2 { font-size: 17px; margin: 28px 0 8p
 .verdict.leak { background: #fdecea; border-left: 6px solid #c0392b; }
 .verdict.no-leak { background: #eaf7ee; border-left: 6px solid #27ae60; }
 .note { color: #555; margin: 4px 0; }
-#meta dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
-#meta dt { color: #666; } #meta dd { margin: 0; font-family: "DejaVu Sans Mono", monospace; font-size: 13px; }
+#meta dl, .meta dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
+#meta dt, .meta dt { color: #666; } #meta dd, .meta dd { margin: 0; font-family: "DejaVu Sans Mono", monospace; font-size: 13px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid #e3e3e3; text-align: right; }
 th:last-child, td:last-child, th:nth-child(2), td:nth-child(2) { text-align: left; }

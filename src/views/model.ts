@@ -49,8 +49,13 @@ export interface ReportOptions extends DiagnoseOptions {
   groups?: number;
 }
 
-export function reportModel(profile: Profile, source: string, options: ReportOptions = {}): ReportModel {
-  const diagnosis = diagnose(profile, options);
+/** `diagnosis`: the profile's, when it was diagnosed already (a recording's processes are). */
+export function reportModel(
+  profile: Profile,
+  source: string,
+  options: ReportOptions = {},
+  diagnosis: Diagnosis = diagnose(profile, options),
+): ReportModel {
   const sites = new SiteIndex(profile);
   const members = (site: number) => sites.members(site);
   const groups = diagnosis.groups.slice(0, options.groups ?? 20).map(

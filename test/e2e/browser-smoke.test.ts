@@ -67,6 +67,25 @@ test('chromium renders an SVG, runs the page script that filters a table, and sc
   assert.ok(png.length > 1000, `a ${png.length}-byte screenshot`);
 });
 
+test("a picker without script, as the report's: a label's click checks its radio, and CSS shows that radio's section", async () => {
+  const url = pageUrl(`<!doctype html>
+<style>.pick { position: absolute; opacity: 0; } .part { display: none; }
+#pick-0:checked ~ #part-0, #pick-1:checked ~ #part-1 { display: block; }</style>
+<input type="radio" name="part" class="pick" id="pick-0" checked><input type="radio" name="part" class="pick" id="pick-1">
+<p><label for="pick-0">first</label> <label for="pick-1">second</label></p>
+<div class="part" id="part-0">the first part</div><div class="part" id="part-1">the second part</div>`);
+  await withPage(async (page) => {
+    await page.goto(url);
+    assert.deepEqual(await page.locator('.part:visible').allTextContents(), ['the first part']);
+    await page.locator('label[for="pick-1"]').click();
+    assert.deepEqual(await page.locator('.part:visible').allTextContents(), ['the second part']);
+    // the radios stay reachable from the keyboard: an arrow key moves to the other one
+    await page.locator('#pick-1').focus();
+    await page.keyboard.press('ArrowLeft');
+    assert.deepEqual(await page.locator('.part:visible').allTextContents(), ['the first part']);
+  });
+});
+
 test('a page that throws fails withPage, even when the test body passes', async () => {
   const url = pageUrl('<!doctype html><p>hi</p><script>throw new Error("boom from the page")</script>');
   await assert.rejects(

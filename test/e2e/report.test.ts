@@ -6,7 +6,9 @@ import { loadSync } from '../../src/api/load';
 import { diagnose } from '../../src/diagnose/diagnose';
 import { simulate } from '../../src/simulate/simulate';
 import { screenshotDir, withPage } from '../helpers/browser';
-import { runCli, tmpDir } from '../helpers/helpers';
+import { recordCommand, runCli, tmpDir } from '../helpers/helpers';
+import { buildFixture } from '../helpers/native-fixtures';
+import { LEAK_FUNCTION, LEAKING_PID, WORKER_FUNCTION, writeProcessRecording } from '../helpers/process-recording';
 
 const dir = tmpDir();
 const demo = path.join(dir, 'demo.lhp');
@@ -102,5 +104,73 @@ describe('leakhound report: one self-contained HTML file', () => {
       [],
     );
     for (const out of ['x.html', 'y.html']) assert.ok(!fs.existsSync(path.join(dir, out)), `${out} was written`);
+  });
+});
+
+describe('leakhound report of a recording of several processes: its verdict, and a process picker', () => {
+  test('sh -c running a leaking program: the headline names the child, the picker lists the shell as a launcher', {
+    skip: process.platform !== 'linux' && 'the native recorder is Linux-only',
+  }, () => {
+    const recording = path.join(dir, 'sh.lhp');
+    const linear = buildFixture('linear');
+    const rec = recordCommand(recording, ['sh', '-c', `${linear}; true`]);
+    assert.equal(rec.code, 0, rec.stderr);
+    const out = path.join(dir, 'sh.html');
+    const r = runCli(['report', recording, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const html = fs.readFileSync(out, 'utf8');
+    const child = /<h1>LEAK in pid (\d+) \(\S*linear\S*\): 1 of \d+ allocation sites retain growing memory<\/h1>/.exec(
+      html,
+    );
+    assert.ok(child, html.slice(0, 600));
+    assert.match(html, /<header id="verdict" class="verdict leak" data-verdict="leak">/);
+    const rows = [...html.matchAll(/<tr data-verdict="([^"]+)" data-role="([^"]+)" data-section="(-?\d+)">.*?<\/tr>/g)];
+    assert.deepEqual(
+      rows.map((m) => [m[1], m[2], m[3]]),
+      [
+        ['leak', 'program', '0'],
+        ['no-leak', 'launcher', '-1'],
+      ],
+    );
+    assert.match(rows[0][0], new RegExp(`<td>${child[1]}</td>`));
+    assert.match(rows[1][0], /sh -c /);
+    assert.match(html, /<div class="process" id="process-0" data-pid="\d+">/);
+    assert.match(html, /<table id="groups" class="groups">.*?<tr data-verdict="leak">.*?session_new/s);
+  });
+
+  test('in a real browser: the headline process shows first; a click on the picker shows another', async () => {
+    const recording = writeProcessRecording(tmpDir());
+    const out = path.join(path.dirname(recording), 'run.html');
+    const r = runCli(['report', recording, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    await withPage(
+      async (page) => {
+        await page.goto(`file://${out}`);
+        assert.match(
+          (await page.locator('#verdict h1').textContent()) ?? '',
+          new RegExp(`^LEAK in pid ${LEAKING_PID} `),
+        );
+        assert.ok(await page.locator('#timeline svg').isVisible(), "the headline process's timeline");
+        assert.match(
+          (await page.locator('table#groups tbody tr').first().textContent()) ?? '',
+          new RegExp(LEAK_FUNCTION),
+        );
+        assert.equal(await page.locator('#p1-timeline svg').isVisible(), false);
+
+        await page.locator('#processes label[for="pick-1"]').click();
+        assert.ok(await page.locator('#p1-timeline svg').isVisible(), 'the picked process shows');
+        assert.equal(await page.locator('#timeline svg').isVisible(), false, 'the headline one is hidden');
+        const rows = page.locator('#p1-groups tbody tr');
+        assert.match((await rows.first().textContent()) ?? '', new RegExp(WORKER_FUNCTION));
+        await rows.first().locator('a').click();
+        assert.match(page.url(), /#p1-group-1$/);
+        assert.ok(await page.locator('#p1-group-1 svg.lh-chart').isVisible(), "the site's graph");
+        assert.ok(await page.locator('#p1-flame svg').isVisible(), 'its flame graph');
+
+        await page.locator('#processes label[for="pick-0"]').click();
+        assert.ok(await page.locator('#timeline svg').isVisible(), 'and back');
+      },
+      { screenshot: path.join(screenshotDir(), 'report-processes.png') },
+    );
   });
 });

@@ -9,6 +9,14 @@ import type { Page } from 'playwright-core';
 import { loadSync } from '../../src/api/load';
 import { screenshotDir, withPage } from '../helpers/browser';
 import { runCli, tmpDir } from '../helpers/helpers';
+import {
+  LAUNCHER_PID,
+  LEAK_FUNCTION,
+  LEAKING_PID,
+  WORKER_FUNCTION,
+  WORKER_PIDS,
+  writeProcessRecording,
+} from '../helpers/process-recording';
 import { startServe, stopServers } from '../helpers/serve-client';
 
 const dir = tmpDir();
@@ -110,5 +118,63 @@ test('the query box runs an expression with the query API', async () => {
       assert.deepEqual(labels, ['Leaked', 'All']);
     },
     { screenshot: path.join(screenshotDir(), 'serve-query.png') },
+  );
+});
+
+test('a recording of several processes: the picker switches every view to the process picked', async () => {
+  const served = await startServe([writeProcessRecording(tmpDir()), '--port', '0']);
+  const address = served.url.replace('127.0.0.1', 'localhost');
+  const labels = (page: Page) => page.locator('table#groups tbody tr td.where').allTextContents();
+  await withPage(
+    async (page) => {
+      await page.goto(address);
+      await page.locator('#verdict[data-verdict="leak"]').waitFor();
+      assert.match((await page.locator('#headline').textContent()) ?? '', new RegExp(`^LEAK in pid ${LEAKING_PID} `));
+      const picker = page.locator('select#process');
+      assert.ok(await picker.isVisible(), 'the picker shows');
+      const options = await picker.locator('option').allTextContents();
+      assert.equal(options.length, 2 + WORKER_PIDS.length);
+      assert.match(options[0], new RegExp(`^LEAK · pid ${LEAKING_PID} · node server\\.js`));
+      assert.match(
+        options.at(-1)!,
+        new RegExp(`pid ${LAUNCHER_PID} · sh -c \\./start\\.sh \\(20 allocations, launcher\\)$`),
+      );
+      await page.locator('table#groups tbody tr', { hasText: LEAK_FUNCTION }).waitFor();
+      assert.match(
+        (await page.locator('#process-headline').textContent()) ?? '',
+        new RegExp(`^pid ${LEAKING_PID}: LEAK`),
+      );
+
+      await picker.selectOption('2');
+      await page.locator('table#groups tbody tr', { hasText: WORKER_FUNCTION }).waitFor();
+      assert.equal((await labels(page)).length, 1);
+      assert.equal(await page.locator('#process-verdict').getAttribute('data-verdict'), 'no-leak');
+      assert.match(
+        (await page.locator('#process-headline').textContent()) ?? '',
+        new RegExp(`^pid ${WORKER_PIDS[1]}: NO LEAK`),
+      );
+      assert.equal(
+        await page.locator('#verdict').getAttribute('data-verdict'),
+        'leak',
+        "the header stays the recording's",
+      );
+      await page.locator(`#timeline path.lh-area[data-label="${WORKER_FUNCTION}"]`).waitFor();
+      assert.match(page.url(), /[?&]process=2(&|$)/);
+
+      await page.locator('table#groups tbody tr').first().click();
+      await page
+        .locator('#group-detail pre.backtrace', { hasText: `${WORKER_FUNCTION} (/app/${WORKER_FUNCTION}.js:12)` })
+        .waitFor();
+      await page.locator('#expression').fill('allocations().len()');
+      await page.locator('form#query button[type=submit]').click();
+      await page.locator('#query-result[data-kind="value"] pre.value').waitFor();
+      assert.equal((await page.locator('#query-result pre.value').textContent())?.trim(), '950', "the picked worker's");
+
+      // a reload shows the process the address names
+      await page.reload();
+      await page.locator('table#groups tbody tr', { hasText: WORKER_FUNCTION }).waitFor();
+      assert.equal(await picker.inputValue(), '2');
+    },
+    { screenshot: path.join(screenshotDir(), 'serve-processes.png') },
   );
 });

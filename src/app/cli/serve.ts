@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { userInfo } from 'node:os';
 import type { DiagnoseOptions } from '../../diagnose/options';
-import { loadSync } from '../../api/load';
+import { recordingParts } from '../../api/recording';
+import { RecordingViews } from '../web/recording-views';
 import { isLoopback, serveUi, UiServer } from '../web/server';
-import { UiViews } from '../web/views';
-import { CliError, EXIT } from './errors';
+import { CliError, EXIT, warn } from './errors';
 import { diagnoseOptionsOf, withDiagnoseOptions } from './diagnose-options';
 
 interface ServeOptions extends DiagnoseOptions {
@@ -18,7 +18,7 @@ const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description(
-      "a web UI for a recording: the report's views with filters (verdict, size, lifetime, time, function, file) and a box to run query expressions",
+      "a web UI for a recording: the report's views with filters (verdict, size, lifetime, time, function, file) and a box to run query expressions; a recording of several processes has a process picker",
     )
     .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
     .option(
@@ -52,7 +52,8 @@ async function serve(file: string, options: ServeOptions): Promise<number> {
       `--host ${opts.host} is not a loopback address: the query box runs code, so say --allow-remote to let other machines reach it`,
     );
   }
-  const views = new UiViews(loadSync(file), file, diagnoseOptionsOf(opts));
+  const views = new RecordingViews(recordingParts(file), file, diagnoseOptionsOf(opts));
+  for (const skipped of views.recording.skipped) warn(skipped);
 
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));

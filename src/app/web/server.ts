@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { REPORT_CSS } from '../../render/report-style';
 import { BadRequest, filtersJson, parseFilters } from './filters';
 import { DEFAULT_QUERY_LIMITS, QueryLimits, runQuery } from './query';
-import type { UiViews } from './views';
+import type { RecordingViews } from './recording-views';
 
 /** The page's own files, beside the compiled server (scripts/copy-assets.js puts them there). */
 export const ASSET_DIR = path.join(__dirname, 'ui');
@@ -93,8 +93,10 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
 
 /**
  * The web UI over HTTP (node:http, nothing else): the page and its two files, and a
- * JSON and SVG API over the profile the views hold. GET (and HEAD) only, except
- * POST /api/query. Any other path is a 404; nothing is read from disk after start.
+ * JSON and SVG API over the recording the views hold. GET (and HEAD) only, except
+ * POST /api/query. Any other path is a 404; nothing is read from disk after start but
+ * the recording's own profiles. Every API path but /api/processes takes
+ * `process=<index>`, an index into /api/processes's list (default 0, the headline's).
  *
  * The query box runs code, so the server guards against other users of the machine
  * and other sites reaching it through the user's browser: the page needs the run's
@@ -107,7 +109,7 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
  * a preflight, which is never granted).
  */
 export function serveUi(
-  views: UiViews,
+  recording: RecordingViews,
   address: UiAddress,
   options: { assetDir?: string; query?: QueryLimits } = {},
 ): Promise<UiServer> {
@@ -160,17 +162,28 @@ export function serveUi(
     }
     if (pathname === '/api/query') {
       if (!allow(req, res, ['POST'])) return;
-      return query(req, res);
+      return query(req, res, new URLSearchParams(search));
     }
     const group = /^\/api\/group\/(\d{1,10})(\.svg)?$/.exec(pathname);
     const known =
-      ['/api/summary', '/api/groups', '/api/timeline.svg', '/api/memory.svg', '/api/flame.svg'].includes(pathname) ||
-      group;
+      [
+        '/api/processes',
+        '/api/summary',
+        '/api/groups',
+        '/api/timeline.svg',
+        '/api/memory.svg',
+        '/api/flame.svg',
+      ].includes(pathname) || group;
     if (!known) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (!allow(req, res, ['GET', 'HEAD'])) return;
 
     try {
       const params = new URLSearchParams(search);
+      if (pathname === '/api/processes') {
+        if ([...params.keys()].length) throw new BadRequest('the list of processes takes no parameters');
+        return sendJson(res, 200, recording.processes(), head);
+      }
+      const views = recording.viewsFor(params);
       if (pathname === '/api/summary') return sendJson(res, 200, views.summary(), head);
       if (pathname === '/api/groups') return sendJson(res, 200, views.groups(parseFilters(params)), head);
       if (pathname === '/api/timeline.svg') return sendSvg(res, views.timelineSvg(parseFilters(params)), head);
@@ -181,7 +194,7 @@ export function serveUi(
           ? sendSvg(res, memory, head)
           : sendJson(res, 404, { error: 'this recording sampled no memory series' });
       }
-      if ([...params.keys()].length) throw new BadRequest('a group takes no parameters');
+      if ([...params.keys()].length) throw new BadRequest('a group takes no parameters but process');
       const stackId = Number(group![1]);
       const found = group![2] ? views.groupSvg(stackId) : views.group(stackId);
       if (found === undefined) return sendJson(res, 404, { error: `no allocation site has stack id ${stackId}` });
@@ -192,7 +205,7 @@ export function serveUi(
     }
   }
 
-  async function query(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function query(req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): Promise<void> {
     if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
       return sendJson(res, 415, { error: 'send the query as application/json: {"expression": "…"}' });
     }
@@ -213,6 +226,8 @@ export function serveUi(
       });
     }
     try {
+      const views = recording.viewsFor(params);
+      if ([...params.keys()].length) throw new BadRequest('a query takes no parameters but process');
       return sendJson(res, 200, runQuery(views, expression, limits));
     } catch (err) {
       if (err instanceof BadRequest) return sendJson(res, 400, { error: err.message });

@@ -71,12 +71,14 @@ export class UiViews {
   private readonly selections = new Map<string, Selection>();
   private readonly summaryJson: object;
 
+  /** `diagnosis`: the profile's, when it was diagnosed already (a recording's processes are). */
   constructor(
     readonly profile: Profile,
     readonly source: string,
     options: DiagnoseOptions = {},
+    diagnosis: Diagnosis = diagnose(profile, options),
   ) {
-    this.diagnosis = diagnose(profile, options);
+    this.diagnosis = diagnosis;
     this.sites = new SiteIndex(profile);
     this.site = this.sites.site;
     this.diagnosis.groups.forEach((g, k) => {

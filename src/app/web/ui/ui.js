@@ -100,8 +100,67 @@
     return text;
   }
   const getJson = async (path, signal) => JSON.parse(await request(path, { signal }));
+
   const getText = (path, signal) => request(path, { signal });
   const isAbort = (err) => err && err.name === 'AbortError';
+
+  // ---- the process shown (a recording of several processes has a picker) ----
+
+  /** /api/processes: the recording's verdict and headline, and every process, those that matter first. */
+  let recording = null;
+  /** The index in recording.processes of the process every view shows (0: the headline's). */
+  let current = 0;
+  const several = () => recording !== null && recording.processes.length > 1;
+
+  /** An API path with these parameters, for the process shown: `process=` goes when there are several. */
+  function apiPath(path, params) {
+    const all = new URLSearchParams(params);
+    if (several()) all.set('process', String(current));
+    const query = all.toString();
+    return path + (query ? '?' + query : '');
+  }
+
+  /** The picker's options, one per process, when there is more than one. */
+  function buildPicker() {
+    if (!several()) return;
+    const select = $('#process');
+    const options = recording.processes.map((p) =>
+      el(
+        'option',
+        { value: p.index },
+        (p.verdict === 'leak' ? 'LEAK' : 'no leak') +
+          ' · pid ' +
+          p.pid +
+          ' · ' +
+          p.shortCommand +
+          ' (' +
+          formatCount(p.allocations) +
+          ' allocations' +
+          (p.role === 'launcher' ? ', launcher' : '') +
+          ')',
+      ),
+    );
+    select.replaceChildren(...options);
+    $('#skipped').replaceChildren(
+      ...recording.skipped.map((line) => el('p', { class: 'note warning' }, 'not read: ' + line)),
+    );
+    select.value = String(current);
+    select.addEventListener('change', () => pick(Number(select.value)));
+    $('#processes').hidden = false;
+  }
+
+  /** Shows another process: its summary, table, timeline and flame graph; what belonged to the last one goes. */
+  async function pick(index) {
+    current = index;
+    // answers still to come are the last process's
+    if (groupController) groupController.abort();
+    if (queryController) queryController.abort();
+    selectedStackId = null;
+    $('#group-detail').hidden = true;
+    $('#query-result').replaceChildren();
+    clearError($('#error'));
+    await Promise.all([loadSummary(), refresh()]);
+  }
 
   // ---- the filters ----
 
@@ -207,21 +266,20 @@
       return;
     }
     clearError(errorNode);
-    const query = params.toString();
-    // the address keeps the token, so a reload works
+    // the address keeps the token and the process, so a reload shows the same
     const address = new URLSearchParams({ token: TOKEN });
+    if (several()) address.set('process', String(current));
     for (const [name, value] of params) address.append(name, value);
     history.replaceState(null, '', '?' + address.toString());
     if (pending) pending.abort();
     const controller = new AbortController();
     pending = controller;
-    const suffix = query ? '?' + query : '';
     const sections = [$('#groups-section'), $('#timeline'), $('#flame')];
     for (const s of sections) s.setAttribute('aria-busy', 'true');
     const jobs = [
-      getJson('/api/groups' + suffix, controller.signal).then(showGroups),
-      getText('/api/timeline.svg' + suffix, controller.signal).then((svg) => putSvg($('#timeline-chart'), svg)),
-      getText('/api/flame.svg' + suffix, controller.signal).then((svg) => putSvg($('#flame-chart'), svg)),
+      getJson(apiPath('/api/groups', params), controller.signal).then(showGroups),
+      getText(apiPath('/api/timeline.svg', params), controller.signal).then((svg) => putSvg($('#timeline-chart'), svg)),
+      getText(apiPath('/api/flame.svg', params), controller.signal).then((svg) => putSvg($('#flame-chart'), svg)),
     ];
     const results = await Promise.allSettled(jobs);
     if (controller.signal.aborted) return;
@@ -323,8 +381,8 @@
     section.setAttribute('aria-busy', 'true');
     try {
       const [g, svg] = await Promise.all([
-        getJson('/api/group/' + stackId, controller.signal),
-        getText('/api/group/' + stackId + '.svg', controller.signal),
+        getJson(apiPath('/api/group/' + stackId), controller.signal),
+        getText(apiPath('/api/group/' + stackId + '.svg'), controller.signal),
       ]);
       clearError(errorNode);
       section.dataset.stackId = String(g.stackId);
@@ -354,7 +412,7 @@
     queryController = controller;
     result.setAttribute('aria-busy', 'true');
     try {
-      const text = await request('/api/query', {
+      const text = await request(apiPath('/api/query'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ expression }),
@@ -449,21 +507,43 @@
     }
   });
 
-  // ---- the summary, once ----
+  // ---- the summary: the recording's verdict, the process shown ----
+
+  /** Summaries asked for so far: an answer for a process picked before the last is dropped. */
+  let summaries = 0;
+  async function loadSummary() {
+    const asked = ++summaries;
+    try {
+      const s = await getJson(apiPath('/api/summary'));
+      if (asked === summaries) showSummary(s);
+    } catch (err) {
+      showError($('#error'), err.message);
+    }
+  }
 
   function showSummary(s) {
+    // the header tells the whole recording's verdict; with several processes, the one shown has its own below the picker
     const header = $('#verdict');
-    header.dataset.verdict = s.verdict;
-    header.className = 'verdict ' + s.verdict;
-    $('#headline').textContent = s.headline;
-    $('#notes').replaceChildren(
+    header.dataset.verdict = recording.verdict;
+    header.className = 'verdict ' + recording.verdict;
+    $('#headline').textContent = recording.headline;
+    const own = $('#process-verdict');
+    own.dataset.verdict = s.verdict;
+    own.className = 'verdict ' + s.verdict;
+    $('#process-headline').textContent = 'pid ' + s.meta.pid + ': ' + s.headline;
+    // the notes are the process's: under its own verdict when there are several
+    $('#notes').replaceChildren();
+    $(several() ? '#process-notes' : '#notes').replaceChildren(
       ...s.notes.map((n) => el('p', { class: 'note' }, n)),
       ...s.warnings.map((w) => el('p', { class: 'note warning' }, 'warning: ' + w)),
     );
-    document.title = 'leakhound: ' + s.headline;
+    document.title = 'leakhound: ' + recording.headline;
+    $('#memory').hidden = true;
     if (s.memory) {
-      getText('/api/memory.svg').then(
+      const shown = current;
+      getText(apiPath('/api/memory.svg')).then(
         (svg) => {
+          if (shown !== current) return;
           putSvg($('#memory-chart'), svg);
           $('#memory').hidden = false;
         },
@@ -489,9 +569,19 @@
 
   async function start() {
     buildForm();
-    fillForm(new URLSearchParams(location.search));
-    const summary = getJson('/api/summary').then(showSummary, (err) => showError($('#error'), err.message));
-    await Promise.all([summary, refresh()]);
+    const params = new URLSearchParams(location.search);
+    fillForm(params);
+    try {
+      recording = await getJson('/api/processes');
+    } catch (err) {
+      showError($('#error'), err.message);
+      return;
+    }
+    // a reloaded or shared address shows the process it names
+    const asked = Number(params.get('process'));
+    if (Number.isInteger(asked) && asked >= 0 && asked < recording.processes.length) current = asked;
+    buildPicker();
+    await Promise.all([loadSummary(), refresh()]);
   }
 
   start();

@@ -1,5 +1,6 @@
 /** `leakhound serve`: the web UI's server over real HTTP, started as a user starts it (no browser here). */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSync } from '../../../../src/api/load';
@@ -7,6 +8,14 @@ import { TOKEN_HEADER } from '../../../../src/app/web/server';
 import { runCli, tmpDir } from '../../../helpers/helpers';
 import { startCli } from '../../../helpers/running-record';
 import { raw, startServe, stopServers, URL_LINE } from '../../../helpers/serve-client';
+import {
+  LAUNCHER_PID,
+  LEAK_FUNCTION,
+  LEAKING_PID,
+  WORKER_FUNCTION,
+  WORKER_PIDS,
+  writeProcessRecording,
+} from '../../../helpers/process-recording';
 
 const dir = tmpDir();
 const demo = path.join(dir, 'demo.lhp');
@@ -351,6 +360,118 @@ describe('leakhound serve', () => {
     // DNS rebinding: a name that resolves here is still not a loopback name
     assert.equal((await raw(port, 'GET', '/api/summary', { host: `attacker.example:${port}` })).status, 403);
     assert.equal((await raw(port, 'GET', '/api/summary', { host: `localhost:${port}` })).status, 200);
+  });
+});
+
+describe('leakhound serve of a recording of several processes: /api/processes and process=<index>', () => {
+  const recording = writeProcessRecording(tmpDir());
+  let port = 0;
+  let stderr = () => '';
+  const api = async (p: string) => {
+    const res = await raw(port, 'GET', p);
+    return { status: res.status, json: JSON.parse(res.body) as Record<string, unknown> };
+  };
+  const queryOf = (process: string, expression: string) =>
+    raw(
+      port,
+      'POST',
+      `/api/query?process=${process}`,
+      { 'content-type': 'application/json' },
+      JSON.stringify({ expression }),
+    );
+  interface Listed {
+    index: number;
+    pid: number;
+    verdict: string;
+    role: string;
+    allocations: number;
+    headline: string;
+  }
+
+  before(async () => {
+    // a profile of the recording cut inside its header: not read, said
+    fs.writeFileSync(path.join(path.dirname(recording), 'run.5000.lhp'), fs.readFileSync(recording).subarray(0, 20));
+    const served = await startServe([recording, '--port', '0']);
+    port = served.port;
+    stderr = served.server.stderr;
+  });
+
+  test("/api/processes: the recording's verdict naming the leaking child, every process, those that matter first", async () => {
+    const { status, json } = await api('/api/processes');
+    assert.equal(status, 200);
+    assert.equal(json.verdict, 'leak');
+    assert.match(json.headline as string, new RegExp(`^LEAK in pid ${LEAKING_PID} \\(node server\\.js\\): 1 of 1`));
+    const list = json.processes as Listed[];
+    assert.deepEqual(
+      list.map((p) => [p.index, p.pid, p.verdict, p.role]),
+      [
+        [0, LEAKING_PID, 'leak', 'program'],
+        ...WORKER_PIDS.map((pid, k) => [k + 1, pid, 'no-leak', 'program']),
+        [9, LAUNCHER_PID, 'no-leak', 'launcher'],
+      ],
+    );
+    assert.match(list[0].headline, /^LEAK: 1 of 1 allocation sites/);
+    const skipped = json.skipped as string[];
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0], /run\.5000\.lhp.*\(skipped\)$/);
+    assert.match(stderr(), /^leakhound: warning: .*run\.5000\.lhp.*\(skipped\)$/m, 'serve says so too');
+    assert.equal((await api('/api/processes?process=1')).status, 400, 'the list takes no parameter');
+  });
+
+  test("process=<index> switches every view to that process; none is the headline process's", async () => {
+    const summary = async (q: string) =>
+      (await api(`/api/summary${q}`)).json as { verdict: string; meta: { pid: number; source: string } };
+    assert.equal((await summary('')).meta.pid, LEAKING_PID);
+    const worker = await summary('?process=1');
+    assert.deepEqual([worker.verdict, worker.meta.pid], ['no-leak', WORKER_PIDS[0]]);
+    assert.equal(worker.meta.source, path.join(path.dirname(recording), `run.${WORKER_PIDS[0]}.lhp`));
+    assert.equal((await summary('?process=9')).meta.pid, LAUNCHER_PID);
+
+    const rows = async (q: string) => ((await api(`/api/groups${q}`)).json as { rows: Row[] }).rows;
+    assert.deepEqual(
+      (await rows('')).map((r) => r.label),
+      [LEAK_FUNCTION],
+    );
+    const workerRows = await rows('?process=2&verdict=bounded,temporary');
+    assert.deepEqual(
+      workerRows.map((r) => r.label),
+      [WORKER_FUNCTION],
+    );
+    assert.equal(workerRows[0].totalCount, 950, "the second worker's allocations");
+
+    const stackId = workerRows[0].stackId;
+    assert.equal((await api(`/api/group/${stackId}?process=2`)).json.label, WORKER_FUNCTION);
+    const timeline = await raw(port, 'GET', '/api/timeline.svg?process=2');
+    assert.equal(timeline.status, 200);
+    assert.match(timeline.body, new RegExp(`data-label="${WORKER_FUNCTION}"`));
+    assert.doesNotMatch(timeline.body, new RegExp(LEAK_FUNCTION));
+    assert.equal((await raw(port, 'GET', '/api/flame.svg?process=3')).status, 200);
+
+    const count = await queryOf('3', 'allocations().len()');
+    assert.equal(count.status, 200, count.body);
+    assert.equal(JSON.parse((JSON.parse(count.body) as { json: string }).json), 900, "the third worker's");
+  });
+
+  test('a process that is not an index into the list is a 400 saying so, never a path', async () => {
+    for (const bad of ['10', '-1', 'x', '1e1', '', '../run.200.lhp', '0x1', '99999999999'])
+      for (const p of [
+        `/api/summary?process=${encodeURIComponent(bad)}`,
+        `/api/group/1?process=${encodeURIComponent(bad)}`,
+      ]) {
+        const { status, json } = await api(p);
+        assert.equal(status, 400, p);
+        assert.match(
+          json.error as string,
+          /^process: expected the index of a process of this recording, 0 to 9, got /,
+          p,
+        );
+      }
+    const twice = await api('/api/groups?process=1&process=2');
+    assert.equal(twice.status, 400);
+    assert.match(twice.json.error as string, /process is given more than once/);
+    const query = await queryOf('10', '1');
+    assert.equal(query.status, 400);
+    assert.match(query.body, /process: expected the index of a process/);
   });
 });
 
