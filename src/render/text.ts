@@ -4,6 +4,7 @@ import type { Owner, RecordingDiagnosis } from '../diagnose/recording';
 import { formatFrame } from '../profile/frames';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
 import { headline, recordingHeadline, shortCommand } from '../views/headline';
+import { processRows } from '../views/process-rows';
 
 const FRAMES_SHOWN = 3;
 
@@ -108,12 +109,7 @@ const PROCESS_LINES = 12;
  */
 export function processLines(processes: ProcessSummary[]): string[] {
   const lines = ['processes of this recording:'];
-  const kinds = new Map<string, ProcessSummary[]>();
-  for (const p of processes) {
-    const key = p.verdict === 'leak' ? p.file : `${p.verdict}\0${p.role}\0${shortCommand(p.command)}`;
-    kinds.set(key, [...(kinds.get(key) ?? []), p]);
-  }
-  const all = [...kinds.values()];
+  const all = processRows(processes);
   for (const same of all.slice(0, PROCESS_LINES)) {
     const p = same[0];
     const verdict = p.verdict === 'leak' ? 'LEAK   ' : 'no leak';
