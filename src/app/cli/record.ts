@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { diagnose } from '../../diagnose/diagnose';
 import { loadSync } from '../../api/load';
+import { isJsProfileName } from '../../format/siblings';
 import { detectRecorder } from '../../recorders/detect';
 import { RecordResult } from '../../recorders/launch';
 import { recordNative, UnwindMode } from '../../recorders/native/launcher';
@@ -20,6 +21,7 @@ interface RecordOptions {
   unwind: UnwindMode;
   failOnLeak?: boolean;
   recorder: 'auto' | 'native' | 'node';
+  native?: boolean;
   samplingInterval: number;
   pollInterval: number | 'auto';
   keepInlining?: boolean;
@@ -55,6 +57,12 @@ export function recordCommand(): Command {
       )
         .choices(['auto', 'native', 'node'])
         .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--native',
+        'node: record native memory (malloc) too, with the native recorder beside the agent: <output> and <base>.<pid>.js.lhp',
+      ).conflicts('recorder'),
     )
     .addOption(
       new Option('--sampling-interval <bytes>', 'node: average bytes allocated between two heap samples')
@@ -117,8 +125,11 @@ export function recordCommand(): Command {
       if (main && !opts.failOnLeak) process.stderr.write(`next: leakhound analyze ${opts.output}\n`);
       process.exitCode = result.exitCode;
       if (opts.failOnLeak && result.exitCode === 0 && main) {
-        const verdict = diagnose(loadSync(main.path)).verdict;
-        if (verdict === 'leak') process.exitCode = EXIT.leak;
+        // the started process's profile, and its JavaScript one when the native recorder had node in it
+        const judged = result.files.filter(
+          (f) => f === main || (isJsProfileName(f.path) && f.pid === main.pid && !f.running),
+        );
+        if (judged.some((f) => diagnose(loadSync(f.path)).verdict === 'leak')) process.exitCode = EXIT.leak;
       }
     });
 }
@@ -139,16 +150,20 @@ function startReports(opts: RecordOptions): PeriodicReports | undefined {
 
 function run(command: string, args: string[], opts: RecordOptions): Promise<RecordResult> {
   const detected = detectRecorder(command);
-  const recorder = opts.recorder === 'auto' ? detected.recorder : opts.recorder;
+  const recorder = opts.native ? 'native' : opts.recorder === 'auto' ? detected.recorder : opts.recorder;
+  const node = {
+    samplingInterval: opts.samplingInterval,
+    poll: opts.pollInterval,
+    keepInlining: opts.keepInlining === true,
+    heapSnapshotOnDump: opts.heapSnapshotOnDump === true,
+    useAddon: opts.addon,
+  };
   if (recorder === 'node') {
     return recordNode(detected.executable, args, command, {
+      ...node,
       output: opts.output,
-      samplingInterval: opts.samplingInterval,
-      poll: opts.pollInterval,
-      keepInlining: opts.keepInlining === true,
-      heapSnapshotOnDump: opts.heapSnapshotOnDump === true,
       noFollow: !opts.follow,
-      useAddon: opts.addon,
+      besideNative: false,
     });
   }
   return recordNative(detected.executable, args, command, {
@@ -156,5 +171,6 @@ function run(command: string, args: string[], opts: RecordOptions): Promise<Reco
     follow: opts.follow,
     compress: opts.compress,
     unwind: opts.unwind,
+    node,
   });
 }
