@@ -1,7 +1,7 @@
 import { formatBytes } from '../util/units';
 import type { Diagnosis, GroupDiagnosis } from './diagnose';
 import type { UnattributedGrowth } from './unattributed';
-import { allocatesBackingStore, backingStoreCaller } from './v8-heap';
+import { allocatesBackingStore, backingStoreCaller, qualifiedName } from './v8-heap';
 
 /** A native allocation site that keeps memory a JS profile could not attribute. */
 export interface ExternalHolder {
@@ -73,15 +73,8 @@ function withHolders(explanation: string, heldBy: ExternalHolder[]): string {
     .slice(0, 3)
     .map(
       (h) =>
-        `${shortName(h.function)}${h.file ? ` (${h.file}${h.line ? `:${h.line}` : ''})` : ''} ${formatBytes(h.bytes)}`,
+        `${qualifiedName(h.function)}${h.file ? ` (${h.file}${h.line ? `:${h.line}` : ''})` : ''} ${formatBytes(h.bytes)}`,
     );
   const more = heldBy.length > 3 ? ` and ${heldBy.length - 3} more` : '';
   return `${explanation}; native allocation sites that keep it (record --native): ${named.join(', ')}${more}`;
-}
-
-/** A C++ name without its parameters, for a sentence: `ns::(anonymous namespace)::f(int)` → `ns::f`. */
-function shortName(fn: string): string {
-  const name = fn.replace(/\(anonymous namespace\)::/g, '');
-  const params = name.indexOf('(');
-  return params > 0 ? name.slice(0, params) : name;
 }

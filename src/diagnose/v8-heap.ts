@@ -39,9 +39,12 @@ export function backingStoreCaller<F extends { function: string }>(frames: reado
 /** How far from the allocation a heap frame counts: past the allocator's helpers (std containers, `Malloced`). */
 const NEAR_FRAMES = 4;
 
-/** The function's own name: without its parameters (a `v8::internal::Heap*` argument is not the heap at work). */
-function qualifiedName(fn: string): string {
-  const name = fn.replace(/\(anonymous namespace\)/g, '');
+/**
+ * A C++ function's name without its parameters (a `v8::internal::Heap*` argument is
+ * not the heap at work) nor anonymous namespaces: `ns::(anonymous namespace)::f(int)` → `ns::f`.
+ */
+export function qualifiedName(fn: string): string {
+  const name = fn.replace(/\(anonymous namespace\)::/g, '');
   const params = name.indexOf('(');
   return params < 0 ? name : name.slice(0, params);
 }
