@@ -14,8 +14,9 @@
  * Variants: plain node; plain node --no-turbo-inlining (exact frames' cost without
  * the recorder); `leakhound record` as typed (defaults: 64k sampling, GC-free polls
  * through the addon, adaptive, inlining off); --keep-inlining; --sampling-interval
- * 32k and 128k; --no-addon (polls through the inspector, each a full GC); and the
- * agent required directly (no launcher). Prints the median of RUNS runs, its ratio
+ * 32k and 128k; --no-addon (polls through the inspector, each a full GC); --native
+ * (the native recorder's LD_PRELOAD library beside the agent: every malloc too); and
+ * the agent required directly (no launcher). Prints the median of RUNS runs, its ratio
  * over plain and the runs' spread; the median CPU time of the command's processes and
  * its ratio; the profile's size, its heap samples, its polls (the `leakhound.poll`
  * series: each poll's pause) per second and as a share of the recorded run, and its
@@ -94,6 +95,13 @@ const VARIANTS: Variant[] = [
     missing: CLI_MISSING,
     records: true,
     command: (program, out) => recordCommand(program, out, ['--no-addon']),
+  },
+  {
+    // the native recorder (every malloc, with its stack) beside the agent, in the same process
+    name: '  --native',
+    missing: CLI_MISSING,
+    records: true,
+    command: (program, out) => recordCommand(program, out, ['--native']),
   },
   {
     // the recorder alone: no launcher's node start-up, no reading of the profile after the run
@@ -291,19 +299,21 @@ function readProfiles(out: string): ProfileFigures | undefined {
     let poll = -1;
     let census = -1;
     const ignore = (): void => {};
-    readLhp(file, {
+    // a native profile (--native) counts in the size only: its allocations are mallocs, not heap samples
+    const js = { samples: 0, polls: 0, censuses: 0, pauseNs: 0, runNs: 0 };
+    const read = readLhp(file, {
       string: (id, text) => {
         if (text === 'leakhound.poll') poll = id;
         if (text === 'leakhound.census') census = id;
       },
-      alloc: () => figures.samples++,
+      alloc: () => js.samples++,
       sample: (_time, series, value) => {
-        if (series === census) figures.censuses++;
+        if (series === census) js.censuses++;
         if (series !== poll) return;
-        figures.polls++;
-        figures.pauseNs += value;
+        js.polls++;
+        js.pauseNs += value;
       },
-      end: (time) => (figures.runNs += time),
+      end: (time) => (js.runNs += time),
       frame: ignore,
       stack: ignore,
       free: ignore,
@@ -314,6 +324,8 @@ function readProfiles(out: string): ProfileFigures | undefined {
       module: ignore,
       symbol: ignore,
     });
+    if (read.header.recorder === 'native') continue;
+    for (const key of Object.keys(js) as (keyof typeof js)[]) figures[key] += js[key];
   }
   figures.bytes = takeBytes(files) ?? 0;
   return figures;

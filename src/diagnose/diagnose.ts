@@ -8,6 +8,7 @@ import { DiagnoseOptions, withDefaults } from './options';
 import { allocationSites } from '../profile/sites';
 import { residentMemory, ResidentMemory } from './resident-memory';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
+import { isV8Heap, v8HeapExplanation } from './v8-heap';
 import { windowsOf } from './windows';
 
 export { Verdict } from './classify';
@@ -41,6 +42,11 @@ export interface GroupDiagnosis {
   explanation: string;
   /** The numbers behind it. */
   evidence: string[];
+  /**
+   * A native site of V8's own heap (v8-heap.ts): it backs the JS heap, which the JS
+   * profile judges, so it is never `leak` (growing, it is `unclear`). Only on such sites.
+   */
+  v8Heap?: true;
 }
 
 export interface Diagnosis {
@@ -101,6 +107,7 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   const members = survivorStackMembers(profile, site, totals);
   // a .heapprofile: what was alive when it was taken, with no times to tell growth by
   const lifetimes = profile.info.imported?.lifetimes !== false;
+  const native = profile.header.recorder === 'native';
   for (let stackId = 0; stackId < profile.stacks.length; stackId++) {
     if (totals.allocatedCount[stackId] === 0) continue;
     const ev = gatherEvidence(profile, stackId, totals, members.get(stackId), windows, birth);
@@ -109,7 +116,9 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
     const { explanation, evidence } = explain(ev, c, windows, runtime);
     g.explanation = explanation;
     g.evidence = evidence;
-    scored.push({ g, score: c.rate * 1e9 * c.confidence });
+    const v8Heap = native && isV8Heap(g.frames);
+    if (v8Heap) asV8Heap(g);
+    scored.push({ g, score: v8Heap ? 0 : c.rate * 1e9 * c.confidence });
   }
   scored.sort(
     (a, b) =>
@@ -138,6 +147,14 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
     ...(profile.info.imported ? { imported: profile.info.imported } : {}),
     warnings: [...profile.info.warnings],
   };
+}
+
+/** A V8 heap site: never a leak of its own (the JS view judges what the heap holds). */
+function asV8Heap(g: GroupDiagnosis): void {
+  g.v8Heap = true;
+  if (g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit') g.verdict = 'unclear';
+  const first = g.explanation.charAt(0).toLowerCase() + g.explanation.slice(1);
+  g.explanation = v8HeapExplanation(first);
 }
 
 function describe(

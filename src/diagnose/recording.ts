@@ -1,5 +1,6 @@
 import type { Profile } from '../profile/profile';
 import { bySuspicion, diagnose, Diagnosis, DiagnoseOptions, GroupDiagnosis, UnattributedGrowth } from './diagnose';
+import { externalHolders } from './external-holders';
 import { ProcessOrigin, ProcessSummary, summarizeProcess } from './process-summary';
 
 /** A profile of a recording, loaded only when diagnosed: a recording may hold dozens, diagnosed one at a time. */
@@ -73,6 +74,7 @@ export function diagnoseRecording(parts: RecordingPart[], options: DiagnoseOptio
     found.push({ ...summarizeProcess(part.file, profile, diagnosis), diagnosis });
   });
   markLaunchers(found);
+  explainExternalGrowth(found);
   const processes = orderByImportance(found).map(({ summary, diagnosis }) => ({ summary, diagnosis }));
   const groups = mergeRanked(processes);
   const named = processes.find((p) => p.summary.file === parts[0].file) ?? processes[0];
@@ -103,10 +105,30 @@ function markLaunchers(found: { summary: ProcessSummary; origin: ProcessOrigin; 
       (q) =>
         q !== p &&
         (q.origin.ppid === p.summary.pid ||
-          (q.summary.pid === p.summary.pid && !q.origin.workerThread && q.origin.startNs > p.origin.startNs)),
+          (q.summary.pid === p.summary.pid &&
+            q.summary.recorder === p.summary.recorder && // a node's JS profile is another view, not another image
+            !q.origin.workerThread &&
+            q.origin.startNs > p.origin.startNs)),
     );
     if (startedAnother && p.summary.allocations * 10 < busiest && p.diagnosis.verdict !== 'leak')
       p.summary.role = 'launcher';
+  }
+}
+
+/**
+ * A node process recorded by both recorders (`record --native`): the growth its JS
+ * profile sees outside the heap (Buffers, addons) is named at the native sites of the
+ * same process that hold it (its last native image: the one that ran node).
+ */
+function explainExternalGrowth(
+  found: { summary: ProcessSummary; origin: ProcessOrigin; diagnosis: Diagnosis }[],
+): void {
+  for (const js of found) {
+    if (js.summary.recorder !== 'node' || js.origin.workerThread || js.diagnosis.unattributed.length === 0) continue;
+    const native = found
+      .filter((p) => p.summary.recorder === 'native' && p.summary.pid === js.summary.pid)
+      .sort((a, b) => (a.origin.startNs < b.origin.startNs ? 1 : -1))[0];
+    if (native) js.diagnosis.unattributed = externalHolders(js.diagnosis.unattributed, native.diagnosis);
   }
 }
 

@@ -82,9 +82,9 @@ export function writtenProfiles(output: string): string[] {
   return [output, ...siblingProfiles(output)].filter((f) => fs.existsSync(f));
 }
 
-/** The pid in a sibling's name (`<base>.<pid>[.<n>].lhp`). */
+/** The pid in a sibling's name (`<base>.<pid>[.<n>][.js].lhp`). */
 export function pidInName(file: string): number | undefined {
-  const m = /\.(\d+)(?:\.\d+)?\.lhp$/.exec(file);
+  const m = /\.(\d+)(?:\.\d+)?(?:\.js)?\.lhp$/.exec(file);
   return m ? Number(m[1]) : undefined;
 }
 

@@ -71,13 +71,22 @@ export interface GroupJson {
   /** The profile it comes from. */
   profile: string;
 }
+export interface ProcessJson {
+  file: string;
+  pid: number;
+  command: string;
+  verdict: string;
+  role: string;
+  recorder: string;
+}
 export interface AnalysisJson {
   verdict: 'leak' | 'no-leak';
   groups: GroupJson[];
-  unattributed: { series: string; verdict: string; growthBytesPerSecond: number }[];
+  /** `heldBy`: the native sites holding it (a node recorded by both recorders). */
+  unattributed: { series: string; verdict: string; growthBytesPerSecond: number; heldBy?: unknown[] }[];
   /** The process `verdict` speaks of. */
-  process: { file: string; pid: number; command: string; verdict: string; role: string };
-  processes: { file: string; pid: number; command: string; verdict: string; role: string }[];
+  process: ProcessJson;
+  processes: ProcessJson[];
 }
 
 /** `leakhound record -o <output> [flags] -- <command…>`, stdio captured. */

@@ -20,6 +20,7 @@ interface RecordOptions {
   unwind: UnwindMode;
   failOnLeak?: boolean;
   recorder: 'auto' | 'native' | 'node';
+  native?: boolean;
   samplingInterval: number;
   pollInterval: number | 'auto';
   keepInlining?: boolean;
@@ -55,6 +56,12 @@ export function recordCommand(): Command {
       )
         .choices(['auto', 'native', 'node'])
         .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--native',
+        'node: record native memory (malloc) too, with the native recorder beside the agent: <output> and <base>.<pid>.js.lhp',
+      ).conflicts('recorder'),
     )
     .addOption(
       new Option('--sampling-interval <bytes>', 'node: average bytes allocated between two heap samples')
@@ -140,16 +147,20 @@ function startReports(opts: RecordOptions): PeriodicReports | undefined {
 
 function run(command: string, args: string[], opts: RecordOptions): Promise<RecordResult> {
   const detected = detectRecorder(command);
-  const recorder = opts.recorder === 'auto' ? detected.recorder : opts.recorder;
+  const recorder = opts.native ? 'native' : opts.recorder === 'auto' ? detected.recorder : opts.recorder;
+  const node = {
+    samplingInterval: opts.samplingInterval,
+    poll: opts.pollInterval,
+    keepInlining: opts.keepInlining === true,
+    heapSnapshotOnDump: opts.heapSnapshotOnDump === true,
+    useAddon: opts.addon,
+  };
   if (recorder === 'node') {
     return recordNode(detected.executable, args, command, {
+      ...node,
       output: opts.output,
-      samplingInterval: opts.samplingInterval,
-      poll: opts.pollInterval,
-      keepInlining: opts.keepInlining === true,
-      heapSnapshotOnDump: opts.heapSnapshotOnDump === true,
       noFollow: !opts.follow,
-      useAddon: opts.addon,
+      besideNative: false,
     });
   }
   return recordNative(detected.executable, args, command, {
@@ -157,5 +168,6 @@ function run(command: string, args: string[], opts: RecordOptions): Promise<Reco
     follow: opts.follow,
     compress: opts.compress,
     unwind: opts.unwind,
+    node,
   });
 }

@@ -12,6 +12,9 @@ import {
   runRecorded,
   writtenProfiles,
 } from '../launch';
+import { isJsProfileName } from '../../format/siblings';
+import { describeNodeProfile, withAgent } from '../node/launcher';
+import { NATIVE_ROOT_PID_ENV, NodeRecorderSettings } from '../node/settings';
 import { finalizeRecording } from './finalize';
 
 export type UnwindMode = 'auto' | 'fp' | 'dwarf';
@@ -24,13 +27,20 @@ export interface NativeRecordOptions {
   /** zstd-compress the stream (when libzstd.so.1 is on the system). */
   compress: boolean;
   unwind: UnwindMode;
+  /**
+   * The node agent's settings: every node process the program starts also gets the
+   * agent, which writes its JavaScript profile beside the native one
+   * (`<base>.<pid>.js.lhp`).
+   */
+  node: Omit<NodeRecorderSettings, 'output' | 'besideNative' | 'noFollow'>;
 }
 
 const LIBRARY = path.join(__dirname, 'libleakhound.so');
 
 /**
- * Runs a native program with the recorder preloaded: stdio passed through, signals
- * forwarded, then every profile the run wrote is symbolized.
+ * Runs a native program with the recorder preloaded, and the node agent in every
+ * node process it starts: stdio passed through, signals forwarded, then every
+ * native profile the run wrote is symbolized.
  */
 export async function recordNative(
   executable: string,
@@ -44,8 +54,8 @@ export async function recordNative(
     );
   const output = path.resolve(options.output);
   prepareOutput(output, ['.frames']);
-  const env = { ...process.env };
-  delete env.LEAKHOUND_ROOT_PID;
+  const env = withAgent({ ...process.env }, { ...options.node, output, besideNative: true, noFollow: !options.follow });
+  delete env[NATIVE_ROOT_PID_ENV];
   env.LD_PRELOAD = [preloadable(LIBRARY), env.LD_PRELOAD].filter(Boolean).join(' ');
   env.LEAKHOUND_OUTPUT = output;
   env.LEAKHOUND_UNWIND = options.unwind;
@@ -53,7 +63,10 @@ export async function recordNative(
   env.LEAKHOUND_COMPRESS = options.compress ? '1' : '0';
 
   const exitCode = await runRecorded(executable, args, argv0, env);
-  return { exitCode, files: writtenProfiles(output).map((file) => finalize(file)) };
+  const files = writtenProfiles(output).map((file) =>
+    isJsProfileName(file) ? describeNodeProfile(file) : finalize(file),
+  );
+  return { exitCode, files };
 }
 
 /**

@@ -10,7 +10,7 @@ import * as v8 from 'node:v8';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { openHeapSampler } from './heap-sampler';
 import { NodeRecorder } from './node-recorder';
-import { NodeRecorderSettings, ROOT_PID_ENV, settingsFromEnv } from './settings';
+import { NATIVE_ROOT_PID_ENV, NodeRecorderSettings, ROOT_PID_ENV, settingsFromEnv } from './settings';
 
 /** Package managers' own processes (`npm start` runs node twice before the program): not the program. */
 const LAUNCHER_SCRIPT = /^(npm-cli|npx-cli|npm|npx|yarn|pnpm|pnpx|corepack)(\.c?js)?$/;
@@ -28,7 +28,7 @@ function start(): void {
   // V8 charges an allocation in an inlined function to its caller: keep frames exact.
   if (!settings.keepInlining) v8.setFlagsFromString('--no-turbo-inlining');
   // said once, by the process that writes the recording's first profile: the others fall back alike
-  if (fallback && file === settings.output)
+  if (fallback && isFirstProcess(file, settings))
     process.stderr.write(`leakhound: ${INSPECTOR_COST} (the heap sampler addon is not available: ${fallback})\n`);
   new NodeRecorder(file, settings, sampler).start();
 }
@@ -39,9 +39,16 @@ const INSPECTOR_COST =
 /**
  * The first process to start takes the output; the others write
  * `<base>.<pid>.lhp` beside it, worker threads `<base>.<pid>.<thread>.lhp`.
+ * Beside the native recorder, which owns the output, every process writes
+ * `<base>.<pid>.js.lhp`, worker threads `<base>.<pid>.<thread>.js.lhp`.
  */
 function profilePath(settings: NodeRecorderSettings): string | undefined {
   const base = settings.output.replace(/\.lhp$/, '');
+  if (settings.besideNative) {
+    const root = process.env[NATIVE_ROOT_PID_ENV];
+    if (settings.noFollow && root && root !== String(process.pid)) return undefined;
+    return isMainThread ? `${base}.${process.pid}.js.lhp` : `${base}.${process.pid}.${threadId}.js.lhp`;
+  }
   const root = process.env[ROOT_PID_ENV];
   if (settings.noFollow && root && root !== String(process.pid)) return undefined;
   if (!isMainThread) return `${base}.${process.pid}.${threadId}.lhp`;
@@ -53,6 +60,11 @@ function profilePath(settings: NodeRecorderSettings): string | undefined {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     return `${base}.${process.pid}.lhp`;
   }
+}
+
+function isFirstProcess(file: string, settings: NodeRecorderSettings): boolean {
+  if (!settings.besideNative) return file === settings.output;
+  return isMainThread && process.env[NATIVE_ROOT_PID_ENV] === String(process.pid);
 }
 
 try {

@@ -26,11 +26,17 @@ export async function recordNode(
 ): Promise<RecordResult> {
   const output = path.resolve(settings.output);
   prepareOutput(output);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...settingsToEnv({ ...settings, output }) };
+  const env = withAgent({ ...process.env }, { ...settings, output });
+  const exitCode = await runRecorded(executable, args, argv0, env);
+  return { exitCode, files: writtenProfiles(output).map(describeNodeProfile) };
+}
+
+/** `env` with the agent required into every node process started with it, and its settings. */
+export function withAgent(env: NodeJS.ProcessEnv, settings: NodeRecorderSettings): NodeJS.ProcessEnv {
+  Object.assign(env, settingsToEnv(settings));
   delete env[ROOT_PID_ENV];
   env.NODE_OPTIONS = [env.NODE_OPTIONS, `--require ${quoted(AGENT)}`].filter(Boolean).join(' ');
-  const exitCode = await runRecorded(executable, args, argv0, env);
-  return { exitCode, files: writtenProfiles(output).map(describe) };
+  return env;
 }
 
 /** NODE_OPTIONS splits at spaces unless in double quotes, where \ escapes. */
@@ -38,7 +44,8 @@ function quoted(file: string): string {
   return /[\s"\\]/.test(file) ? `"${file.replace(/["\\]/g, '\\$&')}"` : file;
 }
 
-function describe(file: string): RecordedFile {
+/** A profile the agent wrote, as `record` reports it: its pid, samples, and whether it was finished. */
+export function describeNodeProfile(file: string): RecordedFile {
   const pid = pidInName(file);
   try {
     const read = readLhp(file, IGNORE_ALL, { definitionsOnly: true });

@@ -17,6 +17,12 @@ export interface NodeRecorderSettings {
   noFollow: boolean;
   /** Read V8's sampler through the addon where it loads (else, or when off, through the inspector). */
   useAddon: boolean;
+  /**
+   * The native recorder runs in the same processes (`record --native`, or a node
+   * started under the native recorder) and owns `output`: each process writes
+   * `<base>.<pid>.js.lhp` beside it, worker threads `<base>.<pid>.<thread>.js.lhp`.
+   */
+  besideNative: boolean;
 }
 
 export const DEFAULT_SAMPLING_INTERVAL = 64 * 1024;
@@ -29,10 +35,14 @@ const ENV = {
   heapSnapshotOnDump: 'LEAKHOUND_NODE_HEAP_SNAPSHOT',
   noFollow: 'LEAKHOUND_NODE_NO_FOLLOW',
   noAddon: 'LEAKHOUND_NODE_NO_ADDON',
+  besideNative: 'LEAKHOUND_NODE_BESIDE_NATIVE',
 } as const;
 
 /** Set by the agent of the process that took the output, for the processes it starts. */
 export const ROOT_PID_ENV = 'LEAKHOUND_NODE_ROOT_PID';
+
+/** Set by the native recorder's library in the process `record` started (kept across exec), for the processes it starts. */
+export const NATIVE_ROOT_PID_ENV = 'LEAKHOUND_ROOT_PID';
 
 export function settingsToEnv(s: NodeRecorderSettings): Record<string, string> {
   return {
@@ -43,6 +53,7 @@ export function settingsToEnv(s: NodeRecorderSettings): Record<string, string> {
     [ENV.heapSnapshotOnDump]: s.heapSnapshotOnDump ? '1' : '0',
     [ENV.noFollow]: s.noFollow ? '1' : '0',
     [ENV.noAddon]: s.useAddon ? '0' : '1',
+    [ENV.besideNative]: s.besideNative ? '1' : '0',
   };
 }
 
@@ -60,6 +71,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): NodeRecorderSettings | 
     heapSnapshotOnDump: env[ENV.heapSnapshotOnDump] === '1',
     noFollow: env[ENV.noFollow] === '1',
     useAddon: env[ENV.noAddon] !== '1',
+    besideNative: env[ENV.besideNative] === '1',
   };
 }
 
