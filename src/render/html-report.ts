@@ -175,6 +175,9 @@ function processBody(m: ReportModel, id: string): string[] {
     dl('report', `${m.generatedAt}, leakhound ${version}`),
     '</dl></section>',
     `<section id="${id}timeline"><h2>Timeline</h2>${chartSvg(m.timeline)}</section>`,
+    m.bothViews
+      ? `<section id="${id}both-views" class="both-views"><h2>JS heap and native memory</h2><p class="note">The process's JS sites (sampled) and native sites (malloc) stacked together; V8's own heap pages, which hold the JS heap, are left out.</p>${chartSvg(m.bothViews)}</section>`
+      : '',
     m.memory ? `<section id="${id}memory"><h2>Memory the recorder sampled</h2>${chartSvg(m.memory)}</section>` : '',
     `<section id="${id}groups-section"><h2>Allocation sites, most suspicious first</h2>`,
     `<table id="${id}groups" class="groups"><thead><tr><th>#</th><th>verdict</th><th>growth</th><th>retained / all</th><th>retained</th><th>leaked</th><th>allocated at</th></tr></thead>`,

@@ -110,6 +110,8 @@ const PROCESS_LINES = 12;
 export function processLines(processes: ProcessSummary[]): string[] {
   const lines = ['processes of this recording:'];
   const all = processRows(processes);
+  // a node recorded by both recorders has two profiles: say which view each line is
+  const views = new Set(processes.map((p) => p.recorder)).size;
   for (const same of all.slice(0, PROCESS_LINES)) {
     const p = same[0];
     const verdict = p.verdict === 'leak' ? 'LEAK   ' : 'no leak';
@@ -117,9 +119,10 @@ export function processLines(processes: ProcessSummary[]): string[] {
     const count = same.reduce((n, q) => n + q.allocations, 0);
     const allocations = `${formatCount(count)} allocation${count === 1 ? '' : 's'}`;
     const role = p.role === 'launcher' ? `, launcher${same.length === 1 ? '' : 's'}` : '';
+    const view = views > 1 ? `, ${p.recorder === 'node' ? 'JS heap' : p.recorder}` : '';
     const top = p.role === 'program' && p.topFrame ? `, most suspicious site ${where(p.topFrame)}` : '';
     const more = same.length === 1 && p.role === 'program' ? ` — leakhound analyze ${shellWord(p.file)}` : '';
-    lines.push(`  ${verdict}  ${who}  ${shortCommand(p.command)} (${allocations}${role})${top}${more}`);
+    lines.push(`  ${verdict}  ${who}  ${shortCommand(p.command)} (${allocations}${role}${view})${top}${more}`);
   }
   const rest = all.slice(PROCESS_LINES).flat();
   if (rest.length) lines.push(`  … and ${rest.length} more processes (analyze --json lists them all)`);

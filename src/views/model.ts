@@ -25,6 +25,8 @@ export interface ReportModel {
   notes: string[];
   /** Live memory of the top sites, stacked, the rest as one area. */
   timeline: ChartInput;
+  /** A node process recorded by both recorders: its JS and native sites on one timeline (views/both-views.ts). */
+  bothViews?: ChartInput;
   /** The memory series the recorder sampled (RSS, the JS heap), when it did. */
   memory?: ChartInput;
   /** The groups shown, most suspicious first. */

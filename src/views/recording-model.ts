@@ -1,6 +1,7 @@
 import type { Diagnosis } from '../diagnose/diagnose';
 import type { ProcessSummary } from '../diagnose/process-summary';
-import { diagnoseRecording, RecordingPart } from '../diagnose/recording';
+import { DiagnosedProcess, diagnoseRecording, RecordingPart } from '../diagnose/recording';
+import { bothViewsTimeline } from './both-views';
 import { recordingHeadline } from './headline';
 import { ReportModel, reportModel, ReportOptions } from './model';
 import { processRows } from './process-rows';
@@ -58,9 +59,14 @@ export function recordingReportModel(
   // a leaking process is always a program: the launchers are the ones that only started another
   const programs = rd.processes.filter((p) => p.summary.role === 'program');
   const shown = programs.slice(0, MAX_SECTIONS);
+  const load = (p: DiagnosedProcess) => used.find((q) => q.file === p.summary.file)!.load();
   const sections = shown.map((p) => {
-    const part = used.find((q) => q.file === p.summary.file)!;
-    return reportModel(part.load(), alone ? source : p.summary.file, options, p.diagnosis);
+    const profile = load(p);
+    const model = reportModel(profile, alone ? source : p.summary.file, options, p.diagnosis);
+    const native = nativeView(rd.processes, p);
+    if (!native) return model;
+    const js = { profile, diagnosis: p.diagnosis };
+    return { ...model, bothViews: bothViewsTimeline(js, { profile: load(native), diagnosis: native.diagnosis }) };
   });
   const sectionOf = new Map(shown.map((p, k) => [p.summary.file, k]));
   const rows = processRows(
@@ -81,6 +87,14 @@ export function recordingReportModel(
     skipped: rd.skipped,
     warnings: [...rd.skipped, ...rd.named.diagnosis.warnings],
   };
+}
+
+/** The native profile of a node process whose JS profile `js` is (`record --native`): the image that ran node, the busiest. */
+function nativeView(processes: DiagnosedProcess[], js: DiagnosedProcess): DiagnosedProcess | undefined {
+  if (js.summary.recorder !== 'node') return undefined;
+  return processes
+    .filter((q) => q.summary.recorder === 'native' && q.summary.pid === js.summary.pid)
+    .sort((a, b) => b.summary.allocations - a.summary.allocations)[0];
 }
 
 /** A part loaded at most once, for a recording of one profile: its diagnosis and what shows it share the load. */

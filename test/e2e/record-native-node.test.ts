@@ -15,7 +15,7 @@ import { diagnose, Diagnosis } from '../../src/diagnose/diagnose';
 import { externalHolders } from '../../src/diagnose/external-holders';
 import { isJsProfileName, siblingProfiles } from '../../src/format/siblings';
 import { assertCulprit, assertNoLeakGroup, summary } from '../helpers/assert-culprit';
-import { AnalysisJson, analyzeJson, recordCommand, ROOT, tmpDir } from '../helpers/helpers';
+import { AnalysisJson, analyzeJson, recordCommand, ROOT, runCli, tmpDir } from '../helpers/helpers';
 
 const dir = tmpDir('leakhound-native-node-test-');
 const fixture = (folder: string, name: string): string => path.join(ROOT, 'test', 'fixtures', folder, name);
@@ -97,6 +97,13 @@ describe('record --native: the JS heap and native memory of a node process in on
       const u = whole.unattributed.find((e) => e.series === series);
       assert.ok(u?.heldBy?.length, `${series} is held by native sites in analyze --json: ${JSON.stringify(u)}`);
     }
+    // the report draws both views of the process on one timeline
+    const report = path.join(dir, 'buffer-leak.html');
+    assert.equal(runCli(['report', output, '-o', report]).code, 0);
+    const html = fs.readFileSync(report, 'utf8');
+    const both = html.slice(html.indexOf('<section id="both-views"'));
+    assert.ok(both.length < html.length, 'a JS-and-native timeline');
+    assert.match(both.slice(0, both.indexOf('</section>')), /JS: keepBuffer[\s\S]*native: /);
   });
 
   it('an addon that mallocs and never frees is named at its C function and line in the native profile', (t) => {

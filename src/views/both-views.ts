@@ -1,0 +1,51 @@
+import type { Diagnosis } from '../diagnose/diagnose';
+import { evenInstants, liveSeriesAt } from '../profile/live-series';
+import type { Profile } from '../profile/profile';
+import type { ChartArea, ChartInput } from './chart-input';
+import { marksOf, POINTS, TIMELINE_SITES } from './charts';
+import { label } from './label';
+import { SiteIndex } from './site-index';
+
+/** One recorder's view of a process: its profile and the diagnosis of it. */
+export interface ProcessView {
+  profile: Profile;
+  diagnosis: Diagnosis;
+}
+
+/**
+ * A node process recorded by both recorders (`record --native`) on one timeline: its
+ * most suspicious JS sites (the JS heap, sampled) and native sites (malloc) stacked
+ * together, on the native profile's clock (both profiles' starts are readings of one
+ * monotonic clock). V8's own heap sites are left out: the JS sites are what they hold.
+ */
+export function bothViewsTimeline(js: ProcessView, native: ProcessView): ChartInput {
+  const time = evenInstants(0, native.profile.runtimeNs, POINTS);
+  // how long after the native view the JS one began, in nanoseconds
+  const lag = Number(BigInt(js.profile.header.startNs) - BigInt(native.profile.header.startNs));
+  return {
+    title: 'JS heap and native memory by allocation site, on one clock',
+    time: Array.from(time, (t) => t / 1e9),
+    areas: [
+      ...topSites(
+        js,
+        'JS',
+        time.map((t) => t - lag),
+      ),
+      ...topSites(native, 'native', time),
+    ],
+    marks: marksOf(native.profile),
+    width: 1100,
+  };
+}
+
+/** The view's most suspicious sites (half the timeline's), their live bytes at `instants` of its own clock. */
+function topSites(view: ProcessView, kind: string, instants: Float64Array): ChartArea[] {
+  const sites = new SiteIndex(view.profile);
+  return view.diagnosis.groups
+    .filter((g) => !g.v8Heap)
+    .slice(0, TIMELINE_SITES / 2)
+    .map((g) => ({
+      label: `${kind}: ${label(g)}`,
+      values: liveSeriesAt(view.profile.columns, sites.members(g.stackId), instants).bytes,
+    }));
+}
