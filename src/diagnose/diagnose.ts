@@ -84,9 +84,11 @@ export const SUSPICION: Record<Verdict, number> = {
  * (which uses the unrounded confidence).
  */
 export function bySuspicion(a: GroupDiagnosis, b: GroupDiagnosis): number {
+  // a V8 heap site ranks last of its verdict, as in diagnose()
+  const score = (g: GroupDiagnosis) => (g.v8Heap ? 0 : g.growthBytesPerSecond * g.confidence);
   return (
     SUSPICION[a.verdict] - SUSPICION[b.verdict] ||
-    b.growthBytesPerSecond * b.confidence - a.growthBytesPerSecond * a.confidence ||
+    score(b) - score(a) ||
     b.retainedBytes - a.retainedBytes ||
     b.totalBytes - a.totalBytes
   );
