@@ -12,6 +12,8 @@ interface Process {
   command: string[];
   /** Write a process record too (the native recorder does; its command wins). */
   processRecord?: string;
+  /** What wrote it (node unless given). */
+  recorder?: string;
   /** Its parent, in the process record (1 unless given). */
   ppid?: number;
   leaks: boolean;
@@ -19,7 +21,7 @@ interface Process {
 
 /** A second of work by `work` (session.js:12): every allocation freed, or, leaking, none. */
 function writeProfile(file: string, p: Process): void {
-  const w = LhpWriter.create(file, { recorder: 'node', pid: p.pid, command: p.command });
+  const w = LhpWriter.create(file, { recorder: p.recorder ?? 'node', pid: p.pid, command: p.command });
   if (p.processRecord) w.process(p.pid, p.ppid ?? 1, p.processRecord);
   const fn = p.leaks ? 'rememberSession' : 'work';
   const stack = w.stack([
@@ -172,6 +174,7 @@ test('80 short-lived helpers of one command read as one line; the leaking progra
     pid: 91,
     command: ['python3', 'app.py'],
     processRecord: 'python3 app.py',
+    recorder: 'native',
     ppid: 90,
     leaks: true,
   });
