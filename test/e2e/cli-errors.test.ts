@@ -147,6 +147,14 @@ test('usage errors exit 2 without a stack trace and without stdout', () => {
     assert.equal(r.stdout, '', `${what}: stdout`);
     assert.ok(r.stderr.length > 0, `${what}: says what is wrong`);
     assert.ok(!r.stderr.includes('    at '), `${what}: stack trace`);
+    if (args.length === 0) continue; // no command at all: the help is the answer
+    // one line, and where to read more: not the whole help
+    const command = ['analyze', 'simulate'].includes(args[0]) ? `${args[0]} ` : '';
+    assert.deepEqual(
+      r.stderr.trim().split('\n').slice(1),
+      [`(see leakhound ${command}--help)`],
+      `${what}: ${r.stderr}`,
+    );
   }
 });
 

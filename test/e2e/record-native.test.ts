@@ -171,6 +171,7 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
       assert.equal(r.code, 7, r.stderr);
       assert.match(r.stdout, /^exitcode fixture: exiting with status 7$/m);
       assert.ok(loadSync(r.output).columns.count > 0);
+      assert.doesNotMatch(r.stderr, /^next:/m, 'no hint after a failed run');
     });
 
     it('a command that does not exist: exit 1, one line on stderr, no stack trace', () => {

@@ -18,9 +18,10 @@ function program(): Command {
   const root = new Command('leakhound')
     .description('does it leak, and where? memory-leak verdicts with the allocation stacks to prove them')
     .version(version)
-    .showHelpAfterError()
+    .showHelpAfterError('(see leakhound --help)')
     .enablePositionalOptions()
     .exitOverride();
+  // a usage error is its one line and where to read more, not 40 lines of help
   for (const cmd of [
     recordCommand(),
     analyzeCommand(),
@@ -33,7 +34,7 @@ function program(): Command {
     dumpCommand(),
     simulateCommand(),
   ])
-    root.addCommand(cmd.exitOverride().showHelpAfterError());
+    root.addCommand(cmd.exitOverride().showHelpAfterError(`(see leakhound ${cmd.name()} --help)`));
   return root;
 }
 

@@ -121,7 +121,9 @@ export function recordCommand(): Command {
       const report = reports && main ? await reports.finish() : undefined;
       if (report)
         process.stderr.write(`leakhound: wrote ${report} (and ${path.join(path.dirname(report), LATEST_REPORT)})\n`);
-      if (main && !opts.failOnLeak) process.stderr.write(`next: leakhound analyze ${opts.output}\n`);
+      // after a failed run the program's error is what to read, not a hint
+      if (main && !opts.failOnLeak && result.exitCode === 0)
+        process.stderr.write(`next: leakhound analyze ${opts.output}\n`);
       process.exitCode = result.exitCode;
       if (opts.failOnLeak && result.exitCode === 0 && main) {
         const recorded = diagnoseRecording(recordingParts(main.path));

@@ -11,7 +11,7 @@ export function scriptCommand(): Command {
     .argument('<script>', 'an analysis script (.ts or .js)')
     .argument('<profile>', 'an .lhp recording, a heaptrack file or a .heapprofile')
     .argument('[args...]', "the script's own arguments (argv)")
-    .option('-d, --output-dir <dir>', 'where graph().save() without a file writes graph-1.svg, graph-2.svg, …', '.')
+    .option('--output-dir <dir>', 'where graph().save() without a file writes graph-1.svg, graph-2.svg, …', '.')
     .action(async (script: string, profilePath: string, args: string[], opts: { outputDir: string }) => {
       checkRegularInput(script);
       const profile = loadSync(profilePath);

@@ -26,7 +26,7 @@ export function serveCommand(): Command {
       'the address to listen on: loopback (127.0.0.1, ::1, localhost) unless --allow-remote',
       '127.0.0.1',
     )
-    .addOption(new Option('-p, --port <port>', 'the port (0 picks a free one)').default(8321).argParser(port))
+    .addOption(new Option('--port <port>', 'the port (0 picks a free one)').default(8321).argParser(port))
     .option(
       '--allow-remote',
       'listen on a --host other machines can reach: anyone who reaches it and has the token in the printed address can run query expressions, code, as you',
