@@ -140,7 +140,11 @@ function orderByImportance<T extends DiagnosedProcess>(found: T[]): T[] {
     .sort((a, b) => {
       const t = tier(a.p) - tier(b.p);
       if (t !== 0) return t;
-      if (tier(a.p) === 0) return bySuspicion(a.p.diagnosis.groups[0], b.p.diagnosis.groups[0]) || a.i - b.i;
+      if (tier(a.p) === 0) {
+        // a process may leak with no group of its own leaking (memory outside the sites): after those that do
+        const [ga, gb] = [a.p.diagnosis.groups[0], b.p.diagnosis.groups[0]];
+        return (ga && gb ? bySuspicion(ga, gb) : (ga ? 0 : 1) - (gb ? 0 : 1)) || a.i - b.i;
+      }
       return b.p.summary.allocations - a.p.summary.allocations || a.i - b.i;
     })
     .map(({ p }) => p);

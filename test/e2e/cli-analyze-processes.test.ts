@@ -190,3 +190,27 @@ test('80 short-lived helpers of one command read as one line; the leaking progra
   );
   assert.ok(r.stdout.split('\n').length < 40, 'one screen');
 });
+
+test('a process that leaks only outside its sites (external) and one with no sites at all: judged, no crash', () => {
+  const dir = tmpDir();
+  const main = path.join(dir, 'run.lhp');
+  writeProfile(main, { pid: 100, command: ['node', 'server.js'], leaks: false });
+  // a child with memory samples only: its external series grows steadily, no allocation recorded
+  const child = LhpWriter.create(path.join(dir, 'run.200.lhp'), {
+    recorder: 'node',
+    pid: 200,
+    command: ['node', 'w.js'],
+  });
+  for (let i = 0; i < 400; i++) child.sample(i * 5e7, 'external', 1e6 + i * 1e5);
+  child.finish(400 * 5e7);
+  child.close();
+  writeProfile(path.join(dir, 'run.300.lhp'), { pid: 300, command: ['node', 'leaky.js'], leaks: true });
+  const out = JSON.parse(runCli(['analyze', main, '--json']).stdout);
+  assert.equal(out.verdict, 'leak');
+  assert.equal(out.process.pid, 300, 'the process whose site leaks is named first');
+  assert.deepEqual(
+    out.unattributed.filter((u: { verdict: string }) => u.verdict === 'leak').map((u: { pid: number }) => u.pid),
+    [200],
+  );
+  assert.equal(runCli(['analyze', main]).code, 0);
+});
