@@ -3,7 +3,7 @@ import { evenInstants, liveSeriesAt } from '../profile/live-series';
 import type { Profile } from '../profile/profile';
 import type { ChartArea, ChartInput } from './chart-input';
 import { marksOf, POINTS, TIMELINE_SITES } from './charts';
-import { label } from './label';
+import { labels } from './label';
 import { SiteIndex } from './site-index';
 
 /** One recorder's view of a process: its profile and the diagnosis of it. */
@@ -41,11 +41,10 @@ export function bothViewsTimeline(js: ProcessView, native: ProcessView): ChartIn
 /** The view's most suspicious sites (half the timeline's), their live bytes at `instants` of its own clock. */
 function topSites(view: ProcessView, kind: string, instants: Float64Array): ChartArea[] {
   const sites = new SiteIndex(view.profile);
-  return view.diagnosis.groups
-    .filter((g) => !g.v8Heap)
-    .slice(0, TIMELINE_SITES / 2)
-    .map((g) => ({
-      label: `${kind}: ${label(g)}`,
-      values: liveSeriesAt(view.profile.columns, sites.members(g.stackId), instants).bytes,
-    }));
+  const shown = view.diagnosis.groups.filter((g) => !g.v8Heap).slice(0, TIMELINE_SITES / 2);
+  const names = labels(shown);
+  return shown.map((g, k) => ({
+    label: `${kind}: ${names[k]}`,
+    values: liveSeriesAt(view.profile.columns, sites.members(g.stackId), instants).bytes,
+  }));
 }

@@ -2,7 +2,7 @@ import type { Diagnosis, GroupDiagnosis } from '../diagnose/diagnose';
 import { liveSeries } from '../profile/live-series';
 import type { Profile } from '../profile/profile';
 import type { ChartArea, ChartInput, ChartMark } from './chart-input';
-import { label } from './label';
+import { label, labels } from './label';
 
 /**
  * The charts the report and the web UI draw alike, as chart inputs: a few hundred
@@ -47,7 +47,11 @@ export function siteTimeline(
   all: ArrayLike<number> | null,
   title: string,
 ): ChartInput {
-  const areas: ChartArea[] = groups.map((g) => ({ label: label(g), values: liveBytes(profile, members(g.stackId)) }));
+  const names = labels(groups);
+  const areas: ChartArea[] = groups.map((g, k) => ({
+    label: names[k],
+    values: liveBytes(profile, members(g.stackId)),
+  }));
   const everything = liveBytes(profile, all);
   const rest = everything.map((v, i) => v - areas.reduce((a, s) => a + s.values[i], 0));
   if (rest.some((v) => v > 0)) areas.push({ label: 'all other sites', values: rest });

@@ -85,7 +85,7 @@ test('the filters change the table, the timeline and the flame graph', async () 
       await page.locator('form#filters button[type=submit]').click();
       await page.waitForFunction(() => document.querySelectorAll('table#groups tbody tr').length === 1);
       assert.match((await page.locator('table#groups tbody tr').textContent()) ?? '', /session_new/);
-      await page.locator('#timeline path.lh-area[data-label="session_new"]').waitFor();
+      await page.locator('#timeline path.lh-area[data-label="session_new (session.c:57)"]').waitFor();
       assert.equal(await page.locator('#timeline path.lh-area').count(), 1);
 
       await page.locator('#f-minSize').fill('1000000000');
@@ -158,7 +158,9 @@ test('a recording of several processes: the picker switches every view to the pr
         'leak',
         "the header stays the recording's",
       );
-      await page.locator(`#timeline path.lh-area[data-label="${WORKER_FUNCTION}"]`).waitFor();
+      await page
+        .locator(`#timeline path.lh-area[data-label="${WORKER_FUNCTION} (${WORKER_FUNCTION}.js:12)"]`)
+        .waitFor();
       assert.match(page.url(), /[?&]process=2(&|$)/);
 
       await page.locator('table#groups tbody tr').first().click();

@@ -31,15 +31,15 @@ test('the JS view is read on the native clock: its site appears as late as its p
   const chart = bothViewsTimeline(js, native);
   assert.deepEqual(
     chart.areas.map((a) => a.label),
-    ['JS: rememberRequest', 'native: addon_keep'],
+    ['JS: rememberRequest (rememberRequest.c:1)', 'native: addon_keep (addon_keep.c:1)'],
   );
   const at = (label: string, seconds: number): number => {
     const k = Array.from(chart.time).findIndex((t) => t >= seconds);
     return chart.areas.find((a) => a.label === label)!.values[k];
   };
   assert.equal(chart.time[chart.time.length - 1], 10, "the native profile's span");
-  assert.equal(at('native: addon_keep', 1.9), 0);
-  assert.equal(at('native: addon_keep', 2.1), MB);
-  assert.equal(at('JS: rememberRequest', 3.9), 0, 'not at its own 1 s');
-  assert.equal(at('JS: rememberRequest', 4.1), MB, 'at the native 4 s');
+  assert.equal(at('native: addon_keep (addon_keep.c:1)', 1.9), 0);
+  assert.equal(at('native: addon_keep (addon_keep.c:1)', 2.1), MB);
+  assert.equal(at('JS: rememberRequest (rememberRequest.c:1)', 3.9), 0, 'not at its own 1 s');
+  assert.equal(at('JS: rememberRequest (rememberRequest.c:1)', 4.1), MB, 'at the native 4 s');
 });

@@ -199,10 +199,14 @@ describe('leakhound serve', () => {
     assert.match(timeline.headers.get('content-type')!, /^image\/svg\+xml/);
     const svg = await timeline.text();
     assert.match(svg, /^<svg [^>]*class="lh-chart"/);
-    assert.match(svg, /class="lh-area" data-label="session_new"/);
+    assert.match(svg, /class="lh-area" data-label="session_new \(session\.c:57\)"/);
     const leaks = await (await get('/api/timeline.svg?verdict=leak')).text();
     const labels = [...leaks.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]);
-    assert.deepEqual(labels, ['session_new', 'log_append', 'request_context_new']);
+    assert.deepEqual(labels, [
+      'session_new (session.c:57)',
+      'log_append (buffer.c:45)',
+      'request_context_new (request.c:23)',
+    ]);
 
     const flame = await get('/api/flame.svg');
     assert.match(flame.headers.get('content-type')!, /^image\/svg\+xml/);
@@ -443,7 +447,7 @@ describe('leakhound serve of a recording of several processes: /api/processes an
     assert.equal((await api(`/api/group/${stackId}?process=2`)).json.label, WORKER_FUNCTION);
     const timeline = await raw(port, 'GET', '/api/timeline.svg?process=2');
     assert.equal(timeline.status, 200);
-    assert.match(timeline.body, new RegExp(`data-label="${WORKER_FUNCTION}"`));
+    assert.match(timeline.body, new RegExp(`data-label="${WORKER_FUNCTION} \\(${WORKER_FUNCTION}\\.js:12\\)"`));
     assert.doesNotMatch(timeline.body, new RegExp(LEAK_FUNCTION));
     assert.equal((await raw(port, 'GET', '/api/flame.svg?process=3')).status, 200);
 
