@@ -97,7 +97,13 @@ export function diagnoseRecording(parts: RecordingPart[], options: DiagnoseOptio
   };
 }
 
-/** A launcher: has a child or a later image here, made under a tenth of the busiest process's allocations, does not leak. */
+/**
+ * A launcher: has a child or a later image here, and made under a tenth of the busiest
+ * process's allocations. Its handful of start-up allocations (locale tables) cannot
+ * show a trend: on the allocation work clock all of its work is start-up, so a site
+ * there can read as steady growth. Its sites are never `leak`, and its verdict never
+ * the recording's.
+ */
 function markLaunchers(found: { summary: ProcessSummary; origin: ProcessOrigin; diagnosis: Diagnosis }[]): void {
   const busiest = Math.max(...found.map((p) => p.summary.allocations));
   for (const p of found) {
@@ -110,9 +116,26 @@ function markLaunchers(found: { summary: ProcessSummary; origin: ProcessOrigin; 
             !q.origin.workerThread &&
             q.origin.startNs > p.origin.startNs)),
     );
-    if (startedAnother && p.summary.allocations * 10 < busiest && p.diagnosis.verdict !== 'leak')
-      p.summary.role = 'launcher';
+    if (!startedAnother || p.summary.allocations * 10 >= busiest) continue;
+    p.summary.role = 'launcher';
+    p.diagnosis = asLauncher(p.diagnosis);
+    p.summary.verdict = p.diagnosis.verdict;
   }
+}
+
+/** A launcher's diagnosis: a site that read as a leak is `unclear`, saying why. */
+function asLauncher(d: Diagnosis): Diagnosis {
+  const groups = d.groups.map((g) =>
+    g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit'
+      ? {
+          ...g,
+          verdict: 'unclear' as const,
+          explanation: `start-up of a launcher (a process that only started another, ${d.allocations} allocations): too little work to tell growth; was: ${g.explanation}`,
+        }
+      : g,
+  );
+  const leaking = d.unattributed.some((u) => u.verdict === 'leak');
+  return { ...d, groups, verdict: leaking ? 'leak' : 'no-leak' };
 }
 
 /**

@@ -214,3 +214,34 @@ test('a process that leaks only outside its sites (external) and one with no sit
   );
   assert.equal(runCli(['analyze', main]).code, 0);
 });
+
+test("a launcher's start-up that reads as growth is unclear, and not the recording's verdict", () => {
+  const dir = tmpDir();
+  const main = path.join(dir, 'run.lhp');
+  // timeout's setlocale, as the allocation work clock sees it: all its work, kept
+  const w = LhpWriter.create(main, { recorder: 'native', pid: 10, command: ['timeout', '60', './server'] });
+  w.process(10, 1, 'timeout 60 ./server');
+  const stack = w.stack([w.frame({ function: '_nl_make_l10nflist', file: 'l10nflist.c', line: 242 })]);
+  for (let i = 0; i < 150; i++) w.alloc(i * 1e7, i + 1, 64, stack, 1);
+  w.finish(150 * 1e7);
+  w.close();
+  const alone = JSON.parse(runCli(['analyze', main, '--json']).stdout);
+  assert.equal(alone.verdict, 'leak', 'alone, its sites read as a leak (the premise)');
+  writeProfile(path.join(dir, 'run.11.lhp'), {
+    pid: 11,
+    command: ['./server'],
+    processRecord: './server',
+    recorder: 'native',
+    ppid: 10,
+    leaks: false,
+  });
+  const out = JSON.parse(runCli(['analyze', main, '--json']).stdout);
+  assert.equal(out.verdict, 'no-leak');
+  assert.equal(out.process.pid, 11);
+  const launcherGroups = out.groups.filter((g: { pid: number }) => g.pid === 10);
+  assert.ok(launcherGroups.length > 0);
+  for (const g of launcherGroups) {
+    assert.equal(g.verdict, 'unclear');
+    assert.match(g.explanation, /^start-up of a launcher/);
+  }
+});
