@@ -3,9 +3,9 @@ import type { Diagnosis, GroupDiagnosis } from './diagnose';
 
 /**
  * `program`: a process that does the work. `launcher`: one that only started another
- * (a wrapper, a shell, a shim: it has a child or a later image in the recording, made
- * under a tenth of the allocations of the busiest process, and does not leak); listed,
- * never the process a recording's headline names.
+ * (a wrapper, a shell, a shim: it has a child or a later image in the recording, and
+ * made under a tenth of the allocations of the busiest process); listed, never the
+ * process a recording's headline names (diagnose/recording.ts).
  */
 export type ProcessRole = 'program' | 'launcher';
 

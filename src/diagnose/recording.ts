@@ -23,6 +23,8 @@ export type RecordingUnattributed = UnattributedGrowth & Owner;
 export interface DiagnosedProcess {
   summary: ProcessSummary;
   diagnosis: Diagnosis;
+  /** A node recorded by both recorders (`record --native`): on its JS profile, the native profile of the same process. */
+  nativeView?: DiagnosedProcess;
 }
 
 /**
@@ -74,8 +76,8 @@ export function diagnoseRecording(parts: RecordingPart[], options: DiagnoseOptio
     found.push({ ...summarizeProcess(part.file, profile, diagnosis), diagnosis });
   });
   markLaunchers(found);
-  explainExternalGrowth(found);
-  const processes = orderByImportance(found).map(({ summary, diagnosis }) => ({ summary, diagnosis }));
+  pairViews(found);
+  const processes: DiagnosedProcess[] = orderByImportance(found);
   const groups = mergeRanked(processes);
   const named = processes.find((p) => p.summary.file === parts[0].file) ?? processes[0];
   return {
@@ -104,7 +106,7 @@ export function diagnoseRecording(parts: RecordingPart[], options: DiagnoseOptio
  * there can read as steady growth. Its sites are never `leak`, and its verdict never
  * the recording's.
  */
-function markLaunchers(found: { summary: ProcessSummary; origin: ProcessOrigin; diagnosis: Diagnosis }[]): void {
+function markLaunchers(found: (DiagnosedProcess & { origin: ProcessOrigin })[]): void {
   const busiest = Math.max(...found.map((p) => p.summary.allocations));
   for (const p of found) {
     const startedAnother = found.some(
@@ -139,25 +141,30 @@ function asLauncher(d: Diagnosis): Diagnosis {
 }
 
 /**
- * A node process recorded by both recorders (`record --native`): the growth its JS
- * profile sees outside the heap (Buffers, addons) is named at the native sites of the
- * same process that hold it (its last native image: the one that ran node).
+ * A node process recorded by both recorders (`record --native`): its JS profile gets
+ * the native profile of the same process (its last native image: the one that ran
+ * node) as `nativeView`, and the growth it sees outside the heap (Buffers, addons) is
+ * named at the native sites that hold it.
  */
-function explainExternalGrowth(
-  found: { summary: ProcessSummary; origin: ProcessOrigin; diagnosis: Diagnosis }[],
-): void {
+function pairViews(found: (DiagnosedProcess & { origin: ProcessOrigin })[]): void {
   for (const js of found) {
-    if (js.summary.recorder !== 'node' || js.origin.workerThread || js.diagnosis.unattributed.length === 0) continue;
+    if (js.summary.recorder !== 'node' || js.origin.workerThread) continue;
     const native = found
       .filter((p) => p.summary.recorder === 'native' && p.summary.pid === js.summary.pid)
       .sort((a, b) => (a.origin.startNs < b.origin.startNs ? 1 : -1))[0];
-    if (native) js.diagnosis.unattributed = externalHolders(js.diagnosis.unattributed, native.diagnosis);
+    if (!native) continue;
+    js.nativeView = native;
+    js.diagnosis.unattributed = externalHolders(js.diagnosis.unattributed, native.diagnosis);
   }
+}
+
+/** Leaking processes first, then programs, then launchers: the first key of both rankings. */
+function tier(p: DiagnosedProcess): number {
+  return p.diagnosis.verdict === 'leak' ? 0 : p.summary.role === 'program' ? 1 : 2;
 }
 
 /** Leaking processes by their most suspicious group, then programs by allocations, then launchers; else as found. */
 function orderByImportance<T extends DiagnosedProcess>(found: T[]): T[] {
-  const tier = (p: T) => (p.diagnosis.verdict === 'leak' ? 0 : p.summary.role === 'program' ? 1 : 2);
   return found
     .map((p, i) => ({ p, i }))
     .sort((a, b) => {
@@ -179,7 +186,6 @@ function orderByImportance<T extends DiagnosedProcess>(found: T[]): T[] {
  * come before the others', launchers' last.
  */
 function mergeRanked(processes: DiagnosedProcess[]): RecordingGroup[] {
-  const tier = (p: DiagnosedProcess) => (p.diagnosis.verdict === 'leak' ? 0 : p.summary.role === 'program' ? 1 : 2);
   const next = processes.map(() => 0);
   const merged: RecordingGroup[] = [];
   for (;;) {

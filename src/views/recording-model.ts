@@ -63,7 +63,7 @@ export function recordingReportModel(
   const sections = shown.map((p) => {
     const profile = load(p);
     const model = reportModel(profile, alone ? source : p.summary.file, options, p.diagnosis);
-    const native = nativeView(rd.processes, p);
+    const native = p.nativeView;
     if (!native) return model;
     const js = { profile, diagnosis: p.diagnosis };
     return { ...model, bothViews: bothViewsTimeline(js, { profile: load(native), diagnosis: native.diagnosis }) };
@@ -87,14 +87,6 @@ export function recordingReportModel(
     skipped: rd.skipped,
     warnings: [...rd.skipped, ...rd.named.diagnosis.warnings],
   };
-}
-
-/** The native profile of a node process whose JS profile `js` is (`record --native`): the image that ran node, the busiest. */
-function nativeView(processes: DiagnosedProcess[], js: DiagnosedProcess): DiagnosedProcess | undefined {
-  if (js.summary.recorder !== 'node') return undefined;
-  return processes
-    .filter((q) => q.summary.recorder === 'native' && q.summary.pid === js.summary.pid)
-    .sort((a, b) => b.summary.allocations - a.summary.allocations)[0];
 }
 
 /** A part loaded at most once, for a recording of one profile: its diagnosis and what shows it share the load. */
