@@ -4,9 +4,8 @@
  * ```ts
  * import { load, diagnose } from 'leakhound';
  * const p = await load('run.lhp');
- * const groups = p.allocations().onlyLeaked().groupByBacktrace().sortBySize();
- * console.log(groups.get(0).backtrace().strip().toString());
- * console.log(diagnose(p).verdict);
+ * const site = diagnose(p).groups.find((g) => g.verdict === 'leak'); // most suspicious first
+ * if (site) console.log(p.allocations().onlyMatchingBacktraces([site.stackId]).onlyNeverFreed().size());
  * ```
  */
 export { load, loadSync, LoadOptions } from './api/load';

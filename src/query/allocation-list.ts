@@ -16,8 +16,8 @@ export type BacktraceSource = AllocationList | AllocationGroup | AllocationGroup
  *
  * ```ts
  * const p = await load('run.lhp');
- * const leaked = p.allocations().onlyLeaked();
- * console.log(leaked.len(), leaked.groupByBacktrace().sortBySize().get(0).backtrace().strip().toString());
+ * const neverFreed = p.allocations().onlyNeverFreed();
+ * console.log(neverFreed.len(), neverFreed.groupByBacktrace().sortBySize().get(0).backtrace().strip().toString());
  * ```
  */
 export class AllocationList {
@@ -102,8 +102,12 @@ export class AllocationList {
     return ids;
   }
 
+  onlyNeverFreed(): AllocationList {
+    return verbs.onlyNeverFreed(this);
+  }
+  /** bytehound's name for `onlyNeverFreed`. */
   onlyLeaked(): AllocationList {
-    return verbs.onlyLeaked(this);
+    return verbs.onlyNeverFreed(this);
   }
   onlyTemporary(): AllocationList {
     return verbs.onlyTemporary(this);

@@ -61,7 +61,7 @@ function siteTable(groups: (GroupDiagnosis & Partial<Owner>)[], top: number, wit
     'growth',
     'retained/all',
     'retained',
-    'leaked',
+    'never freed',
     'allocated at',
   ];
   const verdictColumn = withPid ? 2 : 1;

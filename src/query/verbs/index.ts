@@ -1,5 +1,5 @@
 /** The query verbs, one a file; AllocationList exposes each as a method. */
-export { onlyLeaked } from './only-leaked';
+export { onlyNeverFreed } from './only-never-freed';
 export { onlyTemporary } from './only-temporary';
 export { onlyMatchingBacktraces } from './only-matching-backtraces';
 export { onlyNotMatchingBacktraces } from './only-not-matching-backtraces';

@@ -89,9 +89,10 @@ test('the hand-made profile loads as planned', () => {
   assert.deepEqual(ids(all), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
 });
 
-test('onlyLeaked / onlyTemporary split the list', () => {
-  assert.deepEqual(ids(all.onlyLeaked()), [1, 7]);
-  assert.equal(all.onlyLeaked().size(), 1200);
+test('onlyNeverFreed / onlyTemporary split the list; onlyLeaked is its bytehound alias', () => {
+  assert.deepEqual(ids(all.onlyNeverFreed()), [1, 7]);
+  assert.equal(all.onlyNeverFreed().size(), 1200);
+  assert.deepEqual(ids(all.onlyLeaked()), ids(all.onlyNeverFreed()));
   assert.deepEqual(ids(all.onlyTemporary()), [0, 2, 3, 4, 5, 6, 8]);
 });
 
