@@ -111,7 +111,7 @@ export class LhpWriter {
     };
     const json = Buffer.from(JSON.stringify(full), 'utf8');
     const fixed = Buffer.alloc(MAGIC.length + 8);
-    MAGIC.copy(fixed, 0);
+    fixed.set(MAGIC, 0);
     fixed.writeUInt16LE(FORMAT_MAJOR, MAGIC.length);
     fixed.writeUInt16LE(FORMAT_MINOR, MAGIC.length + 2);
     fixed.writeUInt32LE(json.length, MAGIC.length + 4);
