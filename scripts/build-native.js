@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the native recorder (src/recorders/native/*.c) into
 // dist/recorders/native/libleakhound.so with the system C compiler. Run by
-// `npm install` (through `prepare`); a clear message when no compiler is found.
+// `npm install` (its `install` script); a clear message when no compiler is found.
 // Also required by test/unit/recorders/native-unit.test.ts, for the sources and flags.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');

@@ -36,6 +36,8 @@ export interface NativeRecordOptions {
 }
 
 const LIBRARY = path.join(__dirname, 'libleakhound.so');
+/** What builds it (npm install runs it): in a clone and in an installed package alike. */
+const BUILD_SCRIPT = path.join(__dirname, '..', '..', '..', 'scripts', 'build-native.js');
 
 /**
  * Runs a native program with the recorder preloaded, and the node agent in every
@@ -50,7 +52,7 @@ export async function recordNative(
 ): Promise<RecordResult> {
   if (!fs.existsSync(LIBRARY))
     throw new RecordError(
-      `the native recorder is not built (${LIBRARY} is missing): run npm install, which needs a C compiler`,
+      `the native recorder is not built (${LIBRARY} is missing): build it with \`node ${BUILD_SCRIPT}\` (needs a C compiler)`,
     );
   const output = path.resolve(options.output);
   prepareOutput(output, ['.frames']);
