@@ -2,10 +2,11 @@
  * leakhound's public API: load a recording, query it, diagnose it.
  *
  * ```ts
- * import { load, diagnose } from 'leakhound';
- * const p = await load('run.lhp');
+ * import { loadSync, diagnose } from 'leakhound';
+ * const p = loadSync('run.lhp');
  * const site = diagnose(p).groups.find((g) => g.verdict === 'leak'); // most suspicious first
- * if (site) console.log(p.allocations().onlyMatchingBacktraces([site.stackId]).onlyNeverFreed().size());
+ * const group = p.allocations().groupBySite().filter((g) => g.stackId === site?.stackId).get(0);
+ * console.log(site?.explanation, group.backtrace().strip().toString());
  * ```
  */
 export { load, loadSync, LoadOptions } from './api/load';
