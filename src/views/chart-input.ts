@@ -1,3 +1,5 @@
+import type { Verdict } from '../diagnose/diagnose';
+
 /**
  * A chart as data, the shape views build and render/svg/chart.ts draws: live memory
  * over time as stacked areas, lines over them and marks.
@@ -7,6 +9,13 @@
 export interface ChartArea {
   label: string;
   values: ArrayLike<number>;
+  /**
+   * Colours the area by its site's verdict family (leaks in strong reds and oranges,
+   * then unclear amber, bounded blue, temporary faint); `neutral`: a faint grey, for
+   * what is no one site (the other sites, a site's freed part). Without it, the
+   * default palette, an area a colour.
+   */
+  colourBy?: Verdict | 'neutral';
 }
 
 /** A line drawn over the areas, on its own instants (RSS, the JS heap). */

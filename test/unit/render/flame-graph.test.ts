@@ -262,7 +262,7 @@ for (const options of [
     const root = svg.match(/^<svg ([^>]*)>\n<title>([^<]*)<\/title>/);
     assert.ok(root, 'an <svg> element with a <title> first');
     assert.match(root[1], /^xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="lh-flame" /);
-    assert.equal(unescapeXml(root[2]), options.title ?? 'Leaked bytes by call stack');
+    assert.equal(unescapeXml(root[2]), options.title ?? 'Bytes never freed by call stack');
     assert.ok(!/<script|href=|url\(|<style|<foreignObject/i.test(svg), 'self-contained, no script');
 
     const expected = [...nodes(tree)].filter(({ node }) => (node.value * width) / tree.value >= minWidthPx);
@@ -338,14 +338,14 @@ test('flame graph: names are escaped, labels cut with an ellipsis or left out', 
   );
 });
 
-test('flame graph of nothing leaked: a small SVG that says so', () => {
+test('flame graph of nothing never freed: a small SVG that says so', () => {
   const svg = flameGraphSvg(leakedFlameTree(sim, { select: sim.allocations().onlyTemporary() }));
   assertWellFormed(svg);
   assert.match(
     svg,
     /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="lh-flame" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"[^>]*>\n<title>/,
   );
-  assert.match(svg, />nothing leaked<\/text>/);
+  assert.match(svg, />nothing was left unfreed<\/text>/);
   assert.ok(!svg.includes('lh-frame'));
   assert.ok(svg.length < 500);
 });
