@@ -48,9 +48,9 @@ function topSites(view: ProcessView, kind: string, instants: Float64Array): { ve
   return shown.map((g, k) => ({
     verdict: g.verdict,
     area: {
-      label: `${kind} ${g.verdict}: ${names[k]}`,
+      label: `${kind}: ${names[k]}`,
       values: liveSeriesAt(view.profile.columns, sites.members(g.stackId), instants).bytes,
-      colourBy: g.verdict,
+      verdict: g.verdict,
     },
   }));
 }

@@ -10,10 +10,15 @@ export interface ChartArea {
   label: string;
   values: ArrayLike<number>;
   /**
-   * Colours the area by its site's verdict family (leaks in strong reds and oranges,
-   * then unclear amber, bounded blue, temporary faint); `neutral`: a faint grey, for
-   * what is no one site (the other sites, a site's freed part). Without it, the
-   * default palette, an area a colour.
+   * The verdict of the site the area draws: the legend says it, the area is coloured
+   * by its family (leaks in strong reds and oranges, then unclear amber, bounded blue,
+   * temporary faint) and carries it (`data-verdict`).
+   */
+  verdict?: Verdict;
+  /**
+   * Colours the area by a verdict's family without naming it (a site's retained part);
+   * `neutral`: a faint grey, for what is no one site (the other sites, a site's freed
+   * part). Without this or `verdict`, the default palette, an area a colour.
    */
   colourBy?: Verdict | 'neutral';
 }

@@ -80,7 +80,7 @@ export function leakSitesTimeline(
   };
 }
 
-/** A site an area, leaks first, labelled `verdict: where`. */
+/** A site an area, leaks first, with its verdict. */
 function siteAreas(
   profile: Profile,
   groups: GroupDiagnosis[],
@@ -89,9 +89,9 @@ function siteAreas(
   const ordered = leaksFirst(groups);
   const names = labels(ordered);
   return ordered.map((g, k) => ({
-    label: `${g.verdict}: ${names[k]}`,
+    label: names[k],
     values: liveBytes(profile, members(g.stackId)),
-    colourBy: g.verdict,
+    verdict: g.verdict,
   }));
 }
 
