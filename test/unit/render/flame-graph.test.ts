@@ -6,6 +6,7 @@ import { loadSync } from '../../../src/api/load';
 import { Profile } from '../../../src/api/profile';
 import { flameGraphSvg } from '../../../src/render/svg/flame-graph';
 import { escapeXml } from '../../../src/render/svg/xml';
+import { diagnose } from '../../../src/diagnose/diagnose';
 import { FlameNode, leakedFlameTree } from '../../../src/views/flame-tree';
 import { simulate } from '../../../src/simulate/simulate';
 import { formatBytes, percent } from '../../../src/util/units';
@@ -358,4 +359,17 @@ test('escapeXml: the five specials, and what XML cannot hold', () => {
   assert.equal(escapeXml('tab\tnew\nline\r'), 'tab\tnew\nline\r');
   assert.equal(escapeXml('nul\u0000 bell\u0007 \uFFFE'), 'nul\uFFFD bell\uFFFD \uFFFD');
   assert.equal(escapeXml('emoji 🐕 lone \uD83D end \uDC15'), 'emoji 🐕 lone \uFFFD end \uFFFD');
+});
+
+test('flame tree of the leak sites: the bytes they retain, as their retainedBytes sum, and no bounded cache', () => {
+  const diagnosis = diagnose(sim);
+  const tree = leakedFlameTree(sim, { weigh: 'leak-sites', diagnosis });
+  const leaks = diagnosis.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
+  assert.equal(Math.round(tree.value), Math.round(leaks.reduce((a, g) => a + g.retainedBytes, 0)));
+  const names = new Set([...nodes(tree)].map(({ node }) => node.name));
+  for (const fn of ['session_new', 'connection_remember', 'log_append']) assert.ok(names.has(fn), fn);
+  for (const fn of ['cache_insert', 'pool_grow', 'format_header']) assert.ok(!names.has(fn), fn);
+  // the never-freed tree, the default, has the cache
+  assert.ok([...nodes(leakedFlameTree(sim))].some(({ node }) => node.name === 'cache_insert'));
+  assert.throws(() => leakedFlameTree(sim, { weigh: 'leak-sites' }), /needs the profile's diagnosis/);
 });

@@ -238,7 +238,7 @@ describe('leakhound serve', () => {
     const svg = await chart.text();
     assert.deepEqual(
       [...svg.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]),
-      ['Leaked', 'Freed'],
+      ['retained (alive at the end of the work)', 'freed'],
     );
     const missing = await get('/api/group/987654');
     assert.equal(missing.status, 404);
