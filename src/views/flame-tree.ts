@@ -84,13 +84,14 @@ function leakSiteBytes(
   const leakSites = new Set(diagnosis.groups.filter((g) => isLeakVerdict(g.verdict)).map((g) => g.stackId));
   if (leakSites.size === 0) return perStack;
   const site = allocationSites(profile);
+  const ofLeakSite = Uint8Array.from(site, (s) => (leakSites.has(s) ? 1 : 0));
   const retained = retainedTest(profile, options);
   const { stack } = profile.columns;
   const weight = profile.columns.weight ?? profile.columns.size;
   const n = only ? only.length : profile.columns.count;
   for (let k = 0; k < n; k++) {
     const i = only ? only[k] : k;
-    if (leakSites.has(site[stack[i]]) && retained(i)) perStack[stack[i]] += weight[i];
+    if (ofLeakSite[stack[i]] === 1 && retained(i)) perStack[stack[i]] += weight[i];
   }
   return perStack;
 }
