@@ -197,10 +197,10 @@ function processBody(m: ReportModel, id: string): string[] {
  * every site); then every top site stacked, leaks at the bottom.
  */
 function timelineSection(m: ReportModel, id: string): string {
-  const leaks = m.leakTimeline
-    ? `<div class="timeline-leaks">${chartSvg(m.leakTimeline)}</div><p class="note">Every site below, leaks at the bottom, coloured by verdict: leaks red and orange, unclear amber, bounded blue, temporary grey.</p>`
-    : '';
-  return `<section id="${id}timeline"><h2>Timeline</h2>${leaks}<div class="timeline-all">${chartSvg(m.timeline)}</div></section>`;
+  const leaks = m.leakTimeline ? `<div class="timeline-leaks">${chartSvg(m.leakTimeline)}</div>` : '';
+  const colours =
+    '<p class="note">The most suspicious sites stacked, leaks at the bottom, coloured by verdict: leaks red and orange, unclear amber, bounded blue, temporary grey.</p>';
+  return `<section id="${id}timeline"><h2>Timeline</h2>${leaks}${colours}<div class="timeline-all">${chartSvg(m.timeline)}</div></section>`;
 }
 
 /**
