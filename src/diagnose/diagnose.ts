@@ -2,7 +2,7 @@ import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
 import type { ImportedFrom } from '../import/result';
 import { classify, NO_LIFETIMES, Verdict } from './classify';
-import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals } from './evidence';
+import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals, survivorTest } from './evidence';
 import { explain } from './explain';
 import { DiagnoseOptions, withDefaults } from './options';
 import { allocationSites } from '../profile/sites';
@@ -149,6 +149,16 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
     ...(profile.info.imported ? { imported: profile.info.imported } : {}),
     warnings: [...profile.info.warnings],
   };
+}
+
+/**
+ * Whether an allocation (a column index) is retained as the verdicts weigh it: alive
+ * at the end of the work and born at least the exit window before it (a survivor, what
+ * a site's `retainedBytes` sums). `options`: those the diagnosis was made with.
+ */
+export function retainedTest(profile: Profile, options: DiagnoseOptions = {}): (index: number) => boolean {
+  const runtime = knownUntil(profile);
+  return survivorTest(profile, windowsOf(profile, runtime, withDefaults(options)), chainBirths(profile));
 }
 
 /** A V8 heap site: never a leak of its own (the JS view judges what the heap holds). */

@@ -91,7 +91,7 @@ export interface SiteTotals extends StackTotals {
 }
 
 /** A survivor is alive at the end of work and was born at least the exit window before it. */
-function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: number) => boolean {
+export function survivorTest(profile: Profile, windows: Windows, birth: Birth): (i: number) => boolean {
   const { allocTime, freeTime } = profile.columns;
   const { workEnd, survivorBornBy } = windows.wall;
   return (i) => freeTime[i] > workEnd && allocTime[i] <= workEnd && birth(i) <= survivorBornBy;

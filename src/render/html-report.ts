@@ -174,21 +174,59 @@ function processBody(m: ReportModel, id: string): string[] {
     dl('allocations', `${formatCount(d.allocations)} in ${formatCount(d.groupCount)} allocation sites`),
     dl('report', `${m.generatedAt}, leakhound ${version}`),
     '</dl></section>',
-    `<section id="${id}timeline"><h2>Timeline</h2>${chartSvg(m.timeline)}</section>`,
+    timelineSection(m, id),
     m.bothViews
       ? `<section id="${id}both-views" class="both-views"><h2>JS heap and native memory</h2><p class="note">The process's JS sites (sampled) and native sites (malloc) stacked together; V8's own heap pages, which hold the JS heap, are left out.</p>${chartSvg(m.bothViews)}</section>`
       : '',
     m.memory ? `<section id="${id}memory"><h2>Memory the recorder sampled</h2>${chartSvg(m.memory)}</section>` : '',
     `<section id="${id}groups-section"><h2>Allocation sites, most suspicious first</h2>`,
-    `<table id="${id}groups" class="groups"><thead><tr><th>#</th><th>verdict</th><th>growth</th><th>retained / all</th><th>retained</th><th>leaked</th><th>allocated at</th></tr></thead>`,
+    `<table id="${id}groups" class="groups"><thead><tr><th>#</th><th>verdict</th><th>growth</th><th>retained / all</th><th>retained</th><th>never freed</th><th>allocated at</th></tr></thead>`,
     `<tbody>${rows.join('')}</tbody></table>`,
     hidden > 0
       ? `<p class="note">${formatCount(hidden)} more sites (mostly temporary) are not shown: leakhound analyze --top N lists them.</p>`
       : '',
     '</section>',
-    `<section id="${id}details"><h2>Each site: its leaked part and all it allocated</h2>${details.join('')}</section>`,
-    `<section id="${id}flame"><h2>Leaked bytes by call path</h2><p class="note">Widths are bytes never freed; the top row is everything, each row below the functions called.</p>${flameGraphSvg(m.flame, { width: 1100 })}</section>`,
+    `<section id="${id}details"><h2>Each site: what it retained and what it freed</h2><p class="note">Retained: alive at the end of the work (freed at exit, or never), what the verdict weighs, in the colour of the site's verdict; freed: the rest of what it allocated.</p>${details.join('')}</section>`,
+    flameSection(m, id),
   ];
+}
+
+/**
+ * The timeline: the leak sites alone first, on their own axis, when there are any (a
+ * leak of kilobytes beside a cache of megabytes is a hairline on the stacked chart of
+ * every site); then every top site stacked, leaks at the bottom.
+ */
+function timelineSection(m: ReportModel, id: string): string {
+  const leaks = m.leakTimeline ? `<div class="timeline-leaks">${chartSvg(m.leakTimeline)}</div>` : '';
+  const colours =
+    '<p class="note">The most suspicious sites stacked, leaks at the bottom, coloured by verdict: leaks red and orange, unclear amber, bounded blue, temporary grey.</p>';
+  return `<section id="${id}timeline"><h2>Timeline</h2>${leaks}${colours}<div class="timeline-all">${chartSvg(m.timeline)}</div></section>`;
+}
+
+/**
+ * Two flame graphs and a switch between them, without script (radio buttons, and CSS
+ * shows the view of the one checked): the bytes the leak sites retain, first, and every
+ * byte never freed, caches and pools included.
+ */
+function flameSection(m: ReportModel, id: string): string {
+  const pick = (view: string, text: string, checked: boolean) =>
+    `<input type="radio" name="${id}flame-view" id="${id}flame-${view}" class="flame-pick flame-pick-${view}"${checked ? ' checked' : ''}><label class="flame-label" for="${id}flame-${view}">${text}</label>`;
+  return [
+    `<section id="${id}flame"><h2>Where the memory is held, by call path</h2>`,
+    // the radios are the views' siblings, for the CSS's `:checked ~`
+    pick('leaks', 'retained by the leak sites', true),
+    pick('all', 'all never freed', false),
+    '<div class="flame-view flame-leaks"><p class="note">Widths are the bytes the sites with a leak verdict retain (alive at the end of the work); the top row is everything, each row below the functions called.</p>',
+    flameGraphSvg(m.flame, {
+      width: 1100,
+      title: 'Bytes retained by the leak sites, by call stack',
+      emptyText: 'no site has a leak verdict: "all never freed" shows where the memory never freed is',
+    }),
+    '</div>',
+    '<div class="flame-view flame-all"><p class="note">Widths are every byte never freed, whatever its site\'s verdict: bounded caches and pools too.</p>',
+    flameGraphSvg(m.flameNeverFreed, { width: 1100 }),
+    '</div></section>',
+  ].join('\n');
 }
 
 function row(verdict: string, cells: string[]): string {

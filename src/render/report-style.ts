@@ -19,5 +19,8 @@ tbody tr:hover { background: #f6f8fa; }
 .backtrace { background: #f6f8fa; padding: 8px 10px; font-size: 12px; overflow-x: auto; }
 .evidence { font-size: 13px; color: #444; }
 svg { max-width: 100%; height: auto; }
+.flame-view { display: none; }
+.flame-pick-leaks:checked ~ .flame-leaks, .flame-pick-all:checked ~ .flame-all { display: block; }
+.flame-label { margin: 0 14px 0 4px; cursor: pointer; }
 footer { margin-top: 30px; color: #888; font-size: 12px; }
 `;

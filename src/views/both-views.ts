@@ -1,10 +1,11 @@
-import type { Diagnosis } from '../diagnose/diagnose';
+import type { Diagnosis, Verdict } from '../diagnose/diagnose';
 import { evenInstants, liveSeriesAt } from '../profile/live-series';
 import type { Profile } from '../profile/profile';
 import type { ChartArea, ChartInput } from './chart-input';
 import { marksOf, POINTS, TIMELINE_SITES } from './charts';
 import { labels } from './label';
 import { SiteIndex } from './site-index';
+import { leaksFirst } from './verdict-order';
 
 /** One recorder's view of a process: its profile and the diagnosis of it. */
 export interface ProcessView {
@@ -25,26 +26,31 @@ export function bothViewsTimeline(js: ProcessView, native: ProcessView): ChartIn
   return {
     title: 'JS heap and native memory by allocation site, on one clock',
     time: Array.from(time, (t) => t / 1e9),
-    areas: [
+    // leaks first, whichever view they are of: the bottom of the stack
+    areas: leaksFirst([
       ...topSites(
         js,
         'JS',
         time.map((t) => t - lag),
       ),
       ...topSites(native, 'native', time),
-    ],
+    ]).map(({ area }) => area),
     marks: marksOf(native.profile),
     width: 1100,
   };
 }
 
 /** The view's most suspicious sites (half the timeline's), their live bytes at `instants` of its own clock. */
-function topSites(view: ProcessView, kind: string, instants: Float64Array): ChartArea[] {
+function topSites(view: ProcessView, kind: string, instants: Float64Array): { verdict: Verdict; area: ChartArea }[] {
   const sites = new SiteIndex(view.profile);
   const shown = view.diagnosis.groups.filter((g) => !g.v8Heap).slice(0, TIMELINE_SITES / 2);
   const names = labels(shown);
   return shown.map((g, k) => ({
-    label: `${kind}: ${names[k]}`,
-    values: liveSeriesAt(view.profile.columns, sites.members(g.stackId), instants).bytes,
+    verdict: g.verdict,
+    area: {
+      label: `${kind}: ${names[k]}`,
+      values: liveSeriesAt(view.profile.columns, sites.members(g.stackId), instants).bytes,
+      verdict: g.verdict,
+    },
   }));
 }

@@ -1,3 +1,5 @@
+import type { Verdict } from '../diagnose/diagnose';
+
 /**
  * A chart as data, the shape views build and render/svg/chart.ts draws: live memory
  * over time as stacked areas, lines over them and marks.
@@ -7,6 +9,18 @@
 export interface ChartArea {
   label: string;
   values: ArrayLike<number>;
+  /**
+   * The verdict of the site the area draws: the legend says it, the area is coloured
+   * by its family (leaks in strong reds and oranges, then unclear amber, bounded blue,
+   * temporary faint) and carries it (`data-verdict`).
+   */
+  verdict?: Verdict;
+  /**
+   * Colours the area by a verdict's family without naming it (a site's retained part);
+   * `neutral`: a faint grey, for what is no one site (the other sites, a site's freed
+   * part). Without this or `verdict`, the default palette, an area a colour.
+   */
+  colourBy?: Verdict | 'neutral';
 }
 
 /** A line drawn over the areas, on its own instants (RSS, the JS heap). */

@@ -1,8 +1,9 @@
-import type { Diagnosis, GroupDiagnosis } from '../diagnose/diagnose';
+import { Diagnosis, DiagnoseOptions, GroupDiagnosis, retainedTest } from '../diagnose/diagnose';
 import { liveSeries } from '../profile/live-series';
 import type { Profile } from '../profile/profile';
 import type { ChartArea, ChartInput, ChartMark } from './chart-input';
 import { label, labels } from './label';
+import { isLeakVerdict, leaksFirst } from './verdict-order';
 
 /**
  * The charts the report and the web UI draw alike, as chart inputs: a few hundred
@@ -37,8 +38,9 @@ export function marksOf(profile: Profile): ChartMark[] {
 }
 
 /**
- * Live memory stacked by site, most suspicious first (`groups`, whose allocations
- * `members` gives), then everything else of `all` as one area.
+ * Live memory stacked by site (`groups`, whose allocations `members` gives), leaks
+ * first at the bottom (views/verdict-order.ts), each coloured and labelled by its
+ * verdict, then everything else of `all` as one faint area.
  */
 export function siteTimeline(
   profile: Profile,
@@ -47,33 +49,101 @@ export function siteTimeline(
   all: ArrayLike<number> | null,
   title: string,
 ): ChartInput {
-  const names = labels(groups);
-  const areas: ChartArea[] = groups.map((g, k) => ({
-    label: names[k],
-    values: liveBytes(profile, members(g.stackId)),
-  }));
+  const areas = siteAreas(profile, groups, members);
   const everything = liveBytes(profile, all);
   const rest = everything.map((v, i) => v - areas.reduce((a, s) => a + s.values[i], 0));
-  if (rest.some((v) => v > 0)) areas.push({ label: 'all other sites', values: rest });
+  if (rest.some((v) => v > 0)) areas.push({ label: 'all other sites', values: rest, colourBy: 'neutral' });
   return { title, time: chartTimes(profile), areas, marks: marksOf(profile), width: 1100 };
 }
 
-/** A site's leaked part stacked under the rest of what it allocated. */
-export function leakedVersusAll(profile: Profile, g: GroupDiagnosis, all: ArrayLike<number>): ChartInput {
-  const freeTime = profile.columns.freeTime;
-  const leaked = Array.prototype.filter.call(all, (i: number) => freeTime[i] === Infinity) as number[];
-  const leakedBytes = liveBytes(profile, leaked);
+/**
+ * Live memory of the leak sites alone (`leak`, `leak-freed-at-exit`; at most
+ * TIMELINE_SITES of `groups`), on an axis of their own; undefined when there are none.
+ * Beside a cache of megabytes, a leak of kilobytes a minute is a hairline on the
+ * stacked timeline of every site, however early it is drawn: this chart is where its
+ * growth shows.
+ */
+export function leakSitesTimeline(
+  profile: Profile,
+  groups: GroupDiagnosis[],
+  members: (site: number) => ArrayLike<number>,
+  title = 'Live memory of the leak sites',
+): ChartInput | undefined {
+  const leaks = groups.filter((g) => isLeakVerdict(g.verdict)).slice(0, TIMELINE_SITES);
+  if (leaks.length === 0) return undefined;
+  return {
+    title,
+    time: chartTimes(profile),
+    areas: siteAreas(profile, leaks, members),
+    marks: marksOf(profile),
+    width: 1100,
+  };
+}
+
+/** A site an area, leaks first, with its verdict. */
+function siteAreas(
+  profile: Profile,
+  groups: GroupDiagnosis[],
+  members: (site: number) => ArrayLike<number>,
+): ChartArea[] {
+  const ordered = leaksFirst(groups);
+  const names = labels(ordered);
+  return ordered.map((g, k) => ({
+    label: names[k],
+    values: liveBytes(profile, members(g.stackId)),
+    verdict: g.verdict,
+  }));
+}
+
+/**
+ * Whether each allocation is retained memory, as the verdict weighs it (diagnose's
+ * `retainedTest`, with the options the diagnosis was made with). A buffer realloc'ed
+ * is one object: when one of its chain is retained, every buffer of the chain held
+ * that memory (before it moved, or after, in shutdown), so all count. Two passes over
+ * the columns, chains pointing both ways.
+ */
+export function retainedMemory(profile: Profile, options: DiagnoseOptions = {}): (index: number) => boolean {
+  const retained = retainedTest(profile, options);
+  const { reallocNext, reallocPrev, count } = profile.columns;
+  const flags = new Uint8Array(count);
+  for (let i = count - 1; i >= 0; i--) flags[i] = retained(i) || (reallocNext[i] >= 0 && flags[reallocNext[i]]) ? 1 : 0;
+  for (let i = 0; i < count; i++) if (reallocPrev[i] >= 0) flags[i] |= flags[reallocPrev[i]];
+  return (i) => flags[i] === 1;
+}
+
+/**
+ * A site's retained part (in its verdict's colour) stacked under the rest of what it
+ * allocated, freed: the split the verdict weighs. `retained`: `retainedMemory`'s.
+ */
+export function retainedVersusFreed(
+  profile: Profile,
+  g: GroupDiagnosis,
+  all: ArrayLike<number>,
+  retained: (index: number) => boolean,
+): ChartInput {
+  const kept = Array.prototype.filter.call(all, retained) as number[];
+  const keptBytes = liveBytes(profile, kept);
   const allBytes = liveBytes(profile, all);
   return {
-    title: `${label(g)}: leaked and all`,
+    title: `${label(g)} (${g.verdict}): retained and freed`,
     time: chartTimes(profile),
     areas: [
-      { label: 'Leaked', values: leakedBytes },
-      { label: 'Freed', values: allBytes.map((v, i) => v - leakedBytes[i]) },
+      { label: 'retained (alive at the end of the work)', values: keptBytes, colourBy: g.verdict },
+      { label: 'freed', values: allBytes.map((v, i) => v - keptBytes[i]), colourBy: 'neutral' },
     ],
     marks: marksOf(profile),
     height: 220,
   };
+}
+
+/** `retainedVersusFreed` from the diagnosis' options (the web UI's call, one pass over the columns each). */
+export function leakedVersusAll(
+  profile: Profile,
+  g: GroupDiagnosis,
+  all: ArrayLike<number>,
+  options: DiagnoseOptions = {},
+): ChartInput {
+  return retainedVersusFreed(profile, g, all, retainedMemory(profile, options));
 }
 
 /**

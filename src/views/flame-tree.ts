@@ -1,53 +1,99 @@
+import { Diagnosis, DiagnoseOptions, retainedTest } from '../diagnose/diagnose';
 import { shownFrames } from '../profile/backtrace';
 import { Frame, frameName } from '../profile/frames';
 import type { Profile } from '../profile/profile';
+import { allocationSites } from '../profile/sites';
 import { stackTotals } from '../profile/totals';
 import type { AllocationList } from '../query/allocation-list';
+import { isLeakVerdict } from './verdict-order';
 
 /**
- * One frame of a flame graph: a function, and the leaked bytes of every stack that
- * passes through it below its parent (its children's values add up to at most its
- * own; the rest was allocated by the function itself).
+ * One frame of a flame graph: a function, and the bytes (never freed, or retained by
+ * the leak sites: FlameTreeOptions.weigh) of every stack that passes through it below
+ * its parent (its children's values add up to at most its own; the rest was allocated
+ * by the function itself).
  */
 export interface FlameNode {
   name: string;
   file: string;
   /** The line of the first stack seen through this node (0 when unknown). */
   line: number;
-  /** Leaked bytes (weights, for sampled recordings). */
+  /** Bytes (weights, for sampled recordings). */
   value: number;
   /** Callees, largest value first. */
   children: FlameNode[];
 }
 
+/**
+ * What a flame graph's widths weigh. `never-freed`: every byte never freed (bytehound's
+ * "leaked", `onlyNeverFreed`). `leak-sites`: only the bytes the sites with a leak verdict
+ * (`leak`, `leak-freed-at-exit`) retain, as their `retainedBytes` sum them: what the
+ * verdict is about, with bounded caches and pools left out.
+ */
+export type FlameWeight = 'never-freed' | 'leak-sites';
+
 export interface FlameTreeOptions {
   /** Only these allocations (of the same profile); every allocation when omitted. */
   select?: AllocationList;
+  /** Default `never-freed`; `leak-sites` needs `diagnosis`. */
+  weigh?: FlameWeight;
+  /** The profile's diagnosis, whose leak sites `leak-sites` weighs. */
+  diagnosis?: Diagnosis;
+  /** The options the diagnosis was made with (they place the end of the work). */
+  diagnoseOptions?: DiagnoseOptions;
 }
 
 /**
- * The leaked bytes of a profile (allocations never freed, as `onlyLeaked`) as a call
- * tree: the root `all` holds the total, its children are the outermost frames (main,
+ * The bytes of a profile as a call tree (never freed by default, see FlameWeight): the
+ * root `all` holds the total, its children are the outermost frames (main,
  * a thread's start function), their children what they called, down to the function
  * that allocated. Stacks are stripped (`Backtrace.strip()`); a stack with no frame of
  * the program's own keeps its whole backtrace, and one with no frame at all counts in
  * the root only. Callers are merged by location (function and file): the same function at
  * another line of the same file is one node.
  *
- * Leaked bytes are summed per stack id in one pass over the columns, then only the
+ * Bytes are summed per stack id in one pass over the columns, then only the
  * distinct stacks are walked: cheap for any number of allocations.
  */
 export function leakedFlameTree(profile: Profile, options: FlameTreeOptions = {}): FlameNode {
   const select = options.select;
   if (select && select.profile !== profile)
     throw new Error('leakedFlameTree: the selected allocations belong to another profile');
-  const perStack = stackTotals(profile, { only: select?.indices() }).leakedBytes;
+  const only = select?.indices();
+  const perStack =
+    options.weigh === 'leak-sites'
+      ? leakSiteBytes(profile, options.diagnosis, options.diagnoseOptions, only)
+      : stackTotals(profile, { only }).leakedBytes;
   const paths = new Paths();
   for (let stackId = 0; stackId < perStack.length; stackId++) {
     if (perStack[stackId] === 0) continue;
     paths.add(stackId, shownFrames(profile.backtrace(stackId)), perStack[stackId]);
   }
   return paths.tree();
+}
+
+/** Per stack id, the bytes retained by the allocations of the diagnosis's leak sites (of `only`, when given). */
+function leakSiteBytes(
+  profile: Profile,
+  diagnosis: Diagnosis | undefined,
+  options: DiagnoseOptions | undefined,
+  only: ArrayLike<number> | undefined,
+): Float64Array {
+  if (!diagnosis) throw new Error("leakedFlameTree: weighing 'leak-sites' needs the profile's diagnosis");
+  const perStack = new Float64Array(profile.stacks.length);
+  const leakSites = new Set(diagnosis.groups.filter((g) => isLeakVerdict(g.verdict)).map((g) => g.stackId));
+  if (leakSites.size === 0) return perStack;
+  const site = allocationSites(profile);
+  const ofLeakSite = Uint8Array.from(site, (s) => (leakSites.has(s) ? 1 : 0));
+  const retained = retainedTest(profile, options);
+  const { stack } = profile.columns;
+  const weight = profile.columns.weight ?? profile.columns.size;
+  const n = only ? only.length : profile.columns.count;
+  for (let k = 0; k < n; k++) {
+    const i = only ? only[k] : k;
+    if (ofLeakSite[stack[i]] === 1 && retained(i)) perStack[stack[i]] += weight[i];
+  }
+  return perStack;
 }
 
 /**

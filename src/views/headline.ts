@@ -1,12 +1,13 @@
 import type { Diagnosis } from '../diagnose/diagnose';
 import type { RecordingDiagnosis } from '../diagnose/recording';
+import { isLeakVerdict } from './verdict-order';
 
 /** The verdict in a line, as a report's and the web UI's title. */
 export function headline(d: Diagnosis): string {
   if (d.imported?.lifetimes === false) {
     return `UNCLEAR: ${d.groupCount} allocation sites hold memory, but a .heapprofile shows what was alive when it was taken, not what grows`;
   }
-  const leaking = d.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit').length;
+  const leaking = d.groups.filter((g) => isLeakVerdict(g.verdict)).length;
   const outside = d.unattributed.filter((u) => u.verdict === 'leak').map((u) => u.series);
   const growingOutside = `memory outside the allocation sites grows (${outside.join(', ')})`;
   if (leaking > 0) {

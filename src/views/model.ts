@@ -1,7 +1,15 @@
 import { diagnose, Diagnosis, DiagnoseOptions, GroupDiagnosis } from '../diagnose/diagnose';
 import type { Profile } from '../profile/profile';
 import type { ChartInput } from './chart-input';
-import { diagnosisNotes, leakedVersusAll, memoryChart, siteTimeline, TIMELINE_SITES } from './charts';
+import {
+  diagnosisNotes,
+  leakSitesTimeline,
+  memoryChart,
+  retainedMemory,
+  retainedVersusFreed,
+  siteTimeline,
+  TIMELINE_SITES,
+} from './charts';
 import { FlameNode, leakedFlameTree } from './flame-tree';
 import { headline } from './headline';
 import { SiteIndex } from './site-index';
@@ -23,7 +31,9 @@ export interface ReportModel {
   /** The verdict line `analyze` prints, and what it leaves out. */
   headline: string;
   notes: string[];
-  /** Live memory of the top sites, stacked, the rest as one area. */
+  /** Live memory of the leak sites alone, on their own axis; absent when no site has a leak verdict. */
+  leakTimeline?: ChartInput;
+  /** Live memory of the top sites, stacked, leaks at the bottom, the rest as one area. */
   timeline: ChartInput;
   /** A node process recorded by both recorders: its JS and native sites on one timeline (views/both-views.ts). */
   bothViews?: ChartInput;
@@ -31,8 +41,10 @@ export interface ReportModel {
   memory?: ChartInput;
   /** The groups shown, most suspicious first. */
   groups: ReportGroup[];
-  /** Leaked bytes by call path. */
+  /** Bytes the leak sites retain, by call path (the flame graph shown first). */
   flame: FlameNode;
+  /** Every byte never freed, by call path: the leak sites' and the caches', pools' and others'. */
+  flameNeverFreed: FlameNode;
 }
 
 /** An allocation site as the report shows it. */
@@ -42,7 +54,7 @@ export interface ReportGroup {
   site: GroupDiagnosis;
   /** Its stripped backtrace, one frame a line, outermost first. */
   backtrace: string;
-  /** Its leaked part stacked under the rest of what it allocated. */
+  /** Its retained part stacked under the rest of what it allocated, freed. */
   chart: ChartInput;
 }
 
@@ -60,15 +72,17 @@ export function reportModel(
 ): ReportModel {
   const sites = new SiteIndex(profile);
   const members = (site: number) => sites.members(site);
+  const retained = retainedMemory(profile, options);
   const groups = diagnosis.groups.slice(0, options.groups ?? 20).map(
     (g, k): ReportGroup => ({
       rank: k + 1,
       site: g,
       backtrace: profile.backtrace(g.stackId).strip().toString(),
-      chart: leakedVersusAll(profile, g, members(g.stackId)),
+      chart: retainedVersusFreed(profile, g, members(g.stackId), retained),
     }),
   );
   const memory = memoryChart(profile);
+  const leakTimeline = leakSitesTimeline(profile, diagnosis.groups, members);
   return {
     source,
     generatedAt: new Date().toISOString(),
@@ -79,15 +93,17 @@ export function reportModel(
     diagnosis,
     headline: headline(diagnosis),
     notes: diagnosisNotes(diagnosis, profile.info.clean),
+    ...(leakTimeline ? { leakTimeline } : {}),
     timeline: siteTimeline(
       profile,
       diagnosis.groups.slice(0, TIMELINE_SITES),
       members,
       null,
-      'Live memory by allocation site',
+      'Live memory by allocation site, leaks at the bottom',
     ),
     ...(memory ? { memory } : {}),
     groups,
-    flame: leakedFlameTree(profile),
+    flame: leakedFlameTree(profile, { weigh: 'leak-sites', diagnosis, diagnoseOptions: options }),
+    flameNeverFreed: leakedFlameTree(profile),
   };
 }

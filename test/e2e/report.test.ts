@@ -39,7 +39,11 @@ describe('leakhound report: one self-contained HTML file', () => {
     assert.equal(count(html, /<section class="group" id="group-\d+"/g), rows.length);
     assert.equal(count(html, /<pre class="backtrace">/g), rows.length);
     assert.match(html, /<pre class="backtrace">[^<]*#03 session_new \(src\/session\.c:57\)/);
-    assert.match(html, /<section id="timeline"><h2>Timeline<\/h2><svg [^>]*class="lh-chart"/);
+    assert.match(
+      html,
+      /<section id="timeline"><h2>Timeline<\/h2><div class="timeline-leaks"><svg [^>]*class="lh-chart"/,
+    );
+    assert.match(html, /<div class="timeline-all"><svg [^>]*class="lh-chart"/);
     assert.match(html, /<section id="flame">.*<svg [^>]*class="lh-flame"/s);
     assert.match(html, /SIGUSR2 dump/, 'the dump mark is on the graphs');
     // self-contained: nothing fetched, nothing run
@@ -54,9 +58,9 @@ describe('leakhound report: one self-contained HTML file', () => {
         const rows = page.locator('table#groups tbody tr');
         assert.ok((await rows.count()) >= 8);
         assert.equal(await rows.first().getAttribute('data-verdict'), 'leak');
-        const timeline = await page.locator('#timeline svg').boundingBox();
+        const timeline = await page.locator('#timeline .timeline-all svg').boundingBox();
         assert.ok(timeline && timeline.width > 600 && timeline.height > 200, JSON.stringify(timeline));
-        assert.ok((await page.locator('#timeline path.lh-area').count()) >= 8);
+        assert.ok((await page.locator('#timeline .timeline-all path.lh-area').count()) >= 8);
         for (const area of await page.locator('#timeline path.lh-area').all()) {
           const box = await area.boundingBox();
           assert.ok(box && box.width > 100, 'each area spans the run');
@@ -150,25 +154,25 @@ describe('leakhound report of a recording of several processes: its verdict, and
           (await page.locator('#verdict h1').textContent()) ?? '',
           new RegExp(`^LEAK in pid ${LEAKING_PID} `),
         );
-        assert.ok(await page.locator('#timeline svg').isVisible(), "the headline process's timeline");
+        assert.ok(await page.locator('#timeline svg').first().isVisible(), "the headline process's timeline");
         assert.match(
           (await page.locator('table#groups tbody tr').first().textContent()) ?? '',
           new RegExp(LEAK_FUNCTION),
         );
-        assert.equal(await page.locator('#p1-timeline svg').isVisible(), false);
+        assert.equal(await page.locator('#p1-timeline svg').first().isVisible(), false);
 
         await page.locator('#processes label[for="pick-1"]').click();
-        assert.ok(await page.locator('#p1-timeline svg').isVisible(), 'the picked process shows');
-        assert.equal(await page.locator('#timeline svg').isVisible(), false, 'the headline one is hidden');
+        assert.ok(await page.locator('#p1-timeline svg').first().isVisible(), 'the picked process shows');
+        assert.equal(await page.locator('#timeline svg').first().isVisible(), false, 'the headline one is hidden');
         const rows = page.locator('#p1-groups tbody tr');
         assert.match((await rows.first().textContent()) ?? '', new RegExp(WORKER_FUNCTION));
         await rows.first().locator('a').click();
         assert.match(page.url(), /#p1-group-1$/);
         assert.ok(await page.locator('#p1-group-1 svg.lh-chart').isVisible(), "the site's graph");
-        assert.ok(await page.locator('#p1-flame svg').isVisible(), 'its flame graph');
+        assert.ok(await page.locator('#p1-flame .flame-leaks svg').isVisible(), 'its flame graph');
 
         await page.locator('#processes label[for="pick-0"]').click();
-        assert.ok(await page.locator('#timeline svg').isVisible(), 'and back');
+        assert.ok(await page.locator('#timeline svg').first().isVisible(), 'and back');
       },
       { screenshot: path.join(screenshotDir(), 'report-processes.png') },
     );

@@ -68,6 +68,13 @@ export const NATIVE_PATTERNS: NativePatternCase[] = [
     what: 'a full cache evicting its oldest entry',
   },
   {
+    fixture: 'leak-beside-cache',
+    overall: 'leak',
+    verdict: 'leak',
+    culprit: 'audit_record_new',
+    what: 'a small leak beside a bounded cache ten times bigger',
+  },
+  {
     fixture: 'pool',
     overall: 'no-leak',
     verdict: 'bounded',

@@ -1,6 +1,7 @@
 import { scaleLinear } from 'd3-scale';
 import { area, line } from 'd3-shape';
 import type { ChartInput } from '../../views/chart-input';
+import { VERDICT_PAINT } from './verdict-colours';
 import { escapeXml } from './xml';
 
 /** Tableau 10: distinct, readable on white, for the areas. */
@@ -25,7 +26,8 @@ const LEGEND_ROW = 16;
 
 /**
  * Live memory over time as an SVG that reads without the tool: stacked areas (one
- * per series, in the order given, the first at the bottom), lines over them, marks,
+ * per series, in the order given, the first at the bottom; coloured by verdict family
+ * when they say one, `colourBy`), lines over them, marks,
  * axes in human units (bytes in KiB/MiB/GiB, time in s/min/h) and a legend below.
  * Class names (`lh-area`, `lh-line`, `lh-mark`, `lh-legend-item`, `lh-axis-x/y`) are
  * what reports and tests select on.
@@ -33,10 +35,10 @@ const LEGEND_ROW = 16;
 export function chartSvg(c: ChartInput): string {
   const width = c.width ?? 800;
   const plotWidth = width - MARGIN.left - MARGIN.right;
-  const legend = legendLayout(
-    [...c.areas.map((a) => a.label), ...(c.lines ?? []).map((l) => l.label)],
-    width - MARGIN.left,
-  );
+  // a site's verdict leads its name, in the legend and the tooltip
+  const areaNames = c.areas.map((a) => (a.verdict ? `${a.verdict}: ${a.label}` : a.label));
+  const legend = legendLayout([...areaNames, ...(c.lines ?? []).map((l) => l.label)], width - MARGIN.left);
+  const paints = areaPaints(c.areas);
   const plotHeight = (c.height ?? 320) - MARGIN.top - MARGIN.bottom;
   const height = MARGIN.top + plotHeight + MARGIN.bottom + legend.rows * LEGEND_ROW;
 
@@ -106,11 +108,12 @@ export function chartSvg(c: ChartInput): string {
       .x((i) => px(c.time[i]))
       .y0((i) => py(s.y0[i]))
       .y1((i) => py(s.y1[i]));
-    const colour = AREA_COLOURS[k % AREA_COLOURS.length];
+    const { colour, opacity } = paints[k];
+    const verdict = c.areas[k].verdict;
     const peak = Math.max(0, ...Array.from(s.y1, (v, i) => v - s.y0[i]));
     out.push(
-      `<path class="lh-area" data-label="${escapeXml(s.label)}" d="${areaPath(indices) ?? ''}" fill="${colour}" fill-opacity="0.85" stroke="${colour}" stroke-width="0.5">` +
-        `<title>${escapeXml(s.label)}: peak ${trim(peak / yUnit.bytes)} ${yUnit.name}</title></path>`,
+      `<path class="lh-area" data-label="${escapeXml(s.label)}"${verdict ? ` data-verdict="${verdict}"` : ''} d="${areaPath(indices) ?? ''}" fill="${colour}" fill-opacity="${opacity}" stroke="${colour}" stroke-width="0.5">` +
+        `<title>${escapeXml(areaNames[k])}: peak ${trim(peak / yUnit.bytes)} ${yUnit.name}</title></path>`,
     );
   });
   out.push('</g>', '<g class="lh-lines">');
@@ -142,19 +145,33 @@ export function chartSvg(c: ChartInput): string {
     `<g class="lh-legend" transform="translate(${MARGIN.left},${MARGIN.top + plotHeight + MARGIN.bottom - 6})">`,
   );
   legend.items.forEach((item, k) => {
-    const isLine = k >= c.areas.length;
-    const colour = isLine
-      ? LINE_COLOURS[(k - c.areas.length) % LINE_COLOURS.length]
-      : AREA_COLOURS[k % AREA_COLOURS.length];
-    const swatch = isLine
-      ? `<line x1="0" x2="12" y1="6" y2="6" stroke="${colour}" stroke-width="2"/>`
-      : `<rect width="12" height="12" fill="${colour}"/>`;
+    const verdict = c.areas[k]?.verdict;
+    const swatch =
+      k >= c.areas.length
+        ? `<line x1="0" x2="12" y1="6" y2="6" stroke="${LINE_COLOURS[(k - c.areas.length) % LINE_COLOURS.length]}" stroke-width="2"/>`
+        : `<rect width="12" height="12" fill="${paints[k].colour}" fill-opacity="${paints[k].opacity}"/>`;
     out.push(
-      `<g class="lh-legend-item" transform="translate(${item.x},${item.row * LEGEND_ROW})">${swatch}<text x="16" y="10">${escapeXml(item.label)}</text></g>`,
+      `<g class="lh-legend-item"${verdict ? ` data-verdict="${verdict}"` : ''} transform="translate(${item.x},${item.row * LEGEND_ROW})">${swatch}<text x="16" y="10">${escapeXml(item.label)}</text></g>`,
     );
   });
   out.push('</g>', '</svg>');
   return out.join('');
+}
+
+/**
+ * Each area's colour and opacity: by its verdict family, the family's shades in turn
+ * (its first leak the first red, its second the second); else the default palette.
+ */
+function areaPaints(areas: ChartInput['areas']): { colour: string; opacity: number }[] {
+  const used = new Map<string, number>();
+  return areas.map((a, k) => {
+    const family = a.colourBy ?? a.verdict;
+    if (!family) return { colour: AREA_COLOURS[k % AREA_COLOURS.length], opacity: 0.85 };
+    const paint = VERDICT_PAINT[family];
+    const n = used.get(family) ?? 0;
+    used.set(family, n + 1);
+    return { colour: paint.shades[n % paint.shades.length], opacity: paint.opacity };
+  });
 }
 
 /** Legend items placed left to right, wrapping into rows. */

@@ -8,8 +8,10 @@ export interface FlameGraphOptions {
   width?: number;
   /** Height of a row (one call depth) in px (default 18). */
   rowHeight?: number;
-  /** The svg's `<title>` (default "Leaked bytes by call stack"). */
+  /** The svg's `<title>` (default "Bytes never freed by call stack"). */
   title?: string;
+  /** What an empty graph says (default "nothing was left unfreed"). */
+  emptyText?: string;
   /** Frames narrower than this are not drawn, nor anything below them (default 0.5 px). */
   minWidthPx?: number;
 }
@@ -36,10 +38,10 @@ export function flameGraphSvg(root: FlameNode, options: FlameGraphOptions = {}):
   const width = options.width ?? 1200;
   const rowHeight = options.rowHeight ?? 18;
   const minWidthPx = options.minWidthPx ?? 0.5;
-  const title = options.title ?? 'Leaked bytes by call stack';
+  const title = options.title ?? 'Bytes never freed by call stack';
   const fontSize = Math.max(8, Math.min(12, rowHeight - 5));
   const total = root.value;
-  if (!(total > 0)) return emptySvg(width, rowHeight, fontSize, title);
+  if (!(total > 0)) return emptySvg(width, rowHeight, fontSize, title, options.emptyText ?? 'nothing was left unfreed');
 
   // Only what will be drawn enters the layout: a child is never wider than its parent.
   const scale = width / total;
@@ -85,12 +87,12 @@ export function flameGraphSvg(root: FlameNode, options: FlameGraphOptions = {}):
   return out.join('\n');
 }
 
-function emptySvg(width: number, rowHeight: number, fontSize: number, title: string): string {
+function emptySvg(width: number, rowHeight: number, fontSize: number, title: string, text: string): string {
   const height = 2 * rowHeight;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" class="lh-flame" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="${fontSize}">`,
     `<title>${escapeXml(title)}</title>`,
-    `<text x="${num(width / 2)}" y="${num(rowHeight + fontSize * 0.35)}" text-anchor="middle" fill="#666">nothing leaked</text>`,
+    `<text x="${num(width / 2)}" y="${num(rowHeight + fontSize * 0.35)}" text-anchor="middle" fill="#666">${escapeXml(text)}</text>`,
     '</svg>',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chartSvg } from '../../../src/render/svg/chart';
+import { VERDICT_PAINT } from '../../../src/render/svg/verdict-colours';
 import { loadSync } from '../../../src/api/load';
 import { simulate } from '../../../src/simulate/simulate';
 import * as path from 'node:path';
@@ -48,4 +49,38 @@ test("a profile's graph stacks as bytehound draws it: each allocation in the fir
   assert.equal(first.liveBytes[49], leaked.size(), 'at the end only the leaked ones are alive');
   const svg = p.graph().add('Leaked', leaked).toSvg();
   assert.equal(all(svg, /class="(lh-mark)"/g).length, p.marks.length);
+});
+
+test('areas of sites: coloured by verdict family, the verdict leading each legend entry, data-verdict on both', () => {
+  const svg = chartSvg({
+    time: [0, 1],
+    areas: [
+      { label: 'a (a.c:1)', values: [0, 1], verdict: 'leak' },
+      { label: 'b (b.c:2)', values: [0, 1], verdict: 'leak' },
+      { label: 'c (c.c:3)', values: [0, 4], verdict: 'bounded' },
+      { label: 'all other sites', values: [0, 1], colourBy: 'neutral' },
+    ],
+  });
+  assert.deepEqual(all(svg, /class="lh-area" data-label="([^"]+)"/g), [
+    'a (a.c:1)',
+    'b (b.c:2)',
+    'c (c.c:3)',
+    'all other sites',
+  ]);
+  assert.deepEqual(all(svg, /class="lh-area"[^>]* data-verdict="([^"]+)"/g), ['leak', 'leak', 'bounded']);
+  assert.deepEqual(all(svg, /class="lh-legend-item"[^>]*>.*?<text[^>]*>([^<]+)</g), [
+    'leak: a (a.c:1)',
+    'leak: b (b.c:2)',
+    'bounded: c (c.c:3)',
+    'all other sites',
+  ]);
+  const fills = all(svg, /class="lh-area"[^>]* fill="([^"]+)"/g);
+  assert.deepEqual(fills, [
+    VERDICT_PAINT.leak.shades[0],
+    VERDICT_PAINT.leak.shades[1],
+    VERDICT_PAINT.bounded.shades[0],
+    VERDICT_PAINT.neutral.shades[0],
+  ]);
+  const opacity = all(svg, /class="lh-area"[^>]* fill-opacity="([^"]+)"/g).map(Number);
+  assert.ok(opacity[0] > opacity[2] && opacity[2] > 0, `a leak is more solid than a bounded site: ${opacity}`);
 });

@@ -6,6 +6,7 @@ import { loadSync } from '../../../src/api/load';
 import { Profile } from '../../../src/api/profile';
 import { flameGraphSvg } from '../../../src/render/svg/flame-graph';
 import { escapeXml } from '../../../src/render/svg/xml';
+import { diagnose } from '../../../src/diagnose/diagnose';
 import { FlameNode, leakedFlameTree } from '../../../src/views/flame-tree';
 import { simulate } from '../../../src/simulate/simulate';
 import { formatBytes, percent } from '../../../src/util/units';
@@ -262,7 +263,7 @@ for (const options of [
     const root = svg.match(/^<svg ([^>]*)>\n<title>([^<]*)<\/title>/);
     assert.ok(root, 'an <svg> element with a <title> first');
     assert.match(root[1], /^xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="lh-flame" /);
-    assert.equal(unescapeXml(root[2]), options.title ?? 'Leaked bytes by call stack');
+    assert.equal(unescapeXml(root[2]), options.title ?? 'Bytes never freed by call stack');
     assert.ok(!/<script|href=|url\(|<style|<foreignObject/i.test(svg), 'self-contained, no script');
 
     const expected = [...nodes(tree)].filter(({ node }) => (node.value * width) / tree.value >= minWidthPx);
@@ -338,14 +339,14 @@ test('flame graph: names are escaped, labels cut with an ellipsis or left out', 
   );
 });
 
-test('flame graph of nothing leaked: a small SVG that says so', () => {
+test('flame graph of nothing never freed: a small SVG that says so', () => {
   const svg = flameGraphSvg(leakedFlameTree(sim, { select: sim.allocations().onlyTemporary() }));
   assertWellFormed(svg);
   assert.match(
     svg,
     /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="lh-flame" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"[^>]*>\n<title>/,
   );
-  assert.match(svg, />nothing leaked<\/text>/);
+  assert.match(svg, />nothing was left unfreed<\/text>/);
   assert.ok(!svg.includes('lh-frame'));
   assert.ok(svg.length < 500);
 });
@@ -358,4 +359,17 @@ test('escapeXml: the five specials, and what XML cannot hold', () => {
   assert.equal(escapeXml('tab\tnew\nline\r'), 'tab\tnew\nline\r');
   assert.equal(escapeXml('nul\u0000 bell\u0007 \uFFFE'), 'nul\uFFFD bell\uFFFD \uFFFD');
   assert.equal(escapeXml('emoji 🐕 lone \uD83D end \uDC15'), 'emoji 🐕 lone \uFFFD end \uFFFD');
+});
+
+test('flame tree of the leak sites: the bytes they retain, as their retainedBytes sum, and no bounded cache', () => {
+  const diagnosis = diagnose(sim);
+  const tree = leakedFlameTree(sim, { weigh: 'leak-sites', diagnosis });
+  const leaks = diagnosis.groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
+  assert.equal(Math.round(tree.value), Math.round(leaks.reduce((a, g) => a + g.retainedBytes, 0)));
+  const names = new Set([...nodes(tree)].map(({ node }) => node.name));
+  for (const fn of ['session_new', 'connection_remember', 'log_append']) assert.ok(names.has(fn), fn);
+  for (const fn of ['cache_insert', 'pool_grow', 'format_header']) assert.ok(!names.has(fn), fn);
+  // the never-freed tree, the default, has the cache
+  assert.ok([...nodes(leakedFlameTree(sim))].some(({ node }) => node.name === 'cache_insert'));
+  assert.throws(() => leakedFlameTree(sim, { weigh: 'leak-sites' }), /needs the profile's diagnosis/);
 });

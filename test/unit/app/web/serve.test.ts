@@ -217,7 +217,7 @@ describe('leakhound serve', () => {
     assert.match(cache, /class="lh-flame"/);
     assert.match(cache, /cache_insert/);
     assert.doesNotMatch(cache, /session_new/);
-    assert.match(await (await get('/api/flame.svg?minSize=999999999')).text(), /nothing leaked/);
+    assert.match(await (await get('/api/flame.svg?minSize=999999999')).text(), /nothing was left unfreed/);
   });
 
   test('/api/group/<id> gives a site diagnosis and backtrace with file:line, and its leaked-vs-all chart', async () => {
@@ -238,7 +238,7 @@ describe('leakhound serve', () => {
     const svg = await chart.text();
     assert.deepEqual(
       [...svg.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]),
-      ['Leaked', 'Freed'],
+      ['retained (alive at the end of the work)', 'freed'],
     );
     const missing = await get('/api/group/987654');
     assert.equal(missing.status, 404);
