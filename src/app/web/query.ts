@@ -240,7 +240,7 @@ function allocationText(a: Allocation): string {
   const thread = a.thread;
   const lines = [
     `allocation ${a.index}: ${formatBytes(a.size)}${a.weight !== a.size ? ` (stands for ${formatBytes(a.weight)})` : ''}, allocated at ${formatSeconds(a.allocatedAt)}, ` +
-      (a.leaked ? `never freed (leaked)` : `freed at ${formatSeconds(a.deallocatedAt!)}`) +
+      (a.leaked ? 'never freed' : `freed at ${formatSeconds(a.deallocatedAt!)}`) +
       `, lived ${formatSeconds(a.lifetime)}`,
     `thread ${thread ? `${thread.tid}${thread.name ? ` (${thread.name})` : ''}` : '?'}, stack ${a.stackId}`,
     a.backtrace().strip().toString() || '(no frames of the program)',

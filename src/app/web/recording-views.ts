@@ -3,6 +3,7 @@ import type { DiagnoseOptions } from '../../diagnose/diagnose';
 import { diagnoseRecording, RecordingDiagnosis } from '../../diagnose/recording';
 import { headline, recordingHeadline, shortCommand } from '../../views/headline';
 import { loadedOnce } from '../../views/recording-model';
+import { isLeakVerdict } from '../../views/verdict-order';
 import { BadRequest } from './filters';
 import { UiViews } from './views';
 
@@ -91,6 +92,8 @@ export class RecordingViews {
         verdict: summary.verdict,
         role: summary.role,
         allocations: summary.allocations,
+        /** Its sites with a leak verdict: the page's first view and flame graph show them when there are any. */
+        leakSites: diagnosis.groups.filter((g) => isLeakVerdict(g.verdict)).length,
         headline: headline(diagnosis),
       })),
       /** The profiles that could not be read, a line each. */

@@ -8,6 +8,8 @@ import { REPORT_CSS } from '../../render/report-style';
 import { BadRequest, filtersJson, parseFilters } from './filters';
 import { DEFAULT_QUERY_LIMITS, QueryLimits, runQuery } from './query';
 import type { RecordingViews } from './recording-views';
+import type { FlameWeight } from '../../views/flame-tree';
+import { FLAME_WEIGHTS } from './views';
 
 /** The page's own files, beside the compiled server (scripts/copy-assets.js puts them there). */
 export const ASSET_DIR = path.join(__dirname, 'ui');
@@ -171,6 +173,7 @@ export function serveUi(
         '/api/summary',
         '/api/groups',
         '/api/timeline.svg',
+        '/api/leak-timeline.svg',
         '/api/memory.svg',
         '/api/flame.svg',
       ].includes(pathname) || group;
@@ -187,7 +190,16 @@ export function serveUi(
       if (pathname === '/api/summary') return sendJson(res, 200, views.summary(), head);
       if (pathname === '/api/groups') return sendJson(res, 200, views.groups(parseFilters(params)), head);
       if (pathname === '/api/timeline.svg') return sendSvg(res, views.timelineSvg(parseFilters(params)), head);
-      if (pathname === '/api/flame.svg') return sendSvg(res, views.flameSvg(parseFilters(params)), head);
+      if (pathname === '/api/leak-timeline.svg') {
+        const leaks = views.leakTimelineSvg(parseFilters(params));
+        return leaks
+          ? sendSvg(res, leaks, head)
+          : sendJson(res, 404, { error: 'the filters keep no allocation of a site with a leak verdict' });
+      }
+      if (pathname === '/api/flame.svg') {
+        const weigh = flameWeight(params);
+        return sendSvg(res, views.flameSvg(parseFilters(params), weigh), head);
+      }
       if (pathname === '/api/memory.svg') {
         const memory = views.memorySvg();
         return memory
@@ -252,6 +264,20 @@ export function serveUi(
       });
     });
   });
+}
+
+/**
+ * The flame graph's `weigh=` (FLAME_WEIGHTS; never-freed when absent, as before it
+ * existed), taken out of `params` so the rest are the filters.
+ */
+function flameWeight(params: URLSearchParams): FlameWeight {
+  const given = params.getAll('weigh');
+  params.delete('weigh');
+  if (given.length > 1) throw new BadRequest('weigh is given more than once');
+  if (given.length === 0) return 'never-freed';
+  const weigh = FLAME_WEIGHTS.find((w) => w === given[0]);
+  if (!weigh) throw new BadRequest(`weigh: expected ${FLAME_WEIGHTS.join(' or ')}, got ${JSON.stringify(given[0])}`);
+  return weigh;
 }
 
 /** A request another origin's page made (a form, a fetch, an image): its Origin is not this server's. */

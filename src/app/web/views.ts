@@ -4,11 +4,20 @@ import { stackTotals, Totals, totalsAt, totalsOf } from '../../profile/totals';
 import type { AllocationList } from '../../query/allocation-list';
 import { chartSvg } from '../../render/svg/chart';
 import { flameGraphSvg } from '../../render/svg/flame-graph';
-import { diagnosisNotes, leakedVersusAll, memoryChart, siteTimeline, TIMELINE_SITES } from '../../views/charts';
-import { leakedFlameTree } from '../../views/flame-tree';
+import {
+  diagnosisNotes,
+  leakSitesTimeline,
+  memoryChart,
+  retainedMemory,
+  retainedVersusFreed,
+  siteTimeline,
+  TIMELINE_SITES,
+} from '../../views/charts';
+import { FlameWeight, leakedFlameTree } from '../../views/flame-tree';
 import { headline } from '../../views/headline';
 import { frameCell, label } from '../../views/label';
 import { SiteIndex } from '../../views/site-index';
+import { isLeakVerdict } from '../../views/verdict-order';
 import { applyFilters, Filters, VERDICTS } from './filters';
 
 const { version } = require('../../../package.json') as { version: string };
@@ -37,8 +46,8 @@ interface Selection {
   total: Tally;
 }
 
-/** A row of the groups table. */
-export interface GroupRow {
+/** A site as the page's tables show it. */
+export interface SiteRow {
   rank: number;
   stackId: number;
   verdict: string;
@@ -48,11 +57,39 @@ export interface GroupRow {
   retainedBytes: number;
   totalCount: number;
   totalBytes: number;
-  /** The site's allocations the filters keep. */
-  filtered: Tally;
   /** The allocating function: the first frame of the stripped backtrace. */
   frame: { function: string; file: string; line: number } | null;
 }
+
+/** A row of the groups table. */
+export interface GroupRow extends SiteRow {
+  /** The site's allocations the filters keep. */
+  filtered: Tally;
+}
+
+/**
+ * What the page shows first, under the verdict. `leak-sites`: the sites with a leak
+ * verdict, as diagnose() ranks them (leak, then leak-freed-at-exit; by retained growth
+ * weighed by confidence). `most-retained`: there is none, so the sites that retain the
+ * most at the end of the work, largest first (none when nothing is retained).
+ */
+export interface FirstView {
+  kind: 'leak-sites' | 'most-retained';
+  rows: SiteRow[];
+  /** Sites of that kind left out of `rows`. */
+  more: number;
+}
+
+/** Rows of the first view at most: the leak sites, or the sites that retain the most when none leaks. */
+const FIRST_LEAK_SITES = 10;
+const FIRST_RETAINING_SITES = 5;
+
+/**
+ * What /api/flame.svg's `weigh=` takes (views/flame-tree.ts): `leak-sites`, the bytes the
+ * sites with a leak verdict retain (the page's default); `never-freed`, every byte never
+ * freed (the API's default, as before `weigh` existed).
+ */
+export const FLAME_WEIGHTS: readonly FlameWeight[] = ['leak-sites', 'never-freed'];
 
 /**
  * The web UI's data, from a profile loaded once: the diagnosis and each site's
@@ -70,12 +107,14 @@ export class UiViews {
   private readonly sites: SiteIndex;
   private readonly selections = new Map<string, Selection>();
   private readonly summaryJson: object;
+  /** Whether each allocation is retained memory (views/charts.ts), worked out when a site's chart is first asked for. */
+  private retained?: (index: number) => boolean;
 
   /** `diagnosis`: the profile's, when it was diagnosed already (a recording's processes are). */
   constructor(
     readonly profile: Profile,
     readonly source: string,
-    options: DiagnoseOptions = {},
+    private readonly options: DiagnoseOptions = {},
     diagnosis: Diagnosis = diagnose(profile, options),
   ) {
     this.diagnosis = diagnosis;
@@ -101,48 +140,88 @@ export class UiViews {
   /** The sites the filters keep something of, most suspicious first, with what they keep. */
   groups(f: Filters): { rows: GroupRow[]; sites: number; selected: Tally } {
     const sel = this.select(f);
-    const kept = this.diagnosis.groups.filter((g) => (sel.sites.get(g.stackId)?.count ?? 0) > 0);
-    const rows = kept.slice(0, MAX_ROWS).map((g): GroupRow => {
-      return {
-        rank: this.rank.get(g.stackId)!,
-        stackId: g.stackId,
-        verdict: g.verdict,
-        label: label(g),
-        growthBytesPerSecond: g.growthBytesPerSecond,
-        retainedCount: g.retainedCount,
-        retainedBytes: g.retainedBytes,
-        totalCount: g.totalCount,
-        totalBytes: g.totalBytes,
-        filtered: sel.sites.get(g.stackId)!,
-        frame: frameCell(g.frames[0]),
-      };
-    });
+    const kept = this.kept(sel);
+    const rows = kept
+      .slice(0, MAX_ROWS)
+      .map((g): GroupRow => ({ ...this.siteRow(g), filtered: sel.sites.get(g.stackId)! }));
     return { rows, sites: kept.length, selected: sel.total };
   }
 
-  /** Live memory of the selected allocations, stacked by their most suspicious sites. */
+  private siteRow(g: GroupDiagnosis): SiteRow {
+    return {
+      rank: this.rank.get(g.stackId)!,
+      stackId: g.stackId,
+      verdict: g.verdict,
+      label: label(g),
+      growthBytesPerSecond: g.growthBytesPerSecond,
+      retainedCount: g.retainedCount,
+      retainedBytes: g.retainedBytes,
+      totalCount: g.totalCount,
+      totalBytes: g.totalBytes,
+      frame: frameCell(g.frames[0]),
+    };
+  }
+
+  /** The leak sites, or when there is none the sites that retain the most (see FirstView). */
+  private firstView(): FirstView {
+    const leaks = this.diagnosis.groups.filter((g) => isLeakVerdict(g.verdict));
+    if (leaks.length > 0)
+      return {
+        kind: 'leak-sites',
+        rows: leaks.slice(0, FIRST_LEAK_SITES).map((g) => this.siteRow(g)),
+        more: Math.max(0, leaks.length - FIRST_LEAK_SITES),
+      };
+    const retaining = this.diagnosis.groups
+      .filter((g) => g.retainedBytes > 0)
+      .sort((a, b) => b.retainedBytes - a.retainedBytes || this.rank.get(a.stackId)! - this.rank.get(b.stackId)!);
+    return {
+      kind: 'most-retained',
+      rows: retaining.slice(0, FIRST_RETAINING_SITES).map((g) => this.siteRow(g)),
+      more: Math.max(0, retaining.length - FIRST_RETAINING_SITES),
+    };
+  }
+
+  /** Live memory of the selected allocations, stacked by their most suspicious sites (leaks first, at the bottom). */
   timelineSvg(f: Filters): string {
     const sel = this.select(f);
-    const top = this.diagnosis.groups
-      .filter((g) => (sel.sites.get(g.stackId)?.count ?? 0) > 0)
+    const top = this.kept(sel).slice(0, TIMELINE_SITES);
+    const title = f.empty
+      ? 'Live memory by allocation site'
+      : 'Live memory of the selected allocations, by allocation site';
+    return chartSvg(
+      siteTimeline(this.profile, top, this.members(f, sel, top), f.empty ? null : sel.list.indices(), title),
+    );
+  }
+
+  /**
+   * Live memory of the leak sites alone, on an axis of their own (a leak of kilobytes is
+   * a hairline beside a cache of megabytes); undefined when the filters keep none.
+   */
+  leakTimelineSvg(f: Filters): string | undefined {
+    const sel = this.select(f);
+    const leaks = this.kept(sel)
+      .filter((g) => isLeakVerdict(g.verdict))
       .slice(0, TIMELINE_SITES);
-    if (f.empty)
-      return chartSvg(
-        siteTimeline(this.profile, top, (site) => this.sites.members(site), null, 'Live memory by allocation site'),
-      );
-    const wanted = new Map(top.map((g) => [g.stackId, [] as number[]]));
+    const title = f.empty
+      ? 'Live memory of the leak sites'
+      : 'Live memory of the leak sites, of the selected allocations';
+    const chart = leakSitesTimeline(this.profile, leaks, this.members(f, sel, leaks), title);
+    return chart && chartSvg(chart);
+  }
+
+  /** The sites the selection keeps something of, most suspicious first. */
+  private kept(sel: Selection): GroupDiagnosis[] {
+    return this.diagnosis.groups.filter((g) => (sel.sites.get(g.stackId)?.count ?? 0) > 0);
+  }
+
+  /** The selected allocations of each of `groups`' sites (all of a site's when nothing is filtered). */
+  private members(f: Filters, sel: Selection, groups: GroupDiagnosis[]): (site: number) => ArrayLike<number> {
+    if (f.empty) return (site) => this.sites.members(site);
+    const wanted = new Map(groups.map((g) => [g.stackId, [] as number[]]));
     const { stack } = this.profile.columns;
     const indices = sel.list.indices();
     for (let k = 0; k < indices.length; k++) wanted.get(this.site[stack[indices[k]]])?.push(indices[k]);
-    return chartSvg(
-      siteTimeline(
-        this.profile,
-        top,
-        (site) => wanted.get(site)!,
-        indices,
-        'Live memory of the selected allocations, by allocation site',
-      ),
-    );
+    return (site) => wanted.get(site)!;
   }
 
   /** The memory series the recorder sampled (RSS, the JS heap), or undefined when it sampled none. */
@@ -151,12 +230,23 @@ export class UiViews {
     return chart && chartSvg(chart);
   }
 
-  /** The selected allocations' leaked bytes by call path. */
-  flameSvg(f: Filters): string {
-    const tree = leakedFlameTree(this.profile, f.empty ? {} : { select: this.select(f).list });
+  /**
+   * The selected allocations' bytes by call path: every byte never freed, or (`leak-sites`)
+   * only the bytes the sites with a leak verdict retain, so that a bounded cache's never
+   * stand beside a leak's.
+   */
+  flameSvg(f: Filters, weigh: FlameWeight = 'never-freed'): string {
+    const tree = leakedFlameTree(this.profile, {
+      select: f.empty ? undefined : this.select(f).list,
+      weigh,
+      diagnosis: this.diagnosis,
+      diagnoseOptions: this.options,
+    });
+    const what = weigh === 'leak-sites' ? 'Bytes the leak sites retain' : 'Bytes never freed';
     return flameGraphSvg(tree, {
       width: 1100,
-      title: f.empty ? 'Leaked bytes by call stack' : 'Leaked bytes of the selected allocations by call stack',
+      title: `${what}${f.empty ? '' : ' (of the selected allocations)'}, by call stack`,
+      emptyText: weigh === 'leak-sites' ? 'no site with a leak verdict retains any of these bytes' : undefined,
     });
   }
 
@@ -172,10 +262,12 @@ export class UiViews {
     };
   }
 
-  /** A site's leaked part stacked under the rest of what it allocated, as the report draws it. */
+  /** A site's retained part stacked under its freed part, as the report draws it. */
   groupSvg(stackId: number): string | undefined {
     const g = this.bySite.get(stackId);
-    return g && chartSvg(leakedVersusAll(this.profile, g, this.sites.members(stackId)));
+    if (!g) return undefined;
+    this.retained ??= retainedMemory(this.profile, this.options);
+    return chartSvg(retainedVersusFreed(this.profile, g, this.sites.members(stackId), this.retained));
   }
 
   /** The diagnosis of the site a stack belongs to, if any. */
@@ -211,6 +303,7 @@ export class UiViews {
       warnings: d.warnings,
       verdicts: VERDICTS,
       verdictCounts,
+      firstView: this.firstView(),
       /** Whether /api/memory.svg has a chart. */
       memory: memoryChart(p) !== undefined,
       meta: {

@@ -16,6 +16,25 @@
   const TOKEN = new URLSearchParams(location.search).get('token') || '';
   const form = $('#filters');
   const queryForm = $('#query');
+  const weighBoxes = () => document.querySelectorAll('#flame-weigh input[name="weigh"]');
+
+  /**
+   * The query box's first expression: the sites the first view lists, as a query (the
+   * leak sites, or when none leaks the sites that retain the most), their allocations
+   * grouped by site.
+   */
+  const bySite = 'allocations().groupBySite().filter((g) => sites.some((s) => s.stackId === g.stackId))';
+  const DEFAULT_QUERIES = {
+    'leak-sites':
+      "// the leak sites: diagnose() gives every site's verdict, most suspicious first\n" +
+      "const sites = diagnose().groups.filter((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');\n" +
+      bySite,
+    'most-retained':
+      '// no leak site: the sites that retain the most at the end of the work\n' +
+      'const sites = diagnose().groups.filter((g) => g.retainedBytes > 0)\n' +
+      '  .sort((a, b) => b.retainedBytes - a.retainedBytes).slice(0, 5);\n' +
+      bySite,
+  };
 
   // ---- units, as src/util/units.ts writes them ----
 
@@ -111,6 +130,12 @@
   /** The index in recording.processes of the process every view shows (0: the headline's). */
   let current = 0;
   const several = () => recording !== null && recording.processes.length > 1;
+  /** Whether the process shown has sites with a leak verdict (its first view and flame graph show them). */
+  const hasLeakSites = () => recording !== null && recording.processes[current].leakSites > 0;
+
+  /** The flame graph's widths the user switched to (`weigh`), or null: the leak sites' when there are any. */
+  let flameChoice = null;
+  const flameWeigh = () => flameChoice || (hasLeakSites() ? 'leak-sites' : 'never-freed');
 
   /** An API path with these parameters, for the process shown: `process=` goes when there are several. */
   function apiPath(path, params) {
@@ -266,20 +291,21 @@
       return;
     }
     clearError(errorNode);
-    // the address keeps the token and the process, so a reload shows the same
-    const address = new URLSearchParams({ token: TOKEN });
-    if (several()) address.set('process', String(current));
-    for (const [name, value] of params) address.append(name, value);
-    history.replaceState(null, '', '?' + address.toString());
+    keepInAddress(params);
     if (pending) pending.abort();
     const controller = new AbortController();
     pending = controller;
     const sections = [$('#groups-section'), $('#timeline'), $('#flame')];
     for (const s of sections) s.setAttribute('aria-busy', 'true');
     const jobs = [
-      getJson(apiPath('/api/groups', params), controller.signal).then(showGroups),
+      // the leak sites' timeline when the filters keep one (the table lists them first)
+      getJson(apiPath('/api/groups', params), controller.signal).then((groups) => {
+        showGroups(groups);
+        const leaks = groups.rows.some((g) => g.verdict === 'leak' || g.verdict === 'leak-freed-at-exit');
+        return loadLeakTimeline(leaks ? params : null, controller.signal);
+      }),
       getText(apiPath('/api/timeline.svg', params), controller.signal).then((svg) => putSvg($('#timeline-chart'), svg)),
-      getText(apiPath('/api/flame.svg', params), controller.signal).then((svg) => putSvg($('#flame-chart'), svg)),
+      loadFlame(params, controller.signal),
     ];
     const results = await Promise.allSettled(jobs);
     if (controller.signal.aborted) return;
@@ -287,6 +313,52 @@
     for (const s of sections) s.removeAttribute('aria-busy');
     const failed = results.find((r) => r.status === 'rejected' && !isAbort(r.reason));
     if (failed) showError(errorNode, failed.reason.message);
+  }
+
+  /** The address keeps the token, the process, the filters and the flame graph's switch, so a reload shows the same. */
+  function keepInAddress(params) {
+    const address = new URLSearchParams({ token: TOKEN });
+    if (several()) address.set('process', String(current));
+    for (const [name, value] of params) address.append(name, value);
+    if (flameChoice) address.set('weigh', flameChoice);
+    history.replaceState(null, '', '?' + address.toString());
+  }
+
+  /** The leak sites' own timeline of the filtered allocations; hidden when `params` is null (the filters keep no leak site). */
+  async function loadLeakTimeline(params, signal) {
+    const chart = $('#leak-timeline-chart');
+    if (params) putSvg(chart, await getText(apiPath('/api/leak-timeline.svg', params), signal));
+    chart.hidden = !params;
+  }
+
+  /** The flame graph of the filtered allocations, weighed as the switch says. */
+  function loadFlame(params, signal) {
+    const weigh = flameWeigh();
+    for (const box of weighBoxes()) box.checked = box.value === weigh;
+    $('#flame-title').textContent =
+      weigh === 'leak-sites' ? "The leak sites' retained bytes, by call path" : 'Bytes never freed, by call path';
+    const flameParams = new URLSearchParams(params);
+    flameParams.set('weigh', weigh);
+    return getText(apiPath('/api/flame.svg', flameParams), signal).then((svg) => putSvg($('#flame-chart'), svg));
+  }
+
+  // the switch redraws the flame graph only, of the filters applied last (those in the address)
+  for (const box of weighBoxes()) {
+    box.addEventListener('change', () => {
+      flameChoice = box.value;
+      const params = new URLSearchParams(location.search);
+      for (const name of ['token', 'process', 'weigh']) params.delete(name);
+      keepInAddress(params);
+      const flame = $('#flame');
+      flame.setAttribute('aria-busy', 'true');
+      loadFlame(params).then(
+        () => flame.removeAttribute('aria-busy'),
+        (err) => {
+          flame.removeAttribute('aria-busy');
+          showError($('#filters-error'), err.message);
+        },
+      );
+    });
   }
 
   let changeTimer = 0;
@@ -331,13 +403,7 @@
         el('td', {}, formatBytes(f.leakedBytes)),
         el('td', { class: 'where' }, where(g.frame)),
       );
-      tr.addEventListener('click', () => showGroup(g.stackId));
-      tr.addEventListener('keydown', (event) => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          showGroup(g.stackId);
-        }
-      });
+      onChoose(tr, () => showGroup(g.stackId));
       return tr;
     });
     $('#groups tbody').replaceChildren(...rows);
@@ -359,15 +425,65 @@
       formatCount(data.sites) +
       ' sites match; ' +
       formatCount(s.leakedCount) +
-      ' of them leaked (' +
+      ' of them never freed (' +
       formatBytes(s.leakedBytes) +
       ').';
   }
 
+  /** The first view: the leak sites, or when none leaks the sites that retain the most (/api/summary's firstView). */
+  function showFirstView(first) {
+    const leaks = first.kind === 'leak-sites';
+    $('#first-view-title').textContent = leaks
+      ? first.rows.length +
+        first.more +
+        (first.rows.length + first.more === 1 ? ' leak site' : ' leak sites') +
+        ', most suspicious first'
+      : "No leak: no site's retained memory grows";
+    $('#first-view-note').textContent = leaks
+      ? 'Sites whose retained memory grows (never freed, or freed only at exit), by verdict, then by how fast it grows.' +
+        (first.more > 0 ? ' ' + formatCount(first.more) + ' more are in the table below.' : '')
+      : first.rows.length
+        ? 'The sites that retain the most at the end of the work (a cache, a pool, memory freed only at exit), largest first.'
+        : 'No site retains memory at the end of the work.';
+    const rows = first.rows.map((g) => {
+      const tr = el(
+        'tr',
+        { 'data-verdict': g.verdict, 'data-stack-id': g.stackId, tabindex: 0 },
+        el('td', {}, String(g.rank)),
+        el('td', {}, badge(g.verdict)),
+        el('td', {}, g.growthBytesPerSecond > 0 ? formatBytes(g.growthBytesPerSecond) + '/s' : '–'),
+        el('td', {}, formatBytes(g.retainedBytes)),
+        el('td', {}, formatCount(g.retainedCount) + ' / ' + formatCount(g.totalCount)),
+        el('td', { class: 'where' }, where(g.frame)),
+      );
+      onChoose(tr, () => showGroup(g.stackId, { scroll: true }));
+      return tr;
+    });
+    $('#first-sites tbody').replaceChildren(...rows);
+    $('#first-sites').hidden = rows.length === 0;
+    $('#first-view').hidden = false;
+    // the query box starts with the query of these sites, unless the user wrote one
+    const box = queryForm.elements.namedItem('expression');
+    const defaults = Object.values(DEFAULT_QUERIES);
+    if (box.value === '' || defaults.includes(box.value)) box.value = DEFAULT_QUERIES[first.kind];
+  }
+
+  /** A table row chosen by a click, Enter or Space. */
+  function onChoose(tr, choose) {
+    tr.addEventListener('click', choose);
+    tr.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        choose();
+      }
+    });
+  }
+
   let groupController = null;
-  async function showGroup(stackId) {
+  /** A site's detail; `scroll`: brought into view (chosen from the first view, far above it). */
+  async function showGroup(stackId, { scroll = false } = {}) {
     selectedStackId = stackId;
-    for (const tr of document.querySelectorAll('#groups tbody tr')) {
+    for (const tr of document.querySelectorAll('#groups tbody tr, #first-sites tbody tr')) {
       const selected = Number(tr.dataset.stackId) === stackId;
       tr.classList.toggle('selected', selected);
       if (selected) tr.setAttribute('aria-current', 'true');
@@ -394,6 +510,7 @@
       section.querySelector('.backtrace').textContent = g.backtrace || '(no frames of the program)';
       section.hidden = false;
       section.removeAttribute('aria-busy');
+      if (scroll) section.scrollIntoView({ block: 'start' });
     } catch (err) {
       if (isAbort(err)) return;
       section.removeAttribute('aria-busy');
@@ -432,8 +549,8 @@
     const head = el(
       'tr',
       {},
-      ...['stack', 'site verdict', 'allocations', 'bytes', 'leaked', 'leaked bytes', 'allocated at'].map((h) =>
-        el('th', { scope: 'col' }, h),
+      ...['stack', 'site verdict', 'allocations', 'bytes', 'never freed', 'never-freed bytes', 'allocated at'].map(
+        (h) => el('th', { scope: 'col' }, h),
       ),
     );
     const body = rows.map((g) =>
@@ -538,6 +655,7 @@
       ...s.warnings.map((w) => el('p', { class: 'note warning' }, 'warning: ' + w)),
     );
     document.title = 'leakhound: ' + recording.headline;
+    showFirstView(s.firstView);
     $('#memory').hidden = true;
     if (s.memory) {
       const shown = current;
@@ -571,6 +689,7 @@
     buildForm();
     const params = new URLSearchParams(location.search);
     fillForm(params);
+    if (['leak-sites', 'never-freed'].includes(params.get('weigh'))) flameChoice = params.get('weigh');
     try {
       recording = await getJson('/api/processes');
     } catch (err) {
