@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSync } from '../../../../src/api/load';
 import { TOKEN_HEADER } from '../../../../src/app/web/server';
+import { formatBytes } from '../../../../src/util/units';
 import { runCli, tmpDir } from '../../../helpers/helpers';
 import { startCli } from '../../../helpers/running-record';
 import { raw, startServe, stopServers, URL_LINE } from '../../../helpers/serve-client';
@@ -24,6 +25,7 @@ interface Row {
   stackId: number;
   verdict: string;
   label: string;
+  retainedBytes: number;
   totalCount: number;
   filtered: { count: number; bytes: number; leakedCount: number; leakedBytes: number };
   frame: { function: string; file: string; line: number } | null;
@@ -76,8 +78,8 @@ describe('leakhound serve', () => {
     const html = await page.text();
     for (const id of ['verdict', 'timeline', 'filters', 'groups', 'group-detail', 'flame', 'query', 'query-result'])
       assert.match(html, new RegExp(`id="${id}"`));
-    // nothing from elsewhere: every src and href is the server's own or a data: URL
-    for (const m of html.matchAll(/(?:src|href)="([^"]*)"/g)) assert.match(m[1], /^(\/|data:)/, m[0]);
+    // nothing from elsewhere: every src and href is the server's own, a data: URL or a place on the page
+    for (const m of html.matchAll(/(?:src|href)="([^"]*)"/g)) assert.match(m[1], /^(\/|data:|#)/, m[0]);
     const js = await get('/ui.js');
     assert.match(js.headers.get('content-type')!, /^text\/javascript/);
     assert.match(await js.text(), /\/api\/groups/);
@@ -199,14 +201,30 @@ describe('leakhound serve', () => {
     assert.match(timeline.headers.get('content-type')!, /^image\/svg\+xml/);
     const svg = await timeline.text();
     assert.match(svg, /^<svg [^>]*class="lh-chart"/);
-    assert.match(svg, /class="lh-area" data-label="session_new \(session\.c:57\)"/);
+    assert.match(svg, /class="lh-area" data-label="session_new \(session\.c:57\)" data-verdict="leak"/);
+    /** Each area's verdict and site, as its legend entry reads. */
+    const areas = (text: string) =>
+      [...text.matchAll(/class="lh-area" data-label="([^"]+)" data-verdict="([^"]+)"/g)].map((m) => `${m[2]}: ${m[1]}`);
     const leaks = await (await get('/api/timeline.svg?verdict=leak')).text();
-    const labels = [...leaks.matchAll(/class="lh-area" data-label="([^"]+)"/g)].map((m) => m[1]);
-    assert.deepEqual(labels, [
-      'session_new (session.c:57)',
-      'log_append (buffer.c:45)',
-      'request_context_new (request.c:23)',
+    const leakLabels = [
+      'leak: session_new (session.c:57)',
+      'leak: log_append (buffer.c:45)',
+      'leak: request_context_new (request.c:23)',
+    ];
+    assert.deepEqual(areas(leaks), leakLabels);
+
+    // the leak sites alone, on an axis of their own; none kept by the filters: a 404 saying so
+    const leakTimeline = await get('/api/leak-timeline.svg');
+    assert.equal(leakTimeline.status, 200);
+    assert.match(leakTimeline.headers.get('content-type')!, /^image\/svg\+xml/);
+    assert.deepEqual(areas(await leakTimeline.text()), [
+      ...leakLabels,
+      'leak-freed-at-exit: connection_remember (registry.c:64)',
     ]);
+    assert.deepEqual(areas(await (await get('/api/leak-timeline.svg?function=log_append')).text()), [leakLabels[1]]);
+    const none = await get('/api/leak-timeline.svg?verdict=bounded');
+    assert.equal(none.status, 404);
+    assert.match(((await none.json()) as { error: string }).error, /no allocation of a site with a leak verdict/);
 
     const flame = await get('/api/flame.svg');
     assert.match(flame.headers.get('content-type')!, /^image\/svg\+xml/);
@@ -243,6 +261,63 @@ describe('leakhound serve', () => {
     const missing = await get('/api/group/987654');
     assert.equal(missing.status, 404);
     assert.match(((await missing.json()) as { error: string }).error, /no allocation site/);
+  });
+
+  test('weigh=leak-sites: the flame graph of the bytes the leak sites retain, the bounded cache left out', async () => {
+    const frames = (svg: string) => new Set([...svg.matchAll(/<title>([\w]+) \(/g)].map((m) => m[1]));
+    const neverFreed = await (await get('/api/flame.svg')).text();
+    assert.deepEqual(
+      await (await get('/api/flame.svg?weigh=never-freed')).text(),
+      neverFreed,
+      'the default, as before',
+    );
+    assert.ok(frames(neverFreed).has('cache_insert'));
+    assert.ok(!frames(neverFreed).has('connection_remember'), 'freed at exit: not never freed');
+
+    const leaks = await get('/api/flame.svg?weigh=leak-sites');
+    assert.equal(leaks.status, 200);
+    const svg = await leaks.text();
+    assert.match(svg, /<title>Bytes the leak sites retain, by call stack<\/title>/);
+    const shown = frames(svg);
+    for (const fn of ['session_new', 'log_append', 'request_context_new', 'connection_remember'])
+      assert.ok(shown.has(fn), `${fn} in ${[...shown].join(', ')}`);
+    for (const fn of ['cache_insert', 'pool_grow']) assert.ok(!shown.has(fn), `${fn} in ${[...shown].join(', ')}`);
+    const retained = (await groups('')).rows
+      .filter((r) => r.verdict === 'leak' || r.verdict === 'leak-freed-at-exit')
+      .reduce((sum, r) => sum + r.retainedBytes, 0);
+    const all = /<title>all — ([^,]+),/.exec(svg)![1];
+    assert.equal(all, formatBytes(retained), "the root holds what the leak sites' retainedBytes sum");
+
+    const bounded = await (await get('/api/flame.svg?weigh=leak-sites&verdict=bounded')).text();
+    assert.match(bounded, /no site with a leak verdict retains any of these bytes/);
+    for (const [q, message] of [
+      ['weigh=leaked', /^weigh: expected leak-sites or never-freed, got "leaked"$/],
+      ['weigh=leak-sites&weigh=never-freed', /^weigh is given more than once$/],
+    ] as const) {
+      const res = await get(`/api/flame.svg?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.match(((await res.json()) as { error: string }).error, message);
+    }
+  });
+
+  test("/api/summary's firstView lists the leak sites as diagnose ranks them, a leak first", async () => {
+    const { firstView } = (await (await get('/api/summary')).json()) as {
+      firstView: { kind: string; rows: Row[]; more: number };
+    };
+    assert.equal(firstView.kind, 'leak-sites');
+    assert.deepEqual(
+      firstView.rows.map((r) => [r.rank, r.verdict, r.label]),
+      [
+        [1, 'leak', 'session_new'],
+        [2, 'leak', 'log_append'],
+        [3, 'leak', 'request_context_new'],
+        [4, 'leak-freed-at-exit', 'connection_remember'],
+      ],
+    );
+    assert.equal(firstView.more, 0);
+    const session = (await groups('')).rows[0];
+    const { filtered: _, ...site } = session;
+    assert.deepEqual(firstView.rows[0], site, 'a row as the table has it, without the filtered counts');
   });
 
   test('POST /api/query evaluates with the query API in scope, as the API does in-process', async () => {
@@ -389,6 +464,7 @@ describe('leakhound serve of a recording of several processes: /api/processes an
     verdict: string;
     role: string;
     allocations: number;
+    leakSites: number;
     headline: string;
   }
 
@@ -407,11 +483,11 @@ describe('leakhound serve of a recording of several processes: /api/processes an
     assert.match(json.headline as string, new RegExp(`^LEAK in pid ${LEAKING_PID} \\(node server\\.js\\): 1 of 1`));
     const list = json.processes as Listed[];
     assert.deepEqual(
-      list.map((p) => [p.index, p.pid, p.verdict, p.role]),
+      list.map((p) => [p.index, p.pid, p.verdict, p.role, p.leakSites]),
       [
-        [0, LEAKING_PID, 'leak', 'program'],
-        ...WORKER_PIDS.map((pid, k) => [k + 1, pid, 'no-leak', 'program']),
-        [9, LAUNCHER_PID, 'no-leak', 'launcher'],
+        [0, LEAKING_PID, 'leak', 'program', 1],
+        ...WORKER_PIDS.map((pid, k) => [k + 1, pid, 'no-leak', 'program', 0]),
+        [9, LAUNCHER_PID, 'no-leak', 'launcher', 0],
       ],
     );
     assert.match(list[0].headline, /^LEAK: 1 of 1 allocation sites/);
@@ -429,6 +505,14 @@ describe('leakhound serve of a recording of several processes: /api/processes an
     const worker = await summary('?process=1');
     assert.deepEqual([worker.verdict, worker.meta.pid], ['no-leak', WORKER_PIDS[0]]);
     assert.equal(worker.meta.source, path.join(path.dirname(recording), `run.${WORKER_PIDS[0]}.lhp`));
+    // no leak: the first view says so with the sites that retain the most
+    const firstView = ((await api('/api/summary?process=2')).json as { firstView: { kind: string; rows: Row[] } })
+      .firstView;
+    assert.equal(firstView.kind, 'most-retained');
+    assert.deepEqual(
+      firstView.rows.map((r) => [r.verdict, r.label]),
+      [['bounded', WORKER_FUNCTION]],
+    );
     assert.equal((await summary('?process=9')).meta.pid, LAUNCHER_PID);
 
     const rows = async (q: string) => ((await api(`/api/groups${q}`)).json as { rows: Row[] }).rows;
