@@ -234,7 +234,7 @@ export function serveUi(
     }
     if (typeof expression !== 'string' || expression.trim() === '') {
       return sendJson(res, 400, {
-        error: 'expected {"expression": "…"}, such as {"expression": "allocations().onlyLeaked().len()"}',
+        error: 'expected {"expression": "…"}, such as {"expression": "allocations().onlyNeverFreed().len()"}',
       });
     }
     try {
