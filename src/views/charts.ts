@@ -136,16 +136,6 @@ export function retainedVersusFreed(
   };
 }
 
-/** `retainedVersusFreed` from the diagnosis' options (the web UI's call, one pass over the columns each). */
-export function leakedVersusAll(
-  profile: Profile,
-  g: GroupDiagnosis,
-  all: ArrayLike<number>,
-  options: DiagnoseOptions = {},
-): ChartInput {
-  return retainedVersusFreed(profile, g, all, retainedMemory(profile, options));
-}
-
 /**
  * The memory series the recording sampled (RSS, the JS heap), as lines on a chart
  * of their own: RSS counts far more than the allocations, and on the timeline's
