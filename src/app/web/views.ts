@@ -7,7 +7,7 @@ import { flameGraphSvg } from '../../render/svg/flame-graph';
 import { diagnosisNotes, leakedVersusAll, memoryChart, siteTimeline, TIMELINE_SITES } from '../../views/charts';
 import { leakedFlameTree } from '../../views/flame-tree';
 import { headline } from '../../views/headline';
-import { frameCell, label } from '../../views/label';
+import { label, labels, siteCell } from '../../views/label';
 import { SiteIndex } from '../../views/site-index';
 import { applyFilters, Filters, VERDICTS } from './filters';
 
@@ -102,19 +102,21 @@ export class UiViews {
   groups(f: Filters): { rows: GroupRow[]; sites: number; selected: Tally } {
     const sel = this.select(f);
     const kept = this.diagnosis.groups.filter((g) => (sel.sites.get(g.stackId)?.count ?? 0) > 0);
-    const rows = kept.slice(0, MAX_ROWS).map((g): GroupRow => {
+    const shown = kept.slice(0, MAX_ROWS);
+    const names = labels(shown);
+    const rows = shown.map((g, k): GroupRow => {
       return {
         rank: this.rank.get(g.stackId)!,
         stackId: g.stackId,
         verdict: g.verdict,
-        label: label(g),
+        label: names[k],
         growthBytesPerSecond: g.growthBytesPerSecond,
         retainedCount: g.retainedCount,
         retainedBytes: g.retainedBytes,
         totalCount: g.totalCount,
         totalBytes: g.totalBytes,
         filtered: sel.sites.get(g.stackId)!,
-        frame: frameCell(g.frames[0]),
+        frame: siteCell(g),
       };
     });
     return { rows, sites: kept.length, selected: sel.total };
