@@ -6,6 +6,7 @@ import { svgToPng } from '../render/svg/png';
 import { makeDirectory, writeFileAtomically } from '../util/regular-files';
 import { AllocationList } from '../query/allocation-list';
 import { AllocationGroup, AllocationGroupList } from '../query/group-list';
+import { label, labels, siteOf } from '../views/label';
 
 /** One plotted series: live memory of a list over time. Times in seconds. */
 export interface GraphSeries {
@@ -29,7 +30,15 @@ export interface GraphOptions {
   title?: string;
   /** The file `save()` writes when given none (`leakhound script` numbers them). */
   defaultFile?: () => string;
+  /**
+   * Told, instead of an error, that `save()` wrote nothing because the graph is empty:
+   * its title, why, and the file asked for, if one was (`leakhound script` prints it).
+   */
+  onEmpty?: (title: string | undefined, why: string, file: string | undefined) => void;
 }
+
+/** Series names a default title lists before `and N more`. */
+const TITLE_NAMES = 3;
 
 /**
  * Live memory over time of one or more lists, as bytehound's graph(): immutable,
@@ -43,20 +52,31 @@ export class Graph {
     private readonly options: GraphOptions = {},
   ) {}
 
-  /** Adds a list (labelled), or a group list (one series per group, labelled by its top frame). */
+  /**
+   * Adds a list (labelled), or a group list (one series per group, labelled by its
+   * site, as the report names it: `session_new (session.c:57)`, with callers where two
+   * groups share it).
+   */
   add(label: string, list: AllocationList | AllocationGroup): Graph;
   add(list: AllocationList | AllocationGroup | AllocationGroupList): Graph;
   add(a: string | AllocationList | AllocationGroup | AllocationGroupList, b?: AllocationList | AllocationGroup): Graph {
     const added: Entry[] = [];
     if (typeof a === 'string') added.push({ label: a, list: asList(b!) });
-    else if (a instanceof AllocationGroupList)
-      for (const g of a) added.push({ label: groupLabel(g), list: g.allocations() });
-    else
+    else if (a instanceof AllocationGroupList) {
+      const groups = [...a];
+      const names = labels(groups.map((g) => siteOf(g.backtrace())));
+      added.push(...groups.map((g, k) => ({ label: names[k], list: g.allocations() })));
+    } else
       added.push({
-        label: a instanceof AllocationGroup ? groupLabel(a) : `Series ${this.entries.length + 1}`,
+        label: a instanceof AllocationGroup ? label(siteOf(a.backtrace())) : `Series ${this.entries.length + 1}`,
         list: asList(a),
       });
     return new Graph(this.profile, [...this.entries, ...added], this.options);
+  }
+
+  /** The same graph with a title, drawn above it (without one, the title lists the series). */
+  title(text: string): Graph {
+    return this.with({ title: text });
   }
 
   /** The same graph drawn otherwise (`{ title: 'Leaked vs all', width: 1200 }`). */
@@ -80,9 +100,12 @@ export class Graph {
 
   /** The stacked graph as an SVG, with the recording's marks (SIGUSR2 dumps). */
   toSvg(): string {
-    const stacked = this.stackedSeries();
+    return this.svgOf(this.stackedSeries());
+  }
+
+  private svgOf(stacked: GraphSeries[]): string {
     return chartSvg({
-      title: this.options.title,
+      title: this.options.title ?? defaultTitle(stacked),
       width: this.options.width,
       height: this.options.height,
       time: stacked[0]?.time ?? [0, this.profile.runtime],
@@ -94,14 +117,35 @@ export class Graph {
   /**
    * Writes the graph to `file`: an SVG, or a PNG when the name ends in .png. Without
    * a file, where the graph's options say (a script's numbered graphs). Returns the path.
+   * An empty graph (no series, or nothing alive in any) is not written: an error says
+   * why, or `onEmpty` is told and save() returns undefined.
    */
-  save(file?: string): string {
+  save(file?: string): string | undefined {
+    const stacked = this.stackedSeries();
+    const empty = this.emptiness(stacked);
+    if (empty) {
+      const title = this.options.title ?? (stacked.length ? defaultTitle(stacked) : undefined);
+      if (!this.options.onEmpty) throw new Error(`graph${title ? ` "${title}"` : ''} not written: ${empty}`);
+      this.options.onEmpty(title, empty, file);
+      return undefined;
+    }
     const target = file ?? this.options.defaultFile?.();
     if (!target) throw new Error('graph().save(file): say where to write the graph (an .svg or .png file)');
-    const svg = this.toSvg();
+    const svg = this.svgOf(stacked);
     makeDirectory(path.dirname(path.resolve(target)));
     writeFileAtomically(target, target.toLowerCase().endsWith('.png') ? svgToPng(svg) : svg);
     return target;
+  }
+
+  /** Why the graph would draw nothing (undefined when it draws something). */
+  private emptiness(stacked: GraphSeries[]): string | undefined {
+    if (stacked.length === 0) return 'it has no series (nothing was added, or only an empty group list)';
+    if (stacked.some((s) => s.liveBytes.some((v) => v > 0))) return undefined;
+    const each = stacked.map((s, k) => {
+      const count = this.entries[k].list.len();
+      return `"${s.label}" ${count === 0 ? 'holds no allocations' : `has none of its ${count} allocations alive at the graph's instants`}`;
+    });
+    return `every series is empty: ${each.join('; ')}`;
   }
 
   /** Each list's own live bytes and count at `points` instants spread over the run. */
@@ -124,7 +168,11 @@ function asList(x: AllocationList | AllocationGroup): AllocationList {
   return x instanceof AllocationGroup ? x.allocations() : x;
 }
 
-function groupLabel(g: AllocationGroup): string {
-  const top = g.backtrace().strip().frames[0];
-  return top ? top.function : `stack ${g.stackId}`;
+/** A graph's title when the script gives none: its series' names. */
+function defaultTitle(stacked: GraphSeries[]): string | undefined {
+  if (stacked.length === 0) return undefined;
+  const names = stacked.slice(0, TITLE_NAMES).map((s) => s.label);
+  const more = stacked.length - names.length;
+  if (more > 0) return `${names.join(', ')} and ${more} more`;
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }

@@ -1,5 +1,6 @@
 import type { Profile } from '../profile/profile';
 import type { Frame } from '../profile/frames';
+import { framelessName } from '../profile/frameless';
 import type { ImportedFrom } from '../import/result';
 import { classify, NO_LIFETIMES, Verdict } from './classify';
 import { Birth, gatherEvidence, Evidence, siteTotals, SiteTotals, survivorTest } from './evidence';
@@ -20,8 +21,16 @@ export interface GroupDiagnosis {
   verdict: Verdict;
   stackId: number;
   /** The program's frames, innermost first (allocator and start-up frames stripped). */
-  /** `address`: the return address, for native frames (what is left to go on when a frame has no symbol). */
-  frames: { function: string; file: string; line: number; module: string; address: number }[];
+  /**
+   * `address`: the return address, for native frames (what is left to go on when a frame
+   * has no symbol); `offset`, on a native frame without a symbol, the address in its module.
+   */
+  frames: { function: string; file: string; line: number; module: string; address: number; offset?: number }[];
+  /**
+   * When `frames` is empty: why the site has no frame of the program's own, and where it
+   * allocated, as every view names it: `(stack ends in the allocator: strdup in libc.so.6)`.
+   */
+  frameless?: string;
   /** Bytes never freed. */
   leakedBytes: number;
   leakedCount: number;
@@ -178,20 +187,20 @@ function describe(
   confidence: number,
   allocationsPerNs: number,
 ): GroupDiagnosis {
-  const frames = profile
-    .backtrace(stackId)
-    .strip()
-    .frames.map((f: Frame) => ({
-      function: f.function,
-      file: f.file,
-      line: f.line,
-      module: f.module,
-      address: f.address,
-    }));
+  const backtrace = profile.backtrace(stackId);
+  const frames = backtrace.strip().frames.map((f: Frame) => ({
+    function: f.function,
+    file: f.file,
+    line: f.line,
+    module: f.module,
+    address: f.address,
+    ...(f.offset === undefined ? {} : { offset: f.offset }),
+  }));
   return {
     verdict,
     stackId,
     frames,
+    ...(frames.length ? {} : { frameless: framelessName(backtrace.frames) }),
     leakedBytes: ev.leakedBytes,
     leakedCount: ev.leakedCount,
     retainedBytes: ev.survivorBytes,

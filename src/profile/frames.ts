@@ -8,6 +8,11 @@ export interface Frame {
   line: number;
   module: string;
   address: number;
+  /**
+   * A native frame without a symbol: its address less the start of its module in
+   * memory, so it reads `libfoo.so+0x1234` the same in every run (set at load).
+   */
+  offset?: number;
 }
 
 /**
@@ -40,11 +45,12 @@ const V8_PSEUDO_FUNCTION = /^\((?!anonymous\)).*\)$/;
  * the module loader and the event loop that called the program.
  */
 function isJsRuntimeFrame(frame: Frame): boolean {
-  return (
-    frame.file.startsWith('node:') ||
-    frame.module === V8_BUILTIN_MODULE ||
-    (frame.file === '' && V8_PSEUDO_FUNCTION.test(frame.function))
-  );
+  return frame.file.startsWith('node:') || frame.module === V8_BUILTIN_MODULE || isV8PseudoFrame(frame);
+}
+
+/** `(root)`, `(V8 API)`, `(GC)`…: a V8 pseudo frame. */
+export function isV8PseudoFrame(frame: Frame): boolean {
+  return frame.file === '' && V8_PSEUDO_FUNCTION.test(frame.function);
 }
 
 export function isAllocatorFrame(frame: Frame): boolean {
@@ -55,13 +61,22 @@ export function isRuntimeFrame(frame: Frame): boolean {
   return RUNTIME_FRAME.test(frame.function) || isJsRuntimeFrame(frame);
 }
 
-/** `function (file:line)`, or what is known of it. */
-/** A frame's function, or its address in hex when it has no symbol (`??` when neither is known). */
+/**
+ * A frame's function; without a symbol, its module and offset (`libfoo.so+0x1234`), or
+ * its address in hex when no module holds it (`??` when nothing is known).
+ */
 export function frameName(frame: Frame): string {
   if (frame.function) return frame.function;
+  if (frame.offset !== undefined && frame.module) return `${baseName(frame.module)}+0x${frame.offset.toString(16)}`;
   return frame.address ? `0x${frame.address.toString(16)}` : '??';
 }
 
+/** A path's last part: `/usr/lib/libc.so.6` → `libc.so.6`. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** `function (file:line)`, or what is known of it. */
 export function formatFrame(frame: Frame): string {
   const where = frame.file ? ` (${frame.file}${frame.line ? `:${frame.line}` : ''})` : '';
   const name = frameName(frame);

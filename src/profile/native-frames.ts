@@ -31,6 +31,17 @@ export function resolveNativeFrames(
     for (const [id, module] of unresolved) frames[id] = { ...frames[id], module };
   }
   if (symbols.size > 0) applySymbols(frames, stacks, symbols, warnings);
+  setOffsets(frames, modules);
+}
+
+/** Gives each frame left without a symbol its offset in its module (`Frame.offset`). */
+function setOffsets(frames: Frame[], modules: readonly ModuleInfo[]): void {
+  const start = new Map<string, number>();
+  for (const m of modules) start.set(m.path, Math.min(m.start, start.get(m.path) ?? Infinity));
+  frames.forEach((f, id) => {
+    const base = f && !f.function && f.address ? start.get(f.module) : undefined;
+    if (base !== undefined && f.address >= base) frames[id] = { ...f, offset: f.address - base };
+  });
 }
 
 /**

@@ -62,7 +62,7 @@ function sideCell(side: SiteSide | null): string {
 
 /** The identifying frames, with the lines of the head's stack (else the base's). */
 function siteCell(s: SiteComparison): string {
-  if (!s.site.length) return '(no frames)';
+  if (!s.site.length) return (s.head ?? s.base)?.frameless ?? '(no stack captured)';
   const frames = (s.head ?? s.base)?.frames ?? [];
   return s.site
     .map((f, i) => {

@@ -1,9 +1,8 @@
-import { Frame, frameName } from '../profile/frames';
 import { chartSvg } from './svg/chart';
 import { flameGraphSvg } from './svg/flame-graph';
 import { escapeXml } from './svg/xml';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
-import { label } from '../views/label';
+import { labels } from '../views/label';
 import { shortCommand } from '../views/headline';
 import { ReportModel } from '../views/model';
 import { MAX_SECTIONS, RecordingReportModel } from '../views/recording-model';
@@ -142,7 +141,9 @@ function ending(source: string): string[] {
 function processBody(m: ReportModel, id: string): string[] {
   const d = m.diagnosis;
   const e = escapeXml;
-  const rows = m.groups.map(({ rank, site: g }) =>
+  // the sites' names, told apart among all the report shows: the same in the table and the headings
+  const names = labels(m.groups.map(({ site }) => site));
+  const rows = m.groups.map(({ rank, site: g }, k) =>
     row(g.verdict, [
       String(rank),
       `<span class="badge ${g.verdict}">${g.verdict}</span>`,
@@ -150,13 +151,13 @@ function processBody(m: ReportModel, id: string): string[] {
       `${formatCount(g.retainedCount)} / ${formatCount(g.totalCount)}`,
       formatBytes(g.retainedBytes),
       formatBytes(g.leakedBytes),
-      `<a href="#${id}group-${rank}">${e(where(g.frames[0]))}</a>`,
+      `<a href="#${id}group-${rank}">${e(names[k])}</a>`,
     ]),
   );
-  const details = m.groups.map(({ rank, site: g, backtrace, chart }) =>
+  const details = m.groups.map(({ rank, site: g, backtrace, chart }, k) =>
     [
       `<section class="group" id="${id}group-${rank}" data-verdict="${g.verdict}">`,
-      `<h3>#${rank} <span class="badge ${g.verdict}">${g.verdict}</span> ${e(label(g))}</h3>`,
+      `<h3>#${rank} <span class="badge ${g.verdict}">${g.verdict}</span> ${e(names[k])}</h3>`,
       `<p class="explanation">${e(g.explanation)}</p>`,
       g.evidence.length ? `<ul class="evidence">${g.evidence.map((x) => `<li>${e(x)}</li>`).join('')}</ul>` : '',
       `<div class="chart">${chartSvg(chart)}</div>`,
@@ -235,12 +236,6 @@ function row(verdict: string, cells: string[]): string {
 
 function dl(term: string, value: string): string {
   return `<dt>${escapeXml(term)}</dt><dd>${escapeXml(value)}</dd>`;
-}
-
-function where(f: Frame | undefined): string {
-  if (!f) return '(no frames)';
-  const name = frameName(f);
-  return f.file ? `${name} (${f.file}${f.line ? `:${f.line}` : ''})` : name;
 }
 
 /** The file's name without its directory. */

@@ -4,6 +4,7 @@ import type { Owner, RecordingDiagnosis } from '../diagnose/recording';
 import { formatFrame } from '../profile/frames';
 import { formatBytes, formatCount, formatRate, formatSeconds } from '../util/units';
 import { headline, recordingHeadline, shortCommand } from '../views/headline';
+import { label } from '../views/label';
 import { processRows } from '../views/process-rows';
 
 const FRAMES_SHOWN = 3;
@@ -52,7 +53,7 @@ function siteTable(groups: (GroupDiagnosis & Partial<Owner>)[], top: number, wit
     `${formatCount(g.retainedCount)}/${formatCount(g.totalCount)}`,
     formatBytes(g.retainedBytes),
     formatBytes(g.leakedBytes),
-    where(g.frames[0]),
+    allocatedAt(g),
   ]);
   const header = [
     '#',
@@ -76,7 +77,7 @@ function siteTable(groups: (GroupDiagnosis & Partial<Owner>)[], top: number, wit
   const lines = [pad(header)];
   shown.forEach((g, i) => {
     lines.push(pad(rows[i]));
-    const callers = g.frames.slice(1, FRAMES_SHOWN).map(where);
+    const callers = g.frames.slice(1, FRAMES_SHOWN).map((f) => formatFrame(f));
     if (callers.length) lines.push(`${indent}called from ${callers.join(' < ')}`);
     if (g.verdict !== 'temporary') lines.push(`${indent}${g.explanation}`);
   });
@@ -120,7 +121,7 @@ export function processLines(processes: ProcessSummary[]): string[] {
     const allocations = `${formatCount(count)} allocation${count === 1 ? '' : 's'}`;
     const role = p.role === 'launcher' ? `, launcher${same.length === 1 ? '' : 's'}` : '';
     const view = views > 1 ? `, ${p.recorder === 'node' ? 'JS heap' : p.recorder}` : '';
-    const top = p.role === 'program' && p.topFrame ? `, most suspicious site ${where(p.topFrame)}` : '';
+    const top = p.role === 'program' && p.topFrame ? `, most suspicious site ${formatFrame(p.topFrame)}` : '';
     const more = same.length === 1 && p.role === 'program' ? ` — leakhound analyze ${shellWord(p.file)}` : '';
     lines.push(`  ${verdict}  ${who}  ${shortCommand(p.command)} (${allocations}${role}${view})${top}${more}`);
   }
@@ -134,6 +135,7 @@ function shellWord(text: string): string {
   return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function where(f: GroupDiagnosis['frames'][number] | undefined): string {
-  return f ? formatFrame(f) : '(no frames)';
+/** Where a site allocates: its frame with the file's whole path, or its label (no symbol, no frame). */
+function allocatedAt(g: GroupDiagnosis): string {
+  return g.frames[0]?.function ? formatFrame(g.frames[0]) : label(g);
 }

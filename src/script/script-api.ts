@@ -13,7 +13,10 @@ export interface ScriptApi {
   profile: Profile;
   /** Every allocation, as a list to narrow (docs/QUERY.md). */
   allocations: Profile['allocations'];
-  /** An empty graph; `save()` without a file writes the next numbered SVG in the output directory. */
+  /**
+   * An empty graph; `save()` without a file writes the next numbered SVG in the output
+   * directory. A graph with nothing to draw is not written: a line on stderr says why.
+   */
   graph: () => Graph;
   /** Totals: `{ runtime, allocations, frees, allocatedBytes, leakedBytes }`. */
   data: Profile['data'];
@@ -41,10 +44,13 @@ export function scriptApi(profile: Profile, options: ScriptApiOptions): ScriptAp
     options.note(`graph ${graphs}: ${file}`);
     return file;
   };
+  // an empty graph still takes its number: graph N is the script's N-th save() without a file
+  const onEmpty = (title: string | undefined, why: string, file: string | undefined) =>
+    options.note(`${file ?? `graph ${++graphs}`}${title ? ` ("${title}")` : ''} not written: ${why}`);
   return {
     profile,
     allocations: () => profile.allocations(),
-    graph: () => new Graph(profile, [], { defaultFile }),
+    graph: () => new Graph(profile, [], { defaultFile, onEmpty }),
     data: () => profile.data(),
     diagnose: () => diagnose(profile),
     println: (...values) => options.out(printable(values)),

@@ -9,7 +9,7 @@ import { AllocationGroup, AllocationGroupList } from '../../query/group-list';
 import { scriptApi } from '../../script/script-api';
 import { totalsOf } from '../../profile/totals';
 import { formatBytes, formatSeconds } from '../../util/units';
-import { frameCell } from '../../views/label';
+import { label, siteCell, siteOf } from '../../views/label';
 import { BadRequest } from './filters';
 import type { UiViews } from './views';
 
@@ -223,8 +223,6 @@ function replacer(_key: string, value: unknown): unknown {
 
 function groupRow(views: UiViews, g: AllocationGroup): QueryGroupRow {
   const { leakedCount, leakedBytes } = totalsOf(views.profile.columns, g.allocations().indices());
-  const backtrace = g.backtrace();
-  const top = backtrace.strip().frames[0] ?? backtrace.frames[0];
   return {
     stackId: g.stackId,
     count: g.len(),
@@ -232,7 +230,7 @@ function groupRow(views: UiViews, g: AllocationGroup): QueryGroupRow {
     leakedCount,
     leakedBytes,
     verdict: views.siteOf(g.stackId)?.verdict ?? null,
-    frame: frameCell(top),
+    frame: siteCell(siteOf(g.backtrace())),
   };
 }
 
@@ -243,7 +241,7 @@ function allocationText(a: Allocation): string {
       (a.leaked ? 'never freed' : `freed at ${formatSeconds(a.deallocatedAt!)}`) +
       `, lived ${formatSeconds(a.lifetime)}`,
     `thread ${thread ? `${thread.tid}${thread.name ? ` (${thread.name})` : ''}` : '?'}, stack ${a.stackId}`,
-    a.backtrace().strip().toString() || '(no frames of the program)',
+    a.backtrace().strip().toString() || label(siteOf(a.backtrace())),
   ];
   return lines.join('\n');
 }

@@ -15,7 +15,7 @@ import {
 } from '../../views/charts';
 import { FlameWeight, leakedFlameTree } from '../../views/flame-tree';
 import { headline } from '../../views/headline';
-import { frameCell, label } from '../../views/label';
+import { label, labels, siteCell } from '../../views/label';
 import { SiteIndex } from '../../views/site-index';
 import { isLeakVerdict } from '../../views/verdict-order';
 import { applyFilters, Filters, VERDICTS } from './filters';
@@ -141,24 +141,30 @@ export class UiViews {
   groups(f: Filters): { rows: GroupRow[]; sites: number; selected: Tally } {
     const sel = this.select(f);
     const kept = this.kept(sel);
-    const rows = kept
-      .slice(0, MAX_ROWS)
-      .map((g): GroupRow => ({ ...this.siteRow(g), filtered: sel.sites.get(g.stackId)! }));
+    const rows = this.siteRows(kept.slice(0, MAX_ROWS)).map(
+      (row): GroupRow => ({ ...row, filtered: sel.sites.get(row.stackId)! }),
+    );
     return { rows, sites: kept.length, selected: sel.total };
   }
 
-  private siteRow(g: GroupDiagnosis): SiteRow {
+  /** A row per site, named so that the rows shown together read apart. */
+  private siteRows(groups: GroupDiagnosis[]): SiteRow[] {
+    const names = labels(groups);
+    return groups.map((g, k) => this.siteRow(g, names[k]));
+  }
+
+  private siteRow(g: GroupDiagnosis, name: string): SiteRow {
     return {
       rank: this.rank.get(g.stackId)!,
       stackId: g.stackId,
       verdict: g.verdict,
-      label: label(g),
+      label: name,
       growthBytesPerSecond: g.growthBytesPerSecond,
       retainedCount: g.retainedCount,
       retainedBytes: g.retainedBytes,
       totalCount: g.totalCount,
       totalBytes: g.totalBytes,
-      frame: frameCell(g.frames[0]),
+      frame: siteCell(g),
     };
   }
 
@@ -168,7 +174,7 @@ export class UiViews {
     if (leaks.length > 0)
       return {
         kind: 'leak-sites',
-        rows: leaks.slice(0, FIRST_LEAK_SITES).map((g) => this.siteRow(g)),
+        rows: this.siteRows(leaks.slice(0, FIRST_LEAK_SITES)),
         more: Math.max(0, leaks.length - FIRST_LEAK_SITES),
       };
     const retaining = this.diagnosis.groups
@@ -176,7 +182,7 @@ export class UiViews {
       .sort((a, b) => b.retainedBytes - a.retainedBytes || this.rank.get(a.stackId)! - this.rank.get(b.stackId)!);
     return {
       kind: 'most-retained',
-      rows: retaining.slice(0, FIRST_RETAINING_SITES).map((g) => this.siteRow(g)),
+      rows: this.siteRows(retaining.slice(0, FIRST_RETAINING_SITES)),
       more: Math.max(0, retaining.length - FIRST_RETAINING_SITES),
     };
   }

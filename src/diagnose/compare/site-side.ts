@@ -11,6 +11,7 @@ export interface ComparableGroup
     GroupDiagnosis,
     | 'verdict'
     | 'frames'
+    | 'frameless'
     | 'confidence'
     | 'growthBytesPerSecond'
     | 'growthBytesPer1kAllocations'
@@ -41,6 +42,8 @@ export interface SiteSide {
   processes: { pid: number; command: string }[];
   /** The whole stack of its most suspicious group, innermost first. */
   frames: GroupDiagnosis['frames'];
+  /** A site with no frame of the program's own: why, and where (GroupDiagnosis.frameless). */
+  frameless?: string;
 }
 
 export function isLeaking(verdict: Verdict): boolean {
@@ -52,7 +55,8 @@ export function sitesOf(groups: ComparableGroup[]): Map<string, { site: SiteFram
   const bySite = new Map<string, { site: SiteFrame[]; members: ComparableGroup[] }>();
   for (const g of groups) {
     const site = siteFrames(g.frames);
-    const key = siteKey(site);
+    // sites with no frame are told apart by why (frameless.ts)
+    const key = site.length ? siteKey(site) : `\x01${g.frameless ?? ''}`;
     const entry = bySite.get(key);
     if (entry) entry.members.push(g);
     else bySite.set(key, { site, members: [g] });
@@ -80,5 +84,6 @@ function combine(members: ComparableGroup[]): SiteSide {
     sampled: members.some((g) => g.sampled === true),
     processes: [...processes].map(([pid, command]) => ({ pid, command })),
     frames: first.frames,
+    ...(first.frameless ? { frameless: first.frameless } : {}),
   };
 }

@@ -6,7 +6,8 @@ import { diagnose } from '../../../src/diagnose/diagnose';
 import { LhpWriter } from '../../../src/format/writer';
 import { Backtrace } from '../../../src/profile/backtrace';
 import { V8_BUILTIN_MODULE } from '../../../src/format/constants';
-import { isAllocatorFrame, isRuntimeFrame } from '../../../src/profile/frames';
+import { framelessName } from '../../../src/profile/frameless';
+import { Frame, frameName, isAllocatorFrame, isRuntimeFrame } from '../../../src/profile/frames';
 import { loadSync } from '../../../src/api/load';
 import { diagnoseRecording } from '../../../src/diagnose/recording';
 import { recordingParts } from '../../../src/api/recording';
@@ -101,7 +102,7 @@ test('a leak through setInterval shows the function that called setInterval firs
   );
 });
 
-test('a backtrace of nothing but Node and V8 frames strips to no frames, and a diagnosis of it still renders', () => {
+test('a backtrace of nothing but Node and V8 frames strips to no frames, and a diagnosis of it says why', () => {
   assert.deepEqual(new Backtrace([js('(V8 API)', '', 0), js('(root)', '', 0)]).strip().frames, []);
   assert.deepEqual(
     new Backtrace([
@@ -120,9 +121,66 @@ test('a backtrace of nothing but Node and V8 frames strips to no frames, and a d
   const d = diagnose(loadSync(file));
   assert.equal(d.groups.length, 1);
   assert.deepEqual(d.groups[0].frames, []);
-  assert.match(diagnosisText(d, file, 10), /\(no frames\)/);
-  assert.deepEqual(
-    JSON.parse(JSON.stringify(diagnosisJson(diagnoseRecording(recordingParts(file)), file, 10))).groups[0].frames,
-    [],
-  );
+  assert.match(diagnosisText(d, file, 10), / {2}\(no JS on the stack: V8 API\)$/m);
+  const json = JSON.parse(JSON.stringify(diagnosisJson(diagnoseRecording(recordingParts(file)), file, 10)));
+  assert.deepEqual(json.groups[0].frames, []);
+  assert.equal(json.groups[0].frameless, '(no JS on the stack: V8 API)');
+});
+
+test('a stack with no frame of the program is named for why, and where it allocated', () => {
+  const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+  const cases: [Frame[], string][] = [
+    [[], '(no stack captured)'],
+    [
+      [js('insert', 'node:internal/timers', 9), js('processTimers', 'node:internal/timers', 520), js('(root)', '', 0)],
+      '(Node.js internals only: node:internal/timers)',
+    ],
+    [[js('(root)', '', 0), js('(GC)', '', 0)], '(no JS on the stack: GC)'],
+    [[js('(root)', '', 0)], '(no JS on the stack: root)'],
+    [
+      [frame('malloc', libc), frame('start_thread', libc), frame('clone3', libc)],
+      '(start-up code only: start_thread in libc.so.6)',
+    ],
+    [[frame('__GI___strdup', libc), frame('malloc', libc)], '(stack ends in the allocator: malloc in libc.so.6)'],
+  ];
+  for (const [frames, name] of cases) {
+    assert.deepEqual(new Backtrace(frames).strip().frames, [], name);
+    assert.equal(framelessName(frames), name);
+  }
+});
+
+test('stacks with no frame of the program are one site per reason, each diagnosed under its name', () => {
+  const file = path.join(tmpDir(), 'frameless-sites.lhp');
+  const w = LhpWriter.create(file, { recorder: 'native' });
+  const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+  const thread = w.stack([w.frame(frame('start_thread', libc)), w.frame(frame('clone3', libc))]);
+  const thread2 = w.stack([w.frame(frame('malloc', libc)), w.frame(frame('start_thread', libc))]);
+  const lost = w.stack([w.frame(frame('operator new', '/usr/lib/libstdc++.so.6'))]);
+  for (let i = 0; i < 300; i++) for (const s of [thread, thread2, lost]) w.alloc(i * 1e6, 3 * i + s, 64, s, 1);
+  w.finish(300 * 1e6);
+  w.close();
+  const names = diagnose(loadSync(file)).groups.map((g) => g.frameless);
+  assert.deepEqual(names.sort(), [
+    '(stack ends in the allocator: operator new in libstdc++.so.6)',
+    '(start-up code only: start_thread in libc.so.6)',
+  ]);
+});
+
+test('a native frame without a symbol is named by its module and offset, the same in every run', () => {
+  const file = path.join(tmpDir(), 'no-symbols.lhp');
+  const w = LhpWriter.create(file, { recorder: 'native' });
+  w.module(0x7f0000000000, 0x7f0000010000, '/gone/libodd.so');
+  const stack = w.stack([
+    w.frame({ function: '', address: 0x7f000000111e }),
+    w.frame({ function: '', address: 0x5000 }),
+  ]);
+  w.alloc(0, 0x1000, 64, stack, 1);
+  w.finish(10);
+  w.close();
+  const profile = loadSync(file);
+  const [inLibrary, nowhere] = profile.backtrace(stack).frames;
+  assert.equal(inLibrary.offset, 0x111e);
+  assert.equal(frameName(inLibrary), 'libodd.so+0x111e');
+  assert.equal(frameName(nowhere), '0x5000', 'in no module: the address');
+  assert.match(profile.info.warnings.join('\n'), /no symbols from \/gone\/libodd\.so/);
 });

@@ -443,7 +443,14 @@ test('graph: live bytes and count of each series at exact instants', () => {
   const series = g.series(11); // 0, 1, …, 10 s
   assert.deepEqual(
     series.map((x) => x.label),
-    ['Leaked', 'bar_alloc', 'foo_alloc', 'grow_buf', 'foo_alloc'],
+    // each group named by its site, the two of foo_alloc told apart by their callers
+    [
+      'Leaked',
+      'bar_alloc (bar.c:20)',
+      'foo_alloc (foo.c:10) < worker_loop',
+      'grow_buf (buf.c:30)',
+      'foo_alloc (foo.c:10) < main',
+    ],
   );
   assert.deepEqual(series[0].time, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.deepEqual(series[0].liveBytes, [0, 0, 200, 200, 200, 200, 200, 1200, 1200, 1200, 1200]);

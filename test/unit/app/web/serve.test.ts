@@ -107,7 +107,7 @@ describe('leakhound serve', () => {
       all.rows.map((r) => r.rank),
       [1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
-    const session = all.rows.find((r) => r.label === 'session_new')!;
+    const session = all.rows.find((r) => r.label === 'session_new (session.c:57)')!;
     assert.ok(session, JSON.stringify(all.rows.map((r) => r.label)));
     assert.equal(session.verdict, 'leak');
     assert.deepEqual(session.frame, { function: 'session_new', file: 'src/session.c', line: 57 });
@@ -126,9 +126,13 @@ describe('leakhound serve', () => {
       bounded.rows.map((r) => r.verdict),
       ['bounded', 'bounded'],
     );
-    assert.deepEqual(bounded.rows.map((r) => r.label).sort(), ['cache_insert', 'pool_grow']);
+    assert.deepEqual(bounded.rows.map((r) => r.label).sort(), ['cache_insert (lru.c:102)', 'pool_grow (pool.c:71)']);
     const both = await groups('?verdict=bounded,leak-freed-at-exit');
-    assert.deepEqual(both.rows.map((r) => r.label).sort(), ['cache_insert', 'connection_remember', 'pool_grow']);
+    assert.deepEqual(both.rows.map((r) => r.label).sort(), [
+      'cache_insert (lru.c:102)',
+      'connection_remember (registry.c:64)',
+      'pool_grow (pool.c:71)',
+    ]);
     assert.deepEqual(await groups('?verdict=bounded&verdict=leak-freed-at-exit'), both);
   });
 
@@ -136,11 +140,11 @@ describe('leakhound serve', () => {
     const session = await groups('?function=session_new');
     assert.deepEqual(
       session.rows.map((r) => r.label),
-      ['session_new'],
+      ['session_new (session.c:57)'],
     );
     assert.deepEqual(
       (await groups('?file=cache/lru%5C.c$')).rows.map((r) => r.label),
-      ['cache_insert'],
+      ['cache_insert (lru.c:102)'],
     );
 
     const p = loadSync(demo);
@@ -516,19 +520,21 @@ describe('leakhound serve of a recording of several processes: /api/processes an
     assert.equal((await summary('?process=9')).meta.pid, LAUNCHER_PID);
 
     const rows = async (q: string) => ((await api(`/api/groups${q}`)).json as { rows: Row[] }).rows;
+    // a site's name: its function, file and line (fixture frames are at line 12 of <function>.js)
+    const site = (fn: string) => `${fn} (${fn}.js:12)`;
     assert.deepEqual(
       (await rows('')).map((r) => r.label),
-      [LEAK_FUNCTION],
+      [site(LEAK_FUNCTION)],
     );
     const workerRows = await rows('?process=2&verdict=bounded,temporary');
     assert.deepEqual(
       workerRows.map((r) => r.label),
-      [WORKER_FUNCTION],
+      [site(WORKER_FUNCTION)],
     );
     assert.equal(workerRows[0].totalCount, 950, "the second worker's allocations");
 
     const stackId = workerRows[0].stackId;
-    assert.equal((await api(`/api/group/${stackId}?process=2`)).json.label, WORKER_FUNCTION);
+    assert.equal((await api(`/api/group/${stackId}?process=2`)).json.label, site(WORKER_FUNCTION));
     const timeline = await raw(port, 'GET', '/api/timeline.svg?process=2');
     assert.equal(timeline.status, 200);
     assert.match(timeline.body, new RegExp(`data-label="${WORKER_FUNCTION} \\(${WORKER_FUNCTION}\\.js:12\\)"`));
