@@ -312,10 +312,10 @@ describe('leakhound serve', () => {
     assert.deepEqual(
       firstView.rows.map((r) => [r.rank, r.verdict, r.label]),
       [
-        [1, 'leak', 'session_new'],
-        [2, 'leak', 'log_append'],
-        [3, 'leak', 'request_context_new'],
-        [4, 'leak-freed-at-exit', 'connection_remember'],
+        [1, 'leak', 'session_new (session.c:57)'],
+        [2, 'leak', 'log_append (buffer.c:45)'],
+        [3, 'leak', 'request_context_new (request.c:23)'],
+        [4, 'leak-freed-at-exit', 'connection_remember (registry.c:64)'],
       ],
     );
     assert.equal(firstView.more, 0);
@@ -512,16 +512,16 @@ describe('leakhound serve of a recording of several processes: /api/processes an
     // no leak: the first view says so with the sites that retain the most
     const firstView = ((await api('/api/summary?process=2')).json as { firstView: { kind: string; rows: Row[] } })
       .firstView;
+    // a site's name: its function, file and line (fixture frames are at line 12 of <function>.js)
+    const site = (fn: string) => `${fn} (${fn}.js:12)`;
     assert.equal(firstView.kind, 'most-retained');
     assert.deepEqual(
       firstView.rows.map((r) => [r.verdict, r.label]),
-      [['bounded', WORKER_FUNCTION]],
+      [['bounded', site(WORKER_FUNCTION)]],
     );
     assert.equal((await summary('?process=9')).meta.pid, LAUNCHER_PID);
 
     const rows = async (q: string) => ((await api(`/api/groups${q}`)).json as { rows: Row[] }).rows;
-    // a site's name: its function, file and line (fixture frames are at line 12 of <function>.js)
-    const site = (fn: string) => `${fn} (${fn}.js:12)`;
     assert.deepEqual(
       (await rows('')).map((r) => r.label),
       [site(LEAK_FUNCTION)],
