@@ -67,3 +67,12 @@ export function frameCell(frame: Frame | undefined): { function: string; file: s
 export function siteCell(site: Site): { function: string; file: string; line: number } {
   return frameCell(site.frames[0]) ?? { function: label(site), file: '', line: 0 };
 }
+
+/**
+ * A site's backtrace as text, one frame a line: its program's frames, or, for a site
+ * with none, the whole stack (allocator, start-up code), which is all there is to go on.
+ */
+export function backtraceText(backtrace: Backtrace): string {
+  const own = backtrace.strip();
+  return (own.frames.length ? own : backtrace).toString();
+}

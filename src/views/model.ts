@@ -12,6 +12,7 @@ import {
 } from './charts';
 import { FlameNode, leakedFlameTree } from './flame-tree';
 import { headline } from './headline';
+import { backtraceText } from './label';
 import { SiteIndex } from './site-index';
 
 /**
@@ -77,7 +78,7 @@ export function reportModel(
     (g, k): ReportGroup => ({
       rank: k + 1,
       site: g,
-      backtrace: profile.backtrace(g.stackId).strip().toString(),
+      backtrace: backtraceText(profile.backtrace(g.stackId)),
       chart: retainedVersusFreed(profile, g, members(g.stackId), retained),
     }),
   );

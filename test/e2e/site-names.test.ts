@@ -105,5 +105,12 @@ describe('sites without a frame of the program, named for why and where', { skip
       );
     }
     assert.doesNotMatch(html, /no frames|stack \d+/);
+    // a site without frames of its own shows the whole stack it has: the thread's start-up code
+    const backtraces = [...html.matchAll(/<pre class="backtrace">([^<]*)<\/pre>/g)].map((m) => m[1]);
+    assert.ok(backtraces.length > 0 && backtraces.every((b) => b.trim() !== ''), backtraces.join(' | '));
+    assert.ok(
+      backtraces.some((b) => /start_thread/.test(b)),
+      backtraces.join(' | '),
+    );
   });
 });

@@ -15,7 +15,7 @@ import {
 } from '../../views/charts';
 import { FlameWeight, leakedFlameTree } from '../../views/flame-tree';
 import { headline } from '../../views/headline';
-import { label, labels, siteCell } from '../../views/label';
+import { backtraceText, label, labels, siteCell } from '../../views/label';
 import { SiteIndex } from '../../views/site-index';
 import { isLeakVerdict } from '../../views/verdict-order';
 import { applyFilters, Filters, VERDICTS } from './filters';
@@ -264,7 +264,7 @@ export class UiViews {
       rank: this.rank.get(stackId),
       label: label(g),
       ...g,
-      backtrace: this.profile.backtrace(stackId).strip().toString(),
+      backtrace: backtraceText(this.profile.backtrace(stackId)),
     };
   }
 
