@@ -98,6 +98,13 @@ function allocationsIn(html: string): number {
   return Number(m[1].replace(/,/g, ''));
 }
 
+/** The runtime a report shows (`<dt>runtime</dt><dd>1.94 s`), in milliseconds. */
+function runtimeMsIn(html: string): number {
+  const m = /<dt>runtime<\/dt><dd>([\d.]+) (ms|s|min)</.exec(html);
+  assert.ok(m, 'the report shows the runtime');
+  return Number(m[1]) * { ms: 1, s: 1000, min: 60_000 }[m[2] as 'ms' | 's' | 'min'];
+}
+
 /** report-001.html, report-002.html, … in order. */
 function numberedReports(reports: string): string[] {
   return fs
@@ -211,6 +218,41 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     );
   });
 
+  it('each report is of the run up to its moment: fewer allocations than the final one, no more than the program had made by then', async () => {
+    const output = path.join(dir, 'steady.lhp');
+    const reports = path.join(dir, 'steady-reports');
+    // 800,000 allocations in 4 s: 20,000 at the start of each 100 ms
+    const [steps, perStep, stepMs] = [40, 20_000, 100];
+    const rec = start(
+      output,
+      [buildFixture('steady'), String(steps), String(perStep), String(stepMs)],
+      ['--report-every', '1s', '--report-dir', reports],
+    );
+    assert.equal(await ended(rec), 0, rec.stderr());
+    assert.doesNotMatch(rec.stderr(), /warning/);
+    const final = read(path.join(reports, 'report-final.html'));
+    assert.equal(allocationsIn(final), steps * perStep, 'the final report holds the whole run');
+    assert.equal(loadSync(output, { progress: false }).columns.count, steps * perStep);
+
+    const numbered = numberedReports(reports);
+    assert.ok(numbered.length >= 1, 'a report while the program ran');
+    let before = 0;
+    for (const name of numbered) {
+      const html = read(path.join(reports, name));
+      const [count, runtimeMs] = [allocationsIn(html), runtimeMsIn(html)];
+      assert.ok(count > 0 && count < steps * perStep, `${name}: ${count} allocations, fewer than the final report's`);
+      assert.ok(count >= before, `${name}: no fewer than the report before`);
+      assert.ok(runtimeMs < runtimeMsIn(final), `${name}: a shorter runtime than the final report's`);
+      // the runtime is shown to 3 digits: 10 ms of slack; the program is never early
+      const madeByThen = perStep * (Math.floor((runtimeMs + 10) / stepMs) + 1);
+      assert.ok(
+        count <= madeByThen,
+        `${name}: ${count} allocations by ${runtimeMs} ms, at most ${madeByThen} were made`,
+      );
+      before = count;
+    }
+  });
+
   it('a period shorter than a report: one report at a time, the ticks meanwhile skipped, said once', async () => {
     const output = path.join(dir, 'busy.lhp');
     const reports = path.join(dir, 'busy-reports');
@@ -221,6 +263,7 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     );
     assert.equal(await ended(rec), 0, rec.stderr());
     assert.equal(rec.stderr().match(/are skipped/g)?.length, 1, rec.stderr());
+    assert.match(rec.stderr(), /leakhound: \d+ reports? (was|were) skipped, due while one was being written\n/);
     assert.doesNotMatch(rec.stderr(), /warning/);
     const numbered = numberedReports(reports);
     assert.deepEqual(
