@@ -6,7 +6,7 @@
  * was appended since the last step. One message at a time, one answer each; it ends
  * when `record` closes the channel (or dies).
  */
-import { Moment, RecordingSoFar } from './recording-so-far';
+import { RecordingSoFar } from './recording-so-far';
 import type { ReportAnswer, ReportJob } from './report-job';
 import { writeRecordingReport } from './write-report';
 
@@ -16,7 +16,7 @@ const recording = new RecordingSoFar(profile);
 process.on('message', (job: ReportJob) => {
   let answer: ReportAnswer = {};
   try {
-    if (job.output === undefined) recording.readOn(job.moment as Moment);
+    if (job.output === undefined) recording.readOn(job.moment);
     else writeRecordingReport(recording.partsAt(job.moment), profile, job.output);
   } catch (err) {
     answer = { error: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
