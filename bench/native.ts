@@ -11,6 +11,7 @@
  *
  *   node --import tsx bench/native.ts          # npm run build first: it runs dist/app/cli/main.js
  *   node --import tsx bench/native.ts 1000000  # other pair counts
+ *   node --import tsx bench/native.ts 5000000 'record|report'  # only the tools whose names match (and plain)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,7 +38,10 @@ interface Tool {
   fraction?: number;
 }
 
-const TOOLS: Tool[] = [
+/** The tools run: the names matching argv[3], and plain, which the ratios are over. */
+const ONLY = process.argv[3] === undefined ? undefined : new RegExp(process.argv[3]);
+
+const ALL_TOOLS: Tool[] = [
   { name: 'plain', command: (program) => program },
   {
     name: 'leakhound record',
@@ -73,6 +77,8 @@ const TOOLS: Tool[] = [
     fraction: VALGRIND_FRACTION,
   },
 ];
+
+const TOOLS = ALL_TOOLS.filter((t) => t.name === 'plain' || !ONLY || ONLY.test(t.name));
 
 function build(): string {
   const binary = path.join(dir, 'alloc');

@@ -16,8 +16,8 @@
  * through the addon, adaptive, inlining off); --keep-inlining; --sampling-interval
  * 32k and 128k; --no-addon (polls through the inspector, each a full GC); --native
  * (the native recorder's LD_PRELOAD library beside the agent: every malloc too);
- * --report-every 10s (HTML reports while it runs; its ratio over record alone is
- * printed after the tables); and
+ * --report-every 10s and 2s (HTML reports while it runs; their ratios over record
+ * alone are printed after the tables); and
  * the agent required directly (no launcher). Prints the median of RUNS runs, its ratio
  * over plain and the runs' spread; the median CPU time of the command's processes and
  * its ratio; the profile's size, its heap samples, its polls (the `leakhound.poll`
@@ -118,13 +118,13 @@ const ALL_VARIANTS: Variant[] = [
     records: true,
     command: (program, out) => recordCommand(program, out, ['--native']),
   },
-  {
+  ...['10s', '2s'].map((every) => ({
     // reports while it runs: the report worker reads along every second, at a low priority
-    name: '  --report-every 10s',
+    name: `  --report-every ${every}`,
     missing: CLI_MISSING,
     records: true,
-    command: (program, out) => recordCommand(program, out, ['--report-every', '10s']),
-  },
+    command: (program: string[], out: string) => recordCommand(program, out, ['--report-every', every]),
+  })),
   {
     // the recorder alone: no launcher's node start-up, no reading of the profile after the run
     name: 'agent alone (no launcher)',
@@ -465,12 +465,14 @@ async function main(): Promise<void> {
       `inlining off (exact frames), ${w.name}: alone (plain --no-turbo-inlining) ${r(`${w.name}/plain --no-turbo-inlining`)}; recorded, default over --keep-inlining ${switchCost}`,
     );
   }
-  const reports = WORKLOADS.map((w) => {
-    const alone = ratios.get(`${w.name}/leakhound record`);
-    const withReports = ratios.get(`${w.name}/  --report-every 10s`);
-    return `${w.name} ${alone && withReports ? `${(withReports.wall / alone.wall).toFixed(2)}× (CPU ${(withReports.cpu / alone.cpu).toFixed(2)}×)` : 'n/a'}`;
-  });
-  console.log(`--report-every 10s over record alone, same runs: ${reports.join('; ')}`);
+  for (const every of ['10s', '2s']) {
+    const reports = WORKLOADS.map((w) => {
+      const alone = ratios.get(`${w.name}/leakhound record`);
+      const withReports = ratios.get(`${w.name}/  --report-every ${every}`);
+      return `${w.name} ${alone && withReports ? `${(withReports.wall / alone.wall).toFixed(2)}× (CPU ${(withReports.cpu / alone.cpu).toFixed(2)}×)` : 'n/a'}`;
+    });
+    console.log(`--report-every ${every} over record alone, same runs: ${reports.join('; ')}`);
+  }
   pollCosts();
   console.log(`load average ${os.loadavg()[0].toFixed(2)} at the end`);
 }

@@ -29,7 +29,7 @@ export function momentNow(profile: string): Moment {
 
 interface Loaded {
   loader: ProfileLoader;
-  /** The file's inode when it was opened: a profile compressed once finished is a new file. */
+  /** The file's inode when it was opened: a profile written aside and renamed over it is a new file. */
   inode: number;
 }
 

@@ -123,7 +123,7 @@ describe('a recording reported on while it is written', () => {
       fs.appendFileSync(file, fs.readFileSync(full).subarray(12));
       assert.equal(reportOf(recording, momentNow(file)).sizes.length, 30);
 
-      // as the node agent's profile, compressed once finished: written aside and renamed
+      // written aside and renamed over it, as a writer that compresses its finished file does
       const other = new NumberedAllocations(path.join(dir, 'other.lhp'));
       other.allocate(7);
       other.end();
