@@ -2,7 +2,8 @@
  * The native recorder's overhead: 5 M malloc(64)/free pairs made five calls deep
  * (bench/native/alloc.c, -O2 -g -fno-omit-frame-pointer), on one thread and on four
  * threads × 1.25 M, run plain, under `leakhound record` (default unwinding and
- * --unwind dwarf), with the recorder preloaded directly (no launcher), heaptrack
+ * --unwind dwarf; with --report-every 10s, whose ratio over record alone is printed
+ * after the table), with the recorder preloaded directly (no launcher), heaptrack
  * and valgrind memcheck when installed. Prints the median
  * wall time of 3 runs of the whole command (for leakhound: node's start-up, the run
  * and the symbolization after it), its ratio over the plain run, and the profile's
@@ -10,6 +11,7 @@
  *
  *   node --import tsx bench/native.ts          # npm run build first: it runs dist/app/cli/main.js
  *   node --import tsx bench/native.ts 1000000  # other pair counts
+ *   node --import tsx bench/native.ts 5000000 'record|report'  # only the tools whose names match (and plain)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -36,7 +38,10 @@ interface Tool {
   fraction?: number;
 }
 
-const TOOLS: Tool[] = [
+/** The tools run: the names matching argv[3], and plain, which the ratios are over. */
+const ONLY = process.argv[3] === undefined ? undefined : new RegExp(process.argv[3]);
+
+const ALL_TOOLS: Tool[] = [
   { name: 'plain', command: (program) => program },
   {
     name: 'leakhound record',
@@ -48,6 +53,12 @@ const TOOLS: Tool[] = [
     name: 'leakhound (preload only)',
     missing: fs.existsSync(LIBRARY) ? undefined : `not built (${path.relative(ROOT, LIBRARY)} missing: npm install)`,
     command: (program, out) => ['env', `LD_PRELOAD=${LIBRARY}`, `LEAKHOUND_OUTPUT=${out}.lhp`, ...program],
+  },
+  {
+    // the final report (and the report worker reading along while the program runs)
+    name: 'leakhound --report-every 10s',
+    missing: CLI_MISSING,
+    command: (program, out) => recordCommand(program, `${out}.lhp`, ['--report-every', '10s']),
   },
   {
     name: 'leakhound --unwind dwarf',
@@ -67,6 +78,8 @@ const TOOLS: Tool[] = [
   },
 ];
 
+const TOOLS = ALL_TOOLS.filter((t) => t.name === 'plain' || !ONLY || ONLY.test(t.name));
+
 function build(): string {
   const binary = path.join(dir, 'alloc');
   const cc = process.env.CC || 'cc';
@@ -77,13 +90,21 @@ function build(): string {
   return binary;
 }
 
-/** The median run: seconds (scaled to all the pairs) and the profile's bytes (heaptrack adds .zst or .gz; leakhound may write <base>.<pid>.lhp). */
-function measure(tool: Tool, program: string[], label: string): { seconds: number; bytes: number | undefined } {
-  const runs = [];
+interface Measured {
+  seconds: number;
+  /** CPU seconds of all the command's processes. */
+  cpu: number;
+  bytes: number | undefined;
+}
+
+/** The median run: seconds and CPU seconds (scaled to all the pairs) and the profile's bytes (heaptrack adds .zst or .gz; leakhound may write <base>.<pid>.lhp). */
+function measure(tool: Tool, program: string[], label: string): Measured {
+  const runs: Measured[] = [];
   for (let i = 0; i < RUNS; i++) {
     const out = path.join(dir, `${label}-${i}`);
-    const seconds = timeCommand(tool.name, tool.command(program, out)) / (tool.fraction ?? 1);
-    runs.push({ seconds, bytes: takeBytes(profileFiles(dir, out)) });
+    const { seconds, cpu } = timeCommand(tool.name, tool.command(program, out));
+    const scale = 1 / (tool.fraction ?? 1);
+    runs.push({ seconds: seconds * scale, cpu: cpu * scale, bytes: takeBytes(profileFiles(dir, out)) });
   }
   return median(runs, (r) => r.seconds);
 }
@@ -97,7 +118,7 @@ try {
   const binary = build();
   const cpus = os.cpus().length;
   console.log(
-    `${PAIRS.toLocaleString('en-US')} malloc(64)/free pairs, 5 calls deep; median of ${RUNS} runs, wall time of the whole command; ${cpus} CPUs, not pinned`,
+    `${PAIRS.toLocaleString('en-US')} malloc(64)/free pairs, 5 calls deep; median of ${RUNS} runs, wall time of the whole command; ${cpus} CPUs, not pinned, load average ${os.loadavg()[0].toFixed(2)} at start`,
   );
   console.log(
     `valgrind (memcheck, --leak-check=no) runs ${VALGRIND_FRACTION * 100}% of the pairs and its time is scaled ×${1 / VALGRIND_FRACTION}; it writes no profile`,
@@ -107,8 +128,11 @@ try {
   );
   console.log('');
   console.log('variant     tool                         seconds   × plain   profile KB   B/alloc');
+  /** Per variant, --report-every 10s against record alone. */
+  const reports: string[] = [];
   for (const v of VARIANTS) {
     let plain: number | undefined;
+    let recorded: Measured | undefined;
     for (const tool of TOOLS) {
       const cells = [v.name.padEnd(11), tool.name.padEnd(26)];
       if (tool.missing) {
@@ -123,6 +147,11 @@ try {
           `${v.threads}t-${tool.name.replace(/\W+/g, '_')}`,
         );
         if (tool.name === 'plain') plain = m.seconds;
+        if (tool.name === 'leakhound record') recorded = m;
+        if (tool.name === 'leakhound --report-every 10s' && recorded)
+          reports.push(
+            `${v.name}: ${(m.seconds / recorded.seconds).toFixed(2)}× (CPU ${m.cpu.toFixed(2)} s against ${recorded.cpu.toFixed(2)} s, ${(m.cpu / recorded.cpu).toFixed(2)}×)`,
+          );
         console.log(
           [
             ...cells,
@@ -137,6 +166,11 @@ try {
       }
     }
   }
+  console.log('');
+  console.log(
+    `--report-every 10s over record alone, same runs, wall time (the final report written after the run included): ${reports.join('; ') || 'n/a'}`,
+  );
+  console.log(`load average ${os.loadavg()[0].toFixed(2)} at the end`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

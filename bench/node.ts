@@ -15,7 +15,9 @@
  * the recorder); `leakhound record` as typed (defaults: 64k sampling, GC-free polls
  * through the addon, adaptive, inlining off); --keep-inlining; --sampling-interval
  * 32k and 128k; --no-addon (polls through the inspector, each a full GC); --native
- * (the native recorder's LD_PRELOAD library beside the agent: every malloc too); and
+ * (the native recorder's LD_PRELOAD library beside the agent: every malloc too);
+ * --report-every 10s and 2s (HTML reports while it runs; their ratios over record
+ * alone are printed after the tables); and
  * the agent required directly (no launcher). Prints the median of RUNS runs, its ratio
  * over plain and the runs' spread; the median CPU time of the command's processes and
  * its ratio; the profile's size, its heap samples, its polls (the `leakhound.poll`
@@ -25,15 +27,28 @@
  *
  *   npm run build && npm run bench:node      # it runs dist/app/cli/main.js
  *   npm run bench:node -- 3                  # other run counts
+ *   npm run bench:node -- 3 'record|report'  # only the variants whose names match (and plain)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CLI_MISSING, lastLines, median, profileFiles, recordCommand, ROOT, takeBytes } from './lib/run';
+import {
+  CLI_MISSING,
+  CPU_TIMES,
+  cpuSecondsIn,
+  lastLines,
+  median,
+  profileFiles,
+  recordCommand,
+  ROOT,
+  takeBytes,
+} from './lib/run';
 
 const RUNS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 5;
+/** The variants run: the names matching argv[3], and plain, which the ratios are over. */
+const ONLY = process.argv[3] === undefined ? undefined : new RegExp(process.argv[3]);
 const ALLOC = path.join(__dirname, 'node', 'alloc.js');
 const SERVER = path.join(__dirname, 'node', 'server.js');
 const AGENT = path.join(ROOT, 'dist', 'recorders', 'node', 'agent.js');
@@ -62,7 +77,7 @@ interface Variant {
   records?: boolean;
 }
 
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { name: 'plain', command: (program) => program },
   { name: 'plain --no-turbo-inlining', command: ([node, ...args]) => [node, '--no-turbo-inlining', ...args] },
   {
@@ -103,6 +118,13 @@ const VARIANTS: Variant[] = [
     records: true,
     command: (program, out) => recordCommand(program, out, ['--native']),
   },
+  ...['10s', '2s'].map((every) => ({
+    // reports while it runs: the report worker reads along every second, at a low priority
+    name: `  --report-every ${every}`,
+    missing: CLI_MISSING,
+    records: true,
+    command: (program: string[], out: string) => recordCommand(program, out, ['--report-every', every]),
+  })),
   {
     // the recorder alone: no launcher's node start-up, no reading of the profile after the run
     name: 'agent alone (no launcher)',
@@ -112,6 +134,8 @@ const VARIANTS: Variant[] = [
     env: (out) => agentEnv(out),
   },
 ];
+
+const VARIANTS = ALL_VARIANTS.filter((v) => v.name === 'plain' || !ONLY || ONLY.test(v.name));
 
 /** What `leakhound record` gives a node program, with its defaults. */
 function agentEnv(out: string): NodeJS.ProcessEnv {
@@ -178,13 +202,6 @@ const WORKLOADS: Workload[] = [
   },
 ];
 
-/**
- * The shell runs the command and then prints, with `times`, the CPU time its children used
- * (user and system, all processes of the command that were waited for).
- */
-const CPU_TIMES = '"$@"; s=$?; times >&2; exit $s';
-const TIMES_LINE = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/;
-
 /** The process groups of the commands running now: a Ctrl-C of the benchmark ends them too. */
 const running = new Set<() => void>();
 process.once('SIGINT', () => {
@@ -213,9 +230,8 @@ function start(
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
-      const times = stderr.trim().split('\n').slice(-1)[0].trim().match(TIMES_LINE);
-      if (code === 0 && times)
-        resolve(Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]));
+      const cpu = cpuSecondsIn(stderr);
+      if (code === 0 && cpu !== undefined) resolve(cpu);
       else if (code === 0) reject(new Error(`no CPU times from sh: ${lastLines(stderr)}`));
       else reject(new Error(`${path.basename(command[0])} failed (exit ${code ?? signal}): ${lastLines(stderr)}`));
     });
@@ -448,6 +464,14 @@ async function main(): Promise<void> {
     console.log(
       `inlining off (exact frames), ${w.name}: alone (plain --no-turbo-inlining) ${r(`${w.name}/plain --no-turbo-inlining`)}; recorded, default over --keep-inlining ${switchCost}`,
     );
+  }
+  for (const every of ['10s', '2s']) {
+    const reports = WORKLOADS.map((w) => {
+      const alone = ratios.get(`${w.name}/leakhound record`);
+      const withReports = ratios.get(`${w.name}/  --report-every ${every}`);
+      return `${w.name} ${alone && withReports ? `${(withReports.wall / alone.wall).toFixed(2)}× (CPU ${(withReports.cpu / alone.cpu).toFixed(2)}×)` : 'n/a'}`;
+    });
+    console.log(`--report-every ${every} over record alone, same runs: ${reports.join('; ')}`);
   }
   pollCosts();
   console.log(`load average ${os.loadavg()[0].toFixed(2)} at the end`);

@@ -18,14 +18,39 @@ export function recordCommand(program: string[], out: string, options: string[] 
   return [process.execPath, CLI, 'record', '-o', out, ...options, '--', ...program];
 }
 
-/** Runs a command to its end and returns its wall time in seconds; throws, naming it `name`, with the end of its stderr when it fails. */
-export function timeCommand(name: string, command: string[], env?: NodeJS.ProcessEnv): number {
+/**
+ * The shell runs the command and then prints, with `times`, the CPU time its children used
+ * (user and system, all processes of the command that were waited for).
+ */
+export const CPU_TIMES = '"$@"; s=$?; times >&2; exit $s';
+const TIMES_LINE = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/;
+
+/** The CPU seconds (user + system) in the last line of a command run through CPU_TIMES; undefined when it is not there. */
+export function cpuSecondsIn(stderr: string): number | undefined {
+  const times = stderr.trim().split('\n').slice(-1)[0].trim().match(TIMES_LINE);
+  return times ? Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]) : undefined;
+}
+
+/**
+ * Runs a command to its end: its wall time and the CPU time of all its processes, in
+ * seconds; throws, naming it `name`, with the end of its stderr when it fails.
+ */
+export function timeCommand(
+  name: string,
+  command: string[],
+  env?: NodeJS.ProcessEnv,
+): { seconds: number; cpu: number } {
   const start = process.hrtime.bigint();
-  const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env });
+  const r = spawnSync('sh', ['-c', CPU_TIMES, 'sh', ...command], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (r.error || r.status !== 0)
+  const cpu = cpuSecondsIn(r.stderr ?? '');
+  if (r.error || r.status !== 0 || cpu === undefined)
     throw new Error(`${name} failed (${r.error?.message ?? `exit ${r.status}`}): ${lastLines(r.stderr)}`);
-  return seconds;
+  return { seconds, cpu };
 }
 
 export function lastLines(text: string | undefined, n = 3): string {

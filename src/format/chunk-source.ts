@@ -5,6 +5,7 @@ import { zstdCodec } from './zstd-codec';
 import { LhpError } from './errors';
 import { kindOf } from '../util/regular-files';
 import { openForReading, readAt, readError } from './read-at';
+import { ReadLimit, WHOLE_FILE } from './read-limit';
 
 /** Yields a file's bytes in chunks, decompressing zstd transparently. */
 export interface ChunkSource {
@@ -16,6 +17,8 @@ export interface ChunkSource {
   readonly compressed: boolean;
   /** Set at the end when a compressed stream stopped in the middle of a frame. */
   readonly cutShort: boolean;
+  /** How far it reads; may be raised between reads of a file that grows. */
+  limit: ReadLimit;
   close(): void;
 }
 
@@ -46,6 +49,7 @@ class PlainSource implements ChunkSource {
   consumed = 0;
   readonly compressed = false;
   readonly cutShort = false;
+  limit = WHOLE_FILE;
   constructor(
     private readonly path: string,
     private readonly fd: number,
@@ -54,7 +58,9 @@ class PlainSource implements ChunkSource {
 
   next(): Uint8Array | null {
     // a small file gets a small buffer; reading goes on past fileSize while a recorder appends
-    const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1 << 16, this.fileSize - this.consumed)));
+    const room = this.limit.bytes - this.consumed;
+    if (room <= 0) return null;
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, room, Math.max(1 << 16, this.fileSize - this.consumed)));
     const n = readAt(this.path, this.fd, buf, this.consumed);
     if (n === 0) return null;
     this.consumed += n;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { ChunkSource } from './chunk-source';
+import { WHOLE_FILE } from './read-limit';
 import { readAt } from './read-at';
 import { LhpError } from './errors';
 
@@ -37,6 +38,7 @@ export class DecompressingSource implements ChunkSource {
   consumed = 0;
   readonly compressed = true;
   cutShort = false;
+  limit = WHOLE_FILE;
   private readonly queue: Uint8Array[] = [];
   private readonly codec: Codec;
   private ended = false;
@@ -58,16 +60,20 @@ export class DecompressingSource implements ChunkSource {
   }
 
   next(): Uint8Array | null {
-    while (this.queue.length === 0 && !this.ended) this.pump();
+    while (this.queue.length === 0 && !this.ended && this.pump());
     return this.queue.shift() ?? null;
   }
 
-  private pump(): void {
+  /** Gives the decompressor its next piece; false when the limit is reached and more may come later. */
+  private pump(): boolean {
     if (this.unread.length === 0) {
-      const buf = Buffer.allocUnsafe(READ); // fresh: the decompressor may keep what it was given
-      const n = readAt(this.path, this.fd, buf, this.consumed);
+      // fresh: the decompressor may keep what it was given
+      const buf = Buffer.allocUnsafe(Math.max(0, Math.min(READ, this.limit.bytes - this.consumed)));
+      const n = buf.length > 0 ? readAt(this.path, this.fd, buf, this.consumed) : 0;
       this.consumed += n;
       this.unread = buf.subarray(0, n);
+      // a frame cut by the limit is finished by the next read, not ended here
+      if (n === 0 && !this.limit.final) return false;
     }
     const piece = this.unread.subarray(0, PIECE);
     this.unread = this.unread.subarray(piece.length);
@@ -89,6 +95,7 @@ export class DecompressingSource implements ChunkSource {
     if (this.produced > expansionLimit(this.pushed))
       refuseBomb(this.path, this.codec.name, this.pushed, `more than ${this.produced}`);
     if (final) this.ended = true;
+    return true;
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, MAX_HEADER_JSON, MAX_RECORD_PAYLOAD } from './constants';
 import { ChunkSource, openChunkSource } from './chunk-source';
+import { ReadLimit, WHOLE_FILE } from './read-limit';
 import { LhpError } from './errors';
 import { RECORD_BY_TAG, RecordName } from './schema';
 
@@ -54,11 +55,37 @@ export interface ReadOptions {
 
 /** Reads an .lhp file (plain or zstd) record by record into `visitor`. Throws LhpError on bad input. */
 export function readLhp(path: string, visitor: LhpVisitor, options: ReadOptions = {}): ReadResult {
-  const source = openChunkSource(path);
+  const reader = new LhpFileReader(path, visitor, options);
   try {
-    return new StreamParser(path, source, visitor, options).run();
+    return reader.readTo(WHOLE_FILE);
   } finally {
-    source.close();
+    reader.close();
+  }
+}
+
+/**
+ * An .lhp file read in steps while a recorder appends to it: each `readTo` hands the
+ * visitor the records that are complete within its limit, and keeps a record (or a
+ * zstd block) cut by the limit for the next step. What `readLhp` gets in one read,
+ * it gets in steps.
+ */
+export class LhpFileReader {
+  private readonly source: ChunkSource;
+  private readonly parser: StreamParser;
+
+  constructor(path: string, visitor: LhpVisitor, options: ReadOptions = {}) {
+    this.source = openChunkSource(path);
+    this.parser = new StreamParser(path, this.source, visitor, options);
+  }
+
+  /** Reads on up to `limit`; what it says is of everything read so far. Throws LhpError on bad input. */
+  readTo(limit: ReadLimit): ReadResult {
+    this.source.limit = limit;
+    return this.parser.run();
+  }
+
+  close(): void {
+    this.source.close();
   }
 }
 
@@ -144,6 +171,8 @@ class StreamParser {
   /** The visitor's method for each record tag. */
   private readonly methods: (VisitorMethod | undefined)[];
   private fileMinor = 0;
+  /** The header, once read. */
+  private head: { header: LhpHeader; major: number; minor: number } | undefined;
   /** The record being parsed: its start in `buf` and the end of its payload, for error messages. */
   private recordStart = 0;
   private limit = 0;
@@ -160,10 +189,14 @@ class StreamParser {
     this.methods = LAYOUTS.map((layout) => layout && visitor[layout.name]);
   }
 
+  /** Reads on to the source's limit (the header first, on the first run). */
   run(): ReadResult {
-    if (this.source.fileSize === 0) throw new LhpError(`${this.path} is empty: no profile was recorded`);
-    const { header, major, minor } = this.readHeader();
-    this.fileMinor = minor;
+    if (!this.head) {
+      if (this.source.fileSize === 0) throw new LhpError(`${this.path} is empty: no profile was recorded`);
+      this.head = this.readHeader();
+      this.fileMinor = this.head.minor;
+    }
+    const { header, major, minor } = this.head;
     let more = true;
     let nextProgress = 0;
     while (more) {
@@ -176,13 +209,15 @@ class StreamParser {
     }
     this.options.onProgress?.(1);
     const leftover = this.buf.length - this.pos;
+    // short of the file's end, a record cut by the limit is one still being written
+    const cut = this.source.limit.final && leftover > 0;
     return {
       header,
       version: { major, minor },
       compressed: this.source.compressed,
       records: this.records,
       skippedAllocations: this.skippedAllocations,
-      truncated: leftover > 0 || this.source.cutShort || this.zeroTail >= 0,
+      truncated: cut || this.source.cutShort || this.zeroTail >= 0,
       completeBytes: this.zeroTail >= 0 ? this.zeroTail : this.base + this.pos,
       clean: this.clean,
     };
@@ -211,6 +246,9 @@ class StreamParser {
     while (this.buf.length < HEADER_FIXED && this.fill());
     const have = this.buf.length;
     const cut = `${this.path} is truncated inside its header: nothing was recorded`;
+    // short of the file's end, a header not whole yet is one still being written
+    const notYet = `${this.path} has no whole header yet: its recorder has only just started`;
+    if (have < HEADER_FIXED && !this.source.limit.final) throw new LhpError(notYet);
     // A compressed file can decompress to nothing: empty, or cut before its first block ended.
     if (have === 0 && this.source.cutShort) {
       throw new LhpError(
@@ -240,7 +278,7 @@ class StreamParser {
       );
     }
     while (this.buf.length < HEADER_FIXED + jsonLength && this.fill());
-    if (this.buf.length < HEADER_FIXED + jsonLength) throw new LhpError(cut);
+    if (this.buf.length < HEADER_FIXED + jsonLength) throw new LhpError(this.source.limit.final ? cut : notYet);
     let header: LhpHeader;
     try {
       header = JSON.parse(Buffer.from(this.buf.subarray(HEADER_FIXED, HEADER_FIXED + jsonLength)).toString('utf8'));

@@ -1,6 +1,7 @@
 import { sniffFile } from '../format/chunk-source';
 import { LhpError } from '../format/errors';
-import { LhpVisitor, readLhp } from '../format/reader';
+import { ReadLimit, WHOLE_FILE } from '../format/read-limit';
+import { LhpFileReader, LhpVisitor, ReadOptions, ReadResult } from '../format/reader';
 import { detectFormat, ImportedFrom, importProfile } from '../import';
 import { AddressMap } from './address-map';
 import { ColumnBuilder } from './columns';
@@ -34,8 +35,16 @@ const MIN_HEAPPROFILE_SAMPLE_BYTES = 40;
  * file loads with a warning. `load()` (api/load.ts) makes the Profile of them.
  */
 export function readProfile(path: string, options: LoadOptions = {}): ProfileParts {
+  return explainingMemory(path, () => {
+    const format = detectFormat(path);
+    return format === 'lhp' ? loadLhp(path, options) : loadImported(path, format, options);
+  });
+}
+
+/** Runs `load`, turning running out of memory into a one-line LhpError. */
+function explainingMemory<T>(path: string, load: () => T): T {
   try {
-    return loadAny(path, options);
+    return load();
   } catch (err) {
     if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length/.test(err.message)) {
       throw new LhpError(
@@ -46,37 +55,77 @@ export function readProfile(path: string, options: LoadOptions = {}): ProfilePar
   }
 }
 
-function loadAny(path: string, options: LoadOptions): ProfileParts {
-  const format = detectFormat(path);
-  if (format !== 'lhp') return loadImported(path, format, options);
-  const file = sniffFile(path); // undefined: readLhp reports why the file cannot be read
-  const size = file?.size ?? 0;
-  const estimate = size / MIN_ALLOC_RECORD_BYTES;
-  const builder = new ProfileBuilder(path, Math.min(estimate, MAX_PRESIZED_ALLOCATIONS));
-  const bar = progressBar(options.progress ?? (process.stderr.isTTY === true && size > 64 << 20), `loading ${path}`);
-  let result: ReturnType<typeof readLhp>;
+function loadLhp(path: string, options: LoadOptions): ProfileParts {
+  let bar: ReturnType<typeof progressBar>;
+  const loader = new ProfileLoader(path, { onProgress: (fraction) => bar?.update(fraction) });
   try {
-    result = readLhp(path, builder, { onProgress: bar?.update });
+    bar = progressBar(
+      options.progress ?? (process.stderr.isTTY === true && loader.fileSize > 64 << 20),
+      `loading ${path}`,
+    );
+    return loader.readTo(WHOLE_FILE);
   } finally {
     bar?.stop();
+    loader.close();
   }
-  const warnings: string[] = [];
+}
+
+/**
+ * An .lhp file loaded into the parts of a Profile: whole (`readProfile`), or in steps
+ * while a recorder appends to it (`record --report-every`): each `readTo` reads on from
+ * where the last stopped and gives the parts of everything read so far. Those parts
+ * share the loader's columns: they are valid until the next `readTo`.
+ */
+export class ProfileLoader {
+  /** The file's size when it was opened. */
+  readonly fileSize: number;
+  private readonly builder: ProfileBuilder;
+  private readonly reader: LhpFileReader;
+
+  constructor(
+    readonly path: string,
+    options: ReadOptions = {},
+  ) {
+    this.fileSize = sniffFile(path)?.size ?? 0; // undefined: the reader says why the file cannot be read
+    this.builder = new ProfileBuilder(path, Math.min(this.fileSize / MIN_ALLOC_RECORD_BYTES, MAX_PRESIZED_ALLOCATIONS));
+    this.reader = new LhpFileReader(path, this.builder, options);
+  }
+
+  /** Reads on up to `limit`, and gives the parts of everything read. Throws LhpError (one line) on bad input. */
+  readTo(limit: ReadLimit): ProfileParts {
+    const result = this.readOn(limit);
+    return explainingMemory(this.path, () =>
+      this.builder.build(this.path, result.header, {
+        compressed: result.compressed,
+        records: result.records,
+        truncated: result.truncated,
+        clean: result.clean,
+        warnings: readWarnings(this.path, result),
+      }),
+    );
+  }
+
+  /** Reads on up to `limit`, and no more: what the next `readTo` need not read. */
+  readOn(limit: ReadLimit): ReadResult {
+    return explainingMemory(this.path, () => this.reader.readTo(limit));
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+}
+
+/** What the reader noticed: a file cut short, or one with no end record. */
+function readWarnings(path: string, result: ReadResult): string[] {
   if (result.truncated) {
-    warnings.push(
+    return [
       `${path} is truncated after byte ${result.completeBytes}${result.compressed ? ' of its decompressed stream' : ''} (the recorder was killed?): loaded every complete record before it`,
-    );
-  } else if (!result.clean) {
-    warnings.push(
-      `${path} has no end record: the recorder was killed or is still running; loaded everything written so far`,
-    );
+    ];
   }
-  return builder.build(path, result.header, {
-    compressed: result.compressed,
-    records: result.records,
-    truncated: result.truncated,
-    clean: result.clean,
-    warnings,
-  });
+  if (!result.clean) {
+    return [`${path} has no end record: the recorder was killed or is still running; loaded everything written so far`];
+  }
+  return [];
 }
 
 /** Another tool's file, read by its importer (src/import) into the same builder. */
@@ -221,21 +270,28 @@ class ProfileBuilder implements LhpVisitor {
     this.symbols.set(frame, { module: this.text(module), frames });
   }
 
+  /**
+   * The parts of what was read so far. It may be called again after more is read:
+   * symbolizing works on copies of the frames and stacks (the symbols found are kept,
+   * for the next build); the columns are shared, cut to their length.
+   */
   build(path: string, header: ProfileParts['header'], info: Omit<LoadInfo, 'path' | 'unmatchedFrees'>): ProfileParts {
-    resolveNativeFrames(this.frameList, this.stacks, this.symbols, this.modules, info.warnings);
+    const frames = this.frameList.slice();
+    const stacks = this.stacks.slice();
+    resolveNativeFrames(frames, stacks, this.symbols, this.modules, info.warnings);
     const series = new Map<string, Series>();
     for (const [id, s] of this.samples)
       series.set(this.text(id), { time: Float64Array.from(s.time), value: Float64Array.from(s.value) });
     const marks: Mark[] = this.markList.map((m) => ({ time: m.time, label: this.text(m.label) }));
     return {
       header,
-      strings: this.strings,
-      frames: this.frameList,
-      stacks: this.stacks,
+      strings: this.strings.slice(),
+      frames,
+      stacks,
       columns: this.columns.finish(),
-      threads: this.threads,
-      processes: this.processes,
-      modules: this.modules,
+      threads: this.threads.map((t) => ({ ...t })),
+      processes: this.processes.slice(),
+      modules: this.modules.slice(),
       series,
       marks,
       runtimeNs: this.maxTime,

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { loadSync } from '../../src/api/load';
 import { recordCommand, ROOT, runCli, tmpDir } from '../helpers/helpers';
 import { buildFixture } from '../helpers/native-fixtures';
-import { RunningRecord, startRecord } from '../helpers/running-record';
+import { RunningRecord, StartOptions, startRecord } from '../helpers/running-record';
 
 const dir = tmpDir('leakhound-reports-test-');
 const LINUX_ONLY = process.platform !== 'linux' && 'the recorders are Linux-only';
@@ -22,8 +22,8 @@ const forever = (): string[] => [buildFixture('rss-linear'), '16', '10', '0'];
 
 /** A record left running by a failed test must not outlive the suite, nor its program. */
 const running: RunningRecord[] = [];
-function start(output: string, command: string[], flags: string[] = []): RunningRecord {
-  const rec = startRecord(output, command, flags);
+function start(output: string, command: string[], flags: string[] = [], options: StartOptions = {}): RunningRecord {
+  const rec = startRecord(output, command, flags, options);
   running.push(rec);
   return rec;
 }
@@ -96,6 +96,13 @@ function allocationsIn(html: string): number {
   const m = /<dt>allocations<\/dt><dd>([\d,]+) in /.exec(html);
   assert.ok(m, 'the report shows the allocation count');
   return Number(m[1].replace(/,/g, ''));
+}
+
+/** The runtime a report shows (`<dt>runtime</dt><dd>1.94 s`), in milliseconds. */
+function runtimeMsIn(html: string): number {
+  const m = /<dt>runtime<\/dt><dd>([\d.]+) (ms|s|min)</.exec(html);
+  assert.ok(m, 'the report shows the runtime');
+  return Number(m[1]) * { ms: 1, s: 1000, min: 60_000 }[m[2] as 'ms' | 's' | 'min'];
 }
 
 /** report-001.html, report-002.html, … in order. */
@@ -211,6 +218,47 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     );
   });
 
+  it('each report is of the run up to its moment: fewer allocations than the final one, no more than the program had made by then', async () => {
+    const output = path.join(dir, 'steady.lhp');
+    const reports = path.join(dir, 'steady-reports');
+    // 800,000 allocations in 4 s: 20,000 at the start of each 100 ms
+    const [steps, perStep, stepMs] = [40, 20_000, 100];
+    const rec = start(
+      output,
+      [buildFixture('steady'), String(steps), String(perStep), String(stepMs)],
+      ['--report-every', '1s', '--report-dir', reports],
+    );
+    assert.equal(await ended(rec), 0, rec.stderr());
+    assert.doesNotMatch(rec.stderr(), /warning/);
+    const final = read(path.join(reports, 'report-final.html'));
+    assert.equal(allocationsIn(final), steps * perStep, 'the final report holds the whole run');
+    assert.equal(loadSync(output, { progress: false }).columns.count, steps * perStep);
+
+    const numbered = numberedReports(reports);
+    assert.ok(numbered.length >= 1, 'a report while the program ran');
+    const first = allocationsIn(read(path.join(reports, numbered[0])));
+    assert.ok(first < steps * perStep, `${numbered[0]}: ${first} allocations, part of the run`);
+    let before = 0;
+    for (const name of numbered) {
+      const html = read(path.join(reports, name));
+      const [count, runtimeMs] = [allocationsIn(html), runtimeMsIn(html)];
+      // a report due after the last step (and before the exit) holds all of the run
+      assert.ok(
+        count > 0 && count <= steps * perStep,
+        `${name}: ${count} allocations, no more than the final report's`,
+      );
+      assert.ok(count >= before, `${name}: no fewer than the report before`);
+      assert.ok(runtimeMs <= runtimeMsIn(final), `${name}: a runtime no longer than the final report's`);
+      // the runtime is shown to 3 digits: 10 ms of slack; the program is never early
+      const madeByThen = perStep * (Math.floor((runtimeMs + 10) / stepMs) + 1);
+      assert.ok(
+        count <= madeByThen,
+        `${name}: ${count} allocations by ${runtimeMs} ms, at most ${madeByThen} were made`,
+      );
+      before = count;
+    }
+  });
+
   it('a period shorter than a report: one report at a time, the ticks meanwhile skipped, said once', async () => {
     const output = path.join(dir, 'busy.lhp');
     const reports = path.join(dir, 'busy-reports');
@@ -221,6 +269,7 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     );
     assert.equal(await ended(rec), 0, rec.stderr());
     assert.equal(rec.stderr().match(/are skipped/g)?.length, 1, rec.stderr());
+    assert.match(rec.stderr(), /leakhound: \d+ reports? (was|were) skipped, due while one was being written\n/);
     assert.doesNotMatch(rec.stderr(), /warning/);
     const numbered = numberedReports(reports);
     assert.deepEqual(
@@ -268,6 +317,19 @@ describe('record --report-every, --report-dir', { skip: LINUX_ONLY }, () => {
     rec.child.kill('SIGTERM');
     assert.equal(await ended(rec), 143, rec.stderr());
     assert.ok(fs.existsSync(path.join(reports, 'report-final.html')));
+  });
+
+  it('a Ctrl-C (SIGINT to the whole process group) ends the program, not the reports: the final one follows', async () => {
+    const output = path.join(dir, 'ctrl-c.lhp');
+    const reports = path.join(dir, 'ctrl-c-reports');
+    const rec = start(output, forever(), ['--report-every', '300ms', '--report-dir', reports], { ownGroup: true });
+    await rec.waitFor(() => fs.existsSync(path.join(reports, 'report-001.html')), 'the first report');
+    process.kill(-rec.child.pid!, 'SIGINT');
+    assert.equal(await ended(rec), 130, rec.stderr());
+    assert.doesNotMatch(rec.stderr(), /warning/);
+    const final = read(path.join(reports, 'report-final.html'));
+    assertWholeReport(final, 'report-final.html');
+    assert.ok(allocationsIn(final) >= allocationsIn(read(path.join(reports, 'report-001.html'))));
   });
 
   it("the program's exit code passes through; the default directory is <output>-reports", async () => {

@@ -15,13 +15,26 @@ export interface RunningRecord {
   waitFor(ready: () => boolean, what: string): Promise<void>;
 }
 
-export function startRecord(output: string, command: string[], flags: string[] = []): RunningRecord {
-  return startCli(['record', '-o', output, ...flags, '--', ...command]);
+export interface StartOptions {
+  /** In a process group of its own, as a terminal starts a command: `process.kill(-pid, 'SIGINT')` is a Ctrl-C. */
+  ownGroup?: boolean;
+}
+
+export function startRecord(
+  output: string,
+  command: string[],
+  flags: string[] = [],
+  options: StartOptions = {},
+): RunningRecord {
+  return startCli(['record', '-o', output, ...flags, '--', ...command], options);
 }
 
 /** `leakhound <args…>` in the background, stdout and stderr captured. */
-export function startCli(args: string[]): RunningRecord {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], options: StartOptions = {}): RunningRecord {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownGroup === true,
+  });
   let stdout = '';
   let stderr = '';
   let done = false;

@@ -2,16 +2,20 @@
  * `record --report-every` / `--report-dir`: HTML reports of a recording while it runs,
  * every so often, at each SIGUSR2 sent to `record`, and once at the end.
  *
- * Each report is written by a child process (`leakhound report <profile> -o <file>`):
- * loading a big profile takes seconds, and `record`'s own event loop must stay free
- * to forward signals to the program. One report job at a time.
+ * Each report is of the recording up to its moment: the profiles' sizes when it was
+ * due (momentNow), read no further. A worker process writes them (report-job.ts), at a
+ * low priority, keeping the recording loaded from one report to the next: `record`'s
+ * own event loop stays free to forward signals, and each report reads only what was
+ * appended since the last. One report at a time: a tick while one is being written is
+ * skipped, not queued.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DUMP_WAIT_MS, fileSize, waitForDump } from '../../recorders/dump-wait';
 import { RecordError } from '../../recorders/errors';
 import { makeDirectory } from '../../util/regular-files';
+import { Moment, momentNow } from './recording-so-far';
+import { ReportWorker } from './report-job';
 
 export interface PeriodicReportOptions {
   /** The profile reported (record's `-o` file). */
@@ -20,8 +24,6 @@ export interface PeriodicReportOptions {
   dir: string;
   /** Milliseconds between two reports; none: reports at SIGUSR2 and at the end only. */
   everyMs?: number;
-  /** The leakhound CLI that writes a report (default: this build's `cli/main.js`). */
-  cli?: string;
   /** Where the lines for the user go (default: stderr). */
   log?: (line: string) => void;
 }
@@ -64,33 +66,42 @@ export function prepareReportDir(dir: string): void {
 type Why = 'tick' | 'dump' | 'final';
 
 /**
+ * Between reports the worker reads on every second: a report then reads only the last
+ * second's records, and the final one, once the program has ended, little more.
+ */
+const READ_ON_MS = 1000;
+
+/**
  * The report jobs of one recording. `start()` before the program runs (its SIGUSR2
  * listener must come before the launcher's, which forwards the signal: the
  * profile's size is taken before the program hears of the dump), `finish()` once
  * the recording is over, `stop()` when `record` fails.
  */
 export class PeriodicReports {
-  private readonly cli: string;
   private readonly log: (line: string) => void;
+  private readonly worker: ReportWorker;
   private timer: NodeJS.Timeout | undefined;
+  private readOnTimer: NodeJS.Timeout | undefined;
   private job: Promise<void> | undefined;
-  private child: ChildProcess | undefined;
   /** Numbered reports written so far; a failed job's number is used again. */
   private written = 0;
   /** A SIGUSR2 came while a job was running: a report is due once it ends. */
   private dumpPending = false;
-  private saidSkipped = false;
+  /** Ticks skipped because a report was being written. */
+  private skipped = 0;
   private ended = false;
   private listening = false;
 
   constructor(private readonly options: PeriodicReportOptions) {
-    this.cli = options.cli ?? path.resolve(__dirname, '..', 'cli', 'main.js');
+    this.worker = new ReportWorker(options.profile);
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
   start(): void {
     process.on('SIGUSR2', this.onDump);
     this.listening = true;
+    this.readOnTimer = setInterval(() => this.readOn(), READ_ON_MS);
+    this.readOnTimer.unref();
     if (this.options.everyMs !== undefined) {
       this.timer = setInterval(() => this.onTick(), this.options.everyMs);
       this.timer.unref();
@@ -109,22 +120,27 @@ export class PeriodicReports {
   async finish(): Promise<string | undefined> {
     this.ended = true;
     this.dumpPending = false;
-    if (this.timer) clearInterval(this.timer);
+    this.stopTimers();
     try {
       await this.job;
+      if (this.skipped > 0)
+        this.log(
+          `leakhound: ${this.skipped} ${this.skipped === 1 ? 'report was' : 'reports were'} skipped, due while one was being written`,
+        );
       if (fileSize(this.options.profile) === 0) return undefined;
-      return await this.run('final');
+      return await this.run('final', 'end');
     } finally {
       this.unlisten();
+      this.worker.close();
     }
   }
 
-  /** `record` failed: no more reports; a job under way is killed. */
+  /** `record` failed: no more reports; a report under way is abandoned. */
   stop(): void {
     this.ended = true;
-    if (this.timer) clearInterval(this.timer);
+    this.stopTimers();
     this.unlisten();
-    this.child?.kill('SIGTERM');
+    this.worker.kill();
   }
 
   /** The period as given: 10 min, 30 s, 1500 ms. */
@@ -139,25 +155,34 @@ export class PeriodicReports {
     return `${t} ms`;
   }
 
+  private stopTimers(): void {
+    clearInterval(this.timer);
+    clearInterval(this.readOnTimer);
+  }
+
   private unlisten(): void {
     if (this.listening) process.off('SIGUSR2', this.onDump);
     this.listening = false;
   }
 
+  private readOn(): void {
+    if (this.ended || this.job || fileSize(this.options.profile) === 0) return;
+    this.worker.readOn(momentNow(this.options.profile));
+  }
+
   private onTick(): void {
     if (this.ended) return;
     if (this.job || this.dumpPending) {
-      if (!this.saidSkipped) {
+      if (this.skipped++ === 0) {
         this.log(
           `leakhound: a report takes longer than --report-every (${this.every()}): the reports due while one is being written are skipped`,
         );
-        this.saidSkipped = true;
       }
       return;
     }
     // nothing to report before the recorder has written the profile's header
     if (fileSize(this.options.profile) === 0) return;
-    this.launch('tick');
+    this.launch('tick', momentNow(this.options.profile));
   }
 
   /**
@@ -174,29 +199,30 @@ export class PeriodicReports {
           `leakhound: warning: ${this.options.profile} shows no dump ${DUMP_WAIT_MS / 1000} s after SIGUSR2: reporting what it holds`,
         );
       if (this.job) this.dumpPending = true;
-      else this.launch('dump');
+      else this.launch('dump', momentNow(this.options.profile));
     });
   };
 
-  private launch(why: Why): void {
-    this.job = this.run(why)
+  private launch(why: Why, moment: Moment): void {
+    this.job = this.run(why, moment)
       .then(() => undefined)
       .finally(() => {
         this.job = undefined;
         if (this.dumpPending && !this.ended) {
           this.dumpPending = false;
-          this.launch('dump');
+          // the dump came while a report was being written: this one is of the recording as it is now
+          this.launch('dump', momentNow(this.options.profile));
         }
       });
   }
 
-  /** One report job; resolves to the report written, or undefined (after a warning). */
-  private async run(why: Why): Promise<string | undefined> {
+  /** One report, of the recording up to `moment`; resolves to the report written, or undefined (after a warning). */
+  private async run(why: Why, moment: Moment | 'end'): Promise<string | undefined> {
     const name = why === 'final' ? FINAL_REPORT : numberedReport(this.written + 1);
     const file = path.join(this.options.dir, name);
-    const failure = await this.writeReport(file);
+    const failure = await this.worker.write({ output: file, moment });
     if (failure !== undefined) {
-      if (failure !== null) this.log(`leakhound: warning: report ${file} not written: ${failure}`);
+      this.log(`leakhound: warning: report ${file} not written: ${failure}`);
       return undefined;
     }
     if (why !== 'final') this.written++;
@@ -211,36 +237,5 @@ export class PeriodicReports {
     }
     if (why === 'dump') this.log(`leakhound: report at SIGUSR2: ${file}`);
     return file;
-  }
-
-  /** Runs `leakhound report`; resolves to undefined when it wrote the report, else why not (one line), or null when interrupted from the terminal. */
-  private writeReport(file: string): Promise<string | null | undefined> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [this.cli, 'report', this.options.profile, '-o', file], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      this.child = child;
-      let stderr = '';
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (d: string) => {
-        stderr = (stderr + d).slice(-4096);
-      });
-      child.once('error', (err) => {
-        this.child = undefined;
-        resolve(err.message);
-      });
-      child.once('close', (code, signal) => {
-        this.child = undefined;
-        if (code === 0) return resolve(undefined);
-        // Ctrl-C reaches the report job with the program: the user knows, and the final report follows
-        if (signal === 'SIGINT' || signal === 'SIGQUIT') return resolve(null);
-        const last = stderr
-          .trim()
-          .split('\n')
-          .pop()
-          ?.replace(/^leakhound: /, '');
-        resolve(last || (signal ? `the report job was ended by ${signal}` : `the report job exited with code ${code}`));
-      });
-    });
   }
 }

@@ -1,4 +1,4 @@
-import { recordingParts } from '../../api/recording';
+import { type ProfilePart, recordingParts } from '../../api/recording';
 import { writeFileAtomically } from '../../util/regular-files';
 import { recordingReportHtml } from '../../render/html-report';
 import type { ReportOptions } from '../../views/model';
@@ -18,7 +18,17 @@ export function writeReport(
   output: string,
   options: ReportOptions = {},
 ): { bytes: number; warnings: string[] } {
-  const model = recordingReportModel(recordingParts(profilePath, { progress: false }), profilePath, options);
+  return writeRecordingReport(recordingParts(profilePath, { progress: false }), profilePath, output, options);
+}
+
+/** The report of a recording's profiles (`parts`, the one named `source` first), written as `writeReport` does. */
+export function writeRecordingReport(
+  parts: ProfilePart[],
+  source: string,
+  output: string,
+  options: ReportOptions = {},
+): { bytes: number; warnings: string[] } {
+  const model = recordingReportModel(parts, source, options);
   const html = recordingReportHtml(model);
   writeFileAtomically(output, html);
   return { bytes: Buffer.byteLength(html), warnings: model.warnings };
