@@ -2,7 +2,7 @@ import { FORMAT_MAJOR, FORMAT_MINOR, LhpHeader, MAGIC, MAX_HEADER_JSON, MAX_RECO
 import { ChunkSource, openChunkSource } from './chunk-source';
 import { ReadLimit, WHOLE_FILE } from './read-limit';
 import { LhpError } from './errors';
-import { RECORD_BY_TAG, RecordName } from './schema';
+import { CompactName, isCompact, RECORD_BY_TAG, RecordName } from './schema';
 
 /**
  * Receives the records of a stream in file order: one method per record type, its
@@ -100,7 +100,7 @@ const MAX_NUMBERS = 6;
 
 /** How the parser reads a record type, made from its schema. */
 interface Layout {
-  name: RecordName;
+  name: RecordName | CompactName;
   /** Per leading number field: whether it is a time. */
   times: readonly boolean[];
   /** The field a missing optional last varint equals, or -1 when there is none. */
@@ -126,7 +126,7 @@ const LAYOUTS: (Layout | undefined)[] = RECORD_BY_TAG.map((record) => {
     orElse: optional === undefined ? -1 : numbers.findIndex((f) => f.name === optional),
     tail: last.kind === 'bytes' || last.kind === 'list' ? last.kind : 'none',
     itemSize: last.each?.length ?? 0,
-    event: timed && record.name !== 'end',
+    event: (timed && record.name !== 'end') || record.name === 'shortAlloc' || record.name === 'shortFree',
   };
 });
 
@@ -153,7 +153,7 @@ function callWith(method: VisitorMethod, visitor: LhpVisitor, f: Float64Array, n
 }
 
 /** The lists a visitor gets as a Uint32Array (frame ids are below 2^32); others come as a Float64Array. */
-const U32_LISTS: ReadonlySet<RecordName> = new Set(['stack']);
+const U32_LISTS: ReadonlySet<RecordName | CompactName> = new Set(['stack']);
 
 class StreamParser {
   private buf: Uint8Array = new Uint8Array(0);
@@ -166,6 +166,10 @@ class StreamParser {
   private skippedAllocations = 0;
   private readonly skipEvents: boolean;
   private readonly listScratch = new Uint32Array(1024);
+  /** Format 1.2's compact events: the thread they are of (context), its last address, the (size, stack) pairs. */
+  private thread = 0;
+  private address = 0;
+  private readonly infos = new Map<number, { size: number; stack: number }>();
   /** The number fields of the record being read. */
   private readonly numbers = new Float64Array(MAX_NUMBERS);
   /** The visitor's method for each record tag. */
@@ -186,7 +190,7 @@ class StreamParser {
     private readonly options: ReadOptions,
   ) {
     this.skipEvents = options.definitionsOnly === true;
-    this.methods = LAYOUTS.map((layout) => layout && visitor[layout.name]);
+    this.methods = LAYOUTS.map((layout) => (layout && !isCompact(layout.name) ? visitor[layout.name] : undefined));
   }
 
   /** Reads on to the source's limit (the header first, on the first run). */
@@ -333,8 +337,11 @@ class StreamParser {
         // version an unknown tag can only be damage.
         if (this.fileMinor <= FORMAT_MINOR) this.corrupt(`unknown record type 0x${tag.toString(16)}`);
       } else if (this.skipEvents && layout.event) {
-        if (layout.name === 'alloc' || layout.name === 'realloc') this.skippedAllocations++;
+        if (layout.name === 'alloc' || layout.name === 'realloc' || layout.name === 'shortAlloc')
+          this.skippedAllocations++;
         this.pos = end;
+      } else if (isCompact(layout.name)) {
+        this.compact(layout.name);
       } else {
         this.deliver(layout, this.methods[tag]!, end);
       }
@@ -360,6 +367,44 @@ class StreamParser {
       method.apply(this.visitor, [...f.subarray(0, n), tail]);
     }
     if (layout.name === 'end') this.clean = true;
+  }
+
+  /** A compact record (FORMAT.md, "Compact events"), handed on as the alloc or free it stands for. */
+  private compact(name: CompactName): void {
+    switch (name) {
+      case 'context':
+        this.thread = this.varint();
+        this.address = 0;
+        return;
+      case 'info': {
+        const id = this.varint();
+        const size = this.varint();
+        this.infos.set(id, { size, stack: this.varint() });
+        return;
+      }
+      case 'tick':
+        this.readTime();
+        return;
+      case 'shortAlloc': {
+        const address = this.nextAddress();
+        const id = this.varint();
+        const info = this.infos.get(id);
+        if (info === undefined) this.corrupt(`an allocation refers to allocation info ${id}, never defined`);
+        this.visitor.alloc(this.time, address, info.size, info.stack, this.thread, info.size);
+        return;
+      }
+      case 'shortFree':
+        this.visitor.free(this.time, this.nextAddress());
+    }
+  }
+
+  /** The thread's last address moved by a zigzag difference. */
+  private nextAddress(): number {
+    const z = this.varint();
+    this.address += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    if (!(this.address > 0 && this.address <= Number.MAX_SAFE_INTEGER))
+      this.corrupt(`an address difference leads to ${this.address}, not an address`);
+    return this.address;
   }
 
   /** The UTF-8 text filling the rest of the record. */

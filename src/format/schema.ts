@@ -31,7 +31,7 @@ export interface Field {
 
 export interface RecordType {
   readonly tag: number;
-  readonly name: RecordName;
+  readonly name: RecordName | CompactName;
   /** In payload order. */
   readonly fields: readonly Field[];
   /** The format version that added the record type, when later than 1.0. */
@@ -40,6 +40,14 @@ export interface RecordType {
 
 /** A record type's name is the `LhpVisitor` method that takes it. */
 export type RecordName = keyof LhpVisitor;
+
+/**
+ * The compact records of format 1.2 (FORMAT.md, "Compact events"): the reader decodes
+ * them into alloc and free calls of the visitor, which has no method of their names.
+ */
+export type CompactName = 'context' | 'info' | 'tick' | 'shortAlloc' | 'shortFree';
+export const isCompact = (name: RecordName | CompactName): name is CompactName => COMPACT.has(name);
+const COMPACT: ReadonlySet<string> = new Set<CompactName>(['context', 'info', 'tick', 'shortAlloc', 'shortFree']);
 
 const varint = (name: string): Field => ({ name, kind: 'varint' });
 const str = (name: string): Field => ({ name, kind: 'str' });
@@ -87,10 +95,17 @@ export const RECORDS: readonly RecordType[] = [
       { name: 'sources', kind: 'list', each: [str('function'), str('file'), varint('line')] },
     ],
   },
+  { tag: 0x0e, name: 'context', since: '1.2', fields: [varint('thread')] },
+  { tag: 0x0f, name: 'info', since: '1.2', fields: [varint('id'), varint('size'), varint('stack')] },
+  { tag: 0x10, name: 'tick', since: '1.2', fields: [time] },
+  { tag: 0x11, name: 'shortAlloc', since: '1.2', fields: [varint('delta'), varint('info')] },
+  { tag: 0x12, name: 'shortFree', since: '1.2', fields: [varint('delta')] },
 ];
 
 /** Each record type by name, for the code that handles one of them. */
-export const RECORD = Object.fromEntries(RECORDS.map((r) => [r.name, r])) as Readonly<Record<RecordName, RecordType>>;
+export const RECORD = Object.fromEntries(RECORDS.map((r) => [r.name, r])) as Readonly<
+  Record<RecordName | CompactName, RecordType>
+>;
 
 /** Each record type by tag; undefined for the tags no record has (0 among them). */
 export const RECORD_BY_TAG: readonly (RecordType | undefined)[] = Array.from({ length: 256 }, (_, tag) =>

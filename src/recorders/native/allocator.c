@@ -21,6 +21,7 @@ extern void __libc_free(void *);
 extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
+extern size_t malloc_usable_size(void *);
 
 static void *first_malloc(size_t size);
 static void *first_calloc(size_t n, size_t size);
@@ -29,8 +30,10 @@ static void first_free(void *p);
 static void *first_memalign(size_t alignment, size_t size);
 static void *first_valloc(size_t size);
 static void *first_pvalloc(size_t size);
+static size_t first_usable_size(void *p);
 
-struct lh_allocator lh_next = {first_malloc, first_calloc, first_realloc, first_free, first_memalign, first_valloc, first_pvalloc};
+struct lh_allocator lh_next = {first_malloc, first_calloc,   first_realloc,    first_free,
+                               first_memalign, first_valloc, first_pvalloc, first_usable_size};
 
 /* ---- the arena for dlsym's own allocations ---- */
 
@@ -73,7 +76,7 @@ static int resolve(void) {
   struct lh_allocator next = {
       NEXT("malloc", __libc_malloc),     NEXT("calloc", __libc_calloc), NEXT("realloc", __libc_realloc),
       NEXT("free", __libc_free),         NEXT("memalign", __libc_memalign), NEXT("valloc", __libc_valloc),
-      NEXT("pvalloc", __libc_pvalloc),
+      NEXT("pvalloc", __libc_pvalloc),   NEXT("malloc_usable_size", malloc_usable_size),
   };
   lh_next = next;
   resolving_here = 0;
@@ -109,3 +112,5 @@ static void *first_memalign(size_t alignment, size_t size) {
 static void *first_valloc(size_t size) { return resolve() ? lh_next.valloc(size) : NULL; }
 
 static void *first_pvalloc(size_t size) { return resolve() ? lh_next.pvalloc(size) : NULL; }
+
+static size_t first_usable_size(void *p) { return resolve() ? lh_next.usable_size(p) : 0; }

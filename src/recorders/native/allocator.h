@@ -12,6 +12,7 @@ struct lh_allocator {
   void *(*memalign)(size_t, size_t);
   void *(*valloc)(size_t);
   void *(*pvalloc)(size_t);
+  size_t (*usable_size)(void *);
 };
 extern struct lh_allocator lh_next;
 void lh_allocator_resolve(void);

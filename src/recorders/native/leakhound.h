@@ -8,6 +8,8 @@
  *   allocator.c the allocator they hand the work to (dlsym RTLD_NEXT)
  * and the recording they drive through its API (lh_record.h):
  *   recorder.c  state, the .lhp records, the flusher thread, fork
+ *   rings.c     each thread's event ring: the hot path appends without a lock
+ *   merge.c     the flusher's pass: the rings' events, ordered and encoded
  *   header.c    a stream's header and process record
  *   clock.c     the clock (TSC, calibrated against CLOCK_MONOTONIC)
  *   output.c    the buffer ring, zstd compression, writes
@@ -32,15 +34,65 @@
 #define LH_TLS __thread __attribute__((tls_model("initial-exec")))
 extern LH_TLS int lh_busy;        /* inside the recorder: allocations pass through */
 
-/* recorder.c (besides lh_record.h): the one lock over the buffer and the tables. */
+/*
+ * recorder.c (besides lh_record.h): the lock over the stream's buffer and the
+ * tables. Events never take it: only what is written once (a new stack, a new
+ * thread) and the flusher's pass.
+ */
 void lh_lock(void);
 void lh_unlock(void);
 int lh_recording(void);           /* a stream is open */
+void lh_wake_flusher(void);
 
-/* The record encoder, for stacks.c and modules.c: call with the lock held. */
+/* The record encoder, for stacks.c, modules.c and merge.c: call with the lock held. */
 void lh_emit(uint8_t tag, const uint8_t *payload, size_t length);
 uint32_t lh_emit_string(const char *text, size_t length);
 uint8_t *lh_put_varint(uint8_t *p, uint64_t v);
+uint8_t *lh_put_time(uint8_t *p, uint64_t t);  /* zigzag difference from the last time written */
+extern uint64_t lh_time_written;
+uint8_t *lh_begin_record(uint8_t tag);         /* a record of under 128 bytes, encoded in place */
+void lh_end_record(uint8_t *payload, uint8_t *end);
+uint32_t lh_thread_record(uint32_t tid);       /* the thread's record; the id its events carry */
+
+/*
+ * rings.c: one ring of events per thread, filled by its thread and emptied by the
+ * flusher's pass (merge.c), with no lock between them. Every event takes a number
+ * from one atomic counter, `lh_sequence`: the order the pass restores across threads.
+ */
+enum { LH_EVENT_ALLOC, LH_EVENT_FREE, LH_EVENT_REALLOC, LH_EVENT_TIME };
+struct lh_event {
+  uint64_t sequence;
+  uint64_t address;               /* realloc: the new address */
+  uint64_t value;                 /* realloc: the old address; time: the time */
+  uint32_t info;                  /* alloc, realloc: the (size, stack) pair, stacks.c */
+  uint32_t kind;
+};
+#define LH_RING_EVENTS (1u << 14)
+struct lh_ring {
+  uint64_t head;                  /* events written; only the owner writes it */
+  char own_line[56];
+  uint64_t tail;                  /* events taken; only the pass writes it */
+  char pass_line[56];
+  uint32_t tid;                   /* 0: free, for the next new thread */
+  uint32_t thread;                /* the thread id its records carry */
+  int dead;                       /* its thread has exited: freed once emptied */
+  struct lh_ring *next;
+  uint64_t time, address;         /* the pass's: the time and address its last record said */
+  struct lh_event events[LH_RING_EVENTS];
+};
+extern uint64_t lh_sequence;
+extern uint32_t lh_stream_number;  /* a new one for each stream: a forked child's */
+extern volatile uint32_t lh_clock_tick; /* advanced by the flusher every 10 ms */
+int lh_flusher_running(void);
+extern struct lh_ring *lh_rings;  /* every ring, linked; grows under the lock */
+void lh_record_event(uint32_t kind, uint64_t address, uint64_t value, uint32_t info);
+void lh_rings_reap(void);         /* lock held: marks rings whose threads have exited */
+void lh_rings_reset(void);        /* a new stream: every ring empty and free */
+
+/* merge.c: the flusher's pass, lock held. Returns the events it wrote. */
+uint64_t lh_merge_pass(void);
+void lh_merge_reset(void);
+extern uint64_t lh_allocation_count;
 
 /* clock.c: nanoseconds since the stream's start */
 extern uint64_t lh_start_ns;      /* CLOCK_MONOTONIC at the start */
@@ -63,8 +115,7 @@ int lh_output_compression(void);  /* use zstd if libzstd is there; 1 if so */
 void lh_output_seal(void);        /* lock held: the current buffer is full or due */
 void lh_output_drain(void);       /* writes every sealed buffer */
 void lh_output_close(void);       /* drains and ends the compressed frame */
-void lh_output_write_for(long ns);
-void lh_output_writer_stopped(void);
+void lh_output_writer(int running); /* the flusher writes sealed buffers, or whoever seals one */
 void lh_output_failed(void);      /* recorder.c: the file cannot be written */
 
 /* stacks.c */
@@ -80,6 +131,9 @@ void lh_stacks_reset(void);
 void lh_set_stack_top(void);
 uintptr_t lh_stack_top_near(uintptr_t near);
 const uintptr_t *lh_frame_addresses(uint32_t *count);
+/* (size, stack) pairs, written once each as allocation info records, as heaptrack does */
+uint32_t lh_info_id(const struct lh_stack *stack, uint64_t size); /* takes the lock for a new one */
+void lh_info_of(uint32_t info, uint64_t *size, uint32_t *stack);
 
 /* unwind.c */
 void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp);

@@ -1,8 +1,8 @@
 /*
  * The stream's way to the file: a ring of buffers. Records are appended to the
  * current buffer under the recorder's lock; a full buffer is sealed and the
- * flusher thread compresses it and writes it, outside the lock, while the program
- * goes on filling the next. Buffers reach the file in the order they were sealed,
+ * flusher thread compresses it and writes it, outside the lock, while the next
+ * fills. Buffers reach the file in the order they were sealed,
  * each as whole records, so a killed process leaves a readable prefix.
  *
  * Compression (when libzstd is on the system) is one zstd frame for the whole
@@ -13,12 +13,9 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 #include "leakhound.h"
 
@@ -142,22 +139,12 @@ void lh_output_seal(void) {
     if (!drain_once(0)) sched_yield();
   lh_buffer = ring[(n + 1) % BUFFERS];
   lh_buffered = 0;
-  if (writer_running) syscall(SYS_futex, &sealed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  if (writer_running) lh_wake_flusher();
   else drain_once(1);
 }
 
-/* The flusher: waits up to `ns` for a sealed buffer, then writes what is sealed. */
-void lh_output_write_for(long ns) {
-  writer_running = 1;
-  uint32_t seen = __atomic_load_n(&written, __ATOMIC_ACQUIRE);
-  if (seen == __atomic_load_n(&sealed, __ATOMIC_ACQUIRE)) {
-    struct timespec timeout = {0, ns};
-    syscall(SYS_futex, &sealed, FUTEX_WAIT_PRIVATE, seen, &timeout, NULL, 0);
-  }
-  drain_once(1);
-}
-
-void lh_output_writer_stopped(void) { writer_running = 0; }
+/* Whether the flusher thread writes the sealed buffers (else whoever seals one). */
+void lh_output_writer(int running) { writer_running = running; }
 
 /* Writes what is sealed and ends the compressed frame: the stream is complete. */
 void lh_output_close(void) {

@@ -1,13 +1,13 @@
 /*
  * The recorder's state and its .lhp stream (docs/FORMAT.md).
  *
- * One stream behind a spin lock holds the encoded records of every thread. The lock
- * is held only to look the stack up and append a few varints, and it keeps the
- * file in the order the events happened, which is what the format needs: an
- * allocation's record before its free, across threads. A flusher thread writes the
- * full buffers (output.c) and every 100 ms the current one too (so a SIGKILL loses
- * at most that much), samples the resident set size, records SIGUSR2 dump marks,
- * picks up newly loaded modules, and ends the stream when a terminating signal asks.
+ * Events go to their thread's ring (rings.c) without a lock. A flusher thread takes
+ * them from there (merge.c), into the stream's buffer, whenever a ring fills up
+ * and every 10 ms; it writes the buffer (output.c) when it fills and every 100 ms
+ * (so a SIGKILL loses at most that much), samples the resident set size, records
+ * SIGUSR2 dump marks, picks up newly loaded modules, and ends the stream when a
+ * terminating signal asks. A spin lock guards the buffer and the tables: taken for
+ * what is written once (a new stack, a new thread) and by the flusher's pass.
  * The API the hooks call is lh_record.h.
  */
 #define _GNU_SOURCE
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -30,7 +31,6 @@
 enum { OFF, ON, DONE };
 
 LH_TLS int lh_busy;
-static LH_TLS uint32_t thread_id; /* 0 until the thread's record is written */
 
 static volatile int state = OFF;
 static volatile int lock_word;
@@ -39,11 +39,10 @@ static int follow = 1;
 static char out_path[4096];
 static char stream_path[4200];
 
-static uint64_t last_time;
+uint64_t lh_time_written;
 static uint32_t next_string = 1;
 static uint32_t rss_series;
 static pid_t stream_pid; /* the process the stream records */
-static uint64_t allocation_count;
 
 static volatile sig_atomic_t dump_requested;
 static volatile int flusher_wanted;   /* a forked child starts its flusher at its first event */
@@ -75,8 +74,9 @@ static inline void unlock(void) { __atomic_store_n(&lock_word, 0, __ATOMIC_RELEA
 void lh_lock(void) { lock(); }
 void lh_unlock(void) { unlock(); }
 int lh_recording(void) { return state == ON; }
+int lh_flusher_running(void) { return flusher_running; }
 
-static volatile uint32_t clock_tick; /* advanced by the flusher every 10 ms */
+volatile uint32_t lh_clock_tick;
 
 /* ---- encoding ---- */
 
@@ -89,9 +89,9 @@ inline uint8_t *lh_put_varint(uint8_t *p, uint64_t v) {
   return p;
 }
 
-static uint8_t *put_time(uint8_t *p, uint64_t t) {
-  int64_t d = (int64_t)(t - last_time);
-  last_time = t;
+uint8_t *lh_put_time(uint8_t *p, uint64_t t) {
+  int64_t d = (int64_t)(t - lh_time_written);
+  lh_time_written = t;
   return lh_put_varint(p, d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1);
 }
 
@@ -128,23 +128,23 @@ uint32_t lh_emit_string(const char *text, size_t length) {
   return id;
 }
 
-/* Hot-path records are encoded in place: their payload is under 128 bytes, so its length takes one. */
-static inline uint8_t *begin_record(uint8_t tag) {
+/* Event records are encoded in place: their payload is under 128 bytes, so its length takes one. */
+inline uint8_t *lh_begin_record(uint8_t tag) {
   uint8_t *p = reserve(64);
   p[0] = tag;
   return p + 2;
 }
-static inline void end_record(uint8_t *payload, uint8_t *end) {
+inline void lh_end_record(uint8_t *payload, uint8_t *end) {
   payload[-1] = (uint8_t)(end - payload);
   lh_buffered = (size_t)(end - lh_buffer);
 }
 
 /* A record of a time and `count` (0–2) numbers. */
 static inline void emit_timed(uint8_t tag, uint64_t time, int count, uint64_t a, uint64_t b) {
-  uint8_t *payload = begin_record(tag), *p = put_time(payload, time);
+  uint8_t *payload = lh_begin_record(tag), *p = lh_put_time(payload, time);
   if (count > 0) p = lh_put_varint(p, a);
   if (count > 1) p = lh_put_varint(p, b);
-  end_record(payload, p);
+  lh_end_record(payload, p);
 }
 
 static uint64_t resident_bytes(void) {
@@ -167,14 +167,12 @@ static uint64_t resident_bytes(void) {
 #define LATER_THREADS 0x7fffffffu
 static uint32_t threads_seen;
 
-static uint32_t current_thread(void) {
-  if (thread_id) return thread_id;
-  uint32_t tid = (uint32_t)syscall(SYS_gettid);
+/* Called on the thread itself, when it takes its ring (lock held). */
+uint32_t lh_thread_record(uint32_t tid) {
   char name[17] = {0};
   prctl(PR_GET_NAME, name);
   if (++threads_seen > MAX_THREADS) {
-    thread_id = LATER_THREADS;
-    if (threads_seen > MAX_THREADS + 1) return thread_id;
+    if (threads_seen > MAX_THREADS + 1) return LATER_THREADS;
     tid = LATER_THREADS;
     strcpy(name, "(later threads)");
   }
@@ -182,7 +180,6 @@ static uint32_t current_thread(void) {
   uint8_t payload[16], *p = lh_put_varint(payload, tid);
   p = lh_put_varint(p, name_id);
   lh_emit(TAG_THREAD, payload, (size_t)(p - payload));
-  thread_id = tid;
   return tid;
 }
 
@@ -234,10 +231,11 @@ static int start_stream(int numbered) {
   frames_path(stale, sizeof stale);
   unlink(stale);
   lh_clock_start();
-  last_time = 0;
+  lh_time_written = 0;
   next_string = 1;
-  allocation_count = 0;
   threads_seen = 0;
+  lh_rings_reset();
+  lh_merge_reset();
   end_requested = 0;
   stream_ended = 0;
   lh_read_cmdline();
@@ -255,15 +253,34 @@ static int start_stream(int numbered) {
 
 static void end_stream(int scan_modules);
 
+/* The flusher naps between passes; a thread whose ring fills up wakes it. */
+static volatile uint32_t napping;
+
+void lh_wake_flusher(void) {
+  if (napping && __atomic_exchange_n(&napping, 0, __ATOMIC_ACQ_REL))
+    syscall(SYS_futex, &napping, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void nap(uint64_t ns) {
+  __atomic_store_n(&napping, 1, __ATOMIC_SEQ_CST);
+  struct timespec timeout = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+  syscall(SYS_futex, &napping, FUTEX_WAIT_PRIVATE, 1, &timeout, NULL, 0);
+  napping = 0;
+}
+
+/* A pass that took fewer events than this naps until the next tick; more, and the next pass starts at once. */
+#define BUSY_PASS (LH_RING_EVENTS / 8)
+
 static void *flusher(void *unused) {
   (void)unused;
   lh_busy = 1; /* nothing this thread does is recorded */
   sigset_t all;
   sigfillset(&all);
-  sigdelset(&all, SIGUSR2); /* a dump request interrupts the sleep */
+  sigdelset(&all, SIGUSR2); /* a dump request interrupts the nap */
   pthread_sigmask(SIG_SETMASK, &all, NULL);
   prctl(PR_SET_NAME, "leakhound");
-  const uint64_t period = 10000000; /* 10 ms: the clock tick; every 10th, the rest */
+  lh_output_writer(1);
+  const uint64_t period = 10000000; /* 10 ms: the clock tick and a pass; every 10th, the rest */
   uint64_t next_tick = lh_monotonic_ns() + period;
   for (unsigned ticks = 0; state == ON;) {
     if (end_requested) {
@@ -271,28 +288,36 @@ static void *flusher(void *unused) {
       break;
     }
     uint64_t t = lh_monotonic_ns();
-    if (t < next_tick && !dump_requested) {
-      lh_output_write_for((long)(next_tick - t)); /* full buffers meanwhile */
-      continue;
+    int rest = 0;
+    if (t >= next_tick || dump_requested) {
+      next_tick = t + period;
+      lh_clock_tick++;
+      rest = ticks++ % 10 == 0 || dump_requested;
     }
-    next_tick = t + period;
-    clock_tick++;
-    if (ticks++ % 10 != 0 && !dump_requested) continue;
-    lh_modules_scan();
+    if (rest) lh_modules_scan();
+    uint64_t events = 0;
     lock();
     if (state == ON) {
-      lh_clock_calibrate(last_time);
-      emit_timed(TAG_SAMPLE, lh_now(), 2, rss_series, resident_bytes());
-      if (dump_requested) {
-        dump_requested = 0;
-        emit_timed(TAG_MARK, lh_now(), 1, lh_emit_string("SIGUSR2 dump", 12), 0);
+      if (rest) {
+        lh_rings_reap();
+        lh_clock_calibrate(lh_time_written);
       }
-      lh_output_seal();
+      events = lh_merge_pass();
+      if (rest) {
+        emit_timed(TAG_SAMPLE, lh_now(), 2, rss_series, resident_bytes());
+        if (dump_requested) {
+          dump_requested = 0;
+          emit_timed(TAG_MARK, lh_now(), 1, lh_emit_string("SIGUSR2 dump", 12), 0);
+        }
+      }
+      if (rest || lh_buffered >= LH_BUFFER_SIZE / 2) lh_output_seal();
     }
     unlock();
     lh_output_drain();
+    t = lh_monotonic_ns();
+    if (events < BUSY_PASS && t < next_tick && !end_requested && !dump_requested) nap(next_tick - t);
   }
-  lh_output_writer_stopped();
+  lh_output_writer(0);
   flusher_running = 0;
   return NULL;
 }
@@ -320,9 +345,10 @@ static uint64_t elapsed_ms(const struct timespec *since) {
 /*
  * No work here: the flusher thread ends the stream (as at exit, without the module
  * scan) and this thread waits for it. The calls are all on POSIX's list of
- * async-signal-safe functions (signal-safety(7)): getpid, clock_gettime, and poll
- * with no descriptors as a 5 ms sleep; the rest are loads and stores of volatile
- * words, with no lock taken. The flusher sees the request at its next 10 ms tick
+ * async-signal-safe functions (signal-safety(7)): getpid, clock_gettime, poll
+ * with no descriptors as a 5 ms sleep, and the futex system call that wakes the
+ * flusher; the rest are loads and stores of volatile words, with no lock taken. The
+ * flusher sees the request at once, or at its next 10 ms tick
  * (it blocks every signal but SIGUSR2, so it never runs this handler itself).
  * Nothing to wait for, at once:
  * - this thread was inside the recorder: it may hold the lock the flusher needs;
@@ -338,18 +364,21 @@ void lh_record_end_from_signal(void) {
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   __atomic_store_n(&end_requested, 1, __ATOMIC_RELEASE);
+  lh_wake_flusher();
   while (!__atomic_load_n(&stream_ended, __ATOMIC_ACQUIRE) && elapsed_ms(&start) < LH_END_WAIT_MS) poll(NULL, 0, 5);
   errno = saved_errno;
 }
 
 /*
- * Best effort, from the crashing thread: seal and write what is buffered (unless
- * the crash is inside the recorder, or another thread holds the lock). Not
+ * Best effort, from the crashing thread: take the rings' events and write what is
+ * buffered (unless the crash is inside the recorder, or another thread holds the
+ * lock). Not
  * async-signal-safe (zstd and write from the handler): the process is dying of a
  * fault, its flusher may be the thread that faulted, and nothing may be waited for.
  */
 void lh_record_crash_flush(void) {
   if (!lh_busy && !__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+    if (state == ON) lh_merge_pass();
     lh_output_seal();
     state = DONE;
     unlock();
@@ -368,7 +397,6 @@ static void after_fork_parent(void) {
   lh_busy = 0;
 }
 static void after_fork_child(void) {
-  thread_id = 0;
   flusher_running = 0; /* the parent's: threads do not survive fork */
   lh_set_stack_top();
   if (fd >= 0) close(fd);
@@ -389,78 +417,51 @@ static void begin_event(void) {
     start_flusher();
 }
 
-/*
- * The time of an event. Reading the TSC costs about as much as the rest of a free's
- * record, so it is read every 8th event, or sooner when the flusher's 10 ms tick
- * has passed: an event's time is then late by at most 7 events or 10 ms.
- */
-
-static uint32_t events_since_clock, seen_tick;
-static uint64_t event_clock;
-
-/* Event times are multiples of 131 µs: fine enough for lifetimes, and zeros compress. */
-#define TIME_QUANTUM 131072
-static inline uint64_t event_time(void) {
-  if (++events_since_clock >= 8 || seen_tick != clock_tick) {
-    events_since_clock = 0;
-    seen_tick = clock_tick;
-    uint64_t t = lh_now() & ~(uint64_t)(TIME_QUANTUM - 1);
-    event_clock = t > last_time ? t : last_time;
-  }
-  return event_clock;
-}
-
-/* `stack_id`: from lh_stack_find before the lock, 0 if the stack was not written yet. */
-static void emit_allocation(uint8_t tag, void *old, void *ptr, size_t size, const struct lh_stack *stack, uint32_t stack_id) {
-  allocation_count++;
-  uint32_t tid = current_thread();
-  if (!stack_id) stack_id = lh_stack_id(stack);
-  uint8_t *payload = begin_record(tag), *p = put_time(payload, event_time());
-  if (tag == TAG_REALLOC) p = lh_put_varint(p, (uintptr_t)old);
-  p = lh_put_varint(p, (uintptr_t)ptr);
-  p = lh_put_varint(p, size);
-  p = lh_put_varint(p, stack_id);
-  p = lh_put_varint(p, tid);
-  end_record(payload, p);
+/* An allocation's event: `ptr` is handed out, so its number comes after any free of the address. */
+static void allocated(uint32_t kind, void *ptr, void *old, uint32_t info) {
+  if (info && state == ON) lh_record_event(kind, (uintptr_t)ptr, (uintptr_t)old, info);
 }
 
 void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret) {
   begin_event();
   struct lh_stack stack;
   lh_capture(&stack, frame, ret);
-  uint32_t stack_id = lh_stack_find(&stack);
-  lock();
-  if (state == ON) emit_allocation(TAG_ALLOC, NULL, ptr, size, &stack, stack_id);
-  unlock();
+  allocated(LH_EVENT_ALLOC, ptr, NULL, lh_info_id(&stack, size));
   lh_busy = 0;
 }
 
 void lh_record_free(void *ptr) {
   begin_event();
-  lock();
-  if (state == ON) {
-    emit_timed(TAG_FREE, event_time(), 1, (uintptr_t)ptr, 0);
-  }
-  unlock();
+  if (state == ON) lh_record_event(LH_EVENT_FREE, (uintptr_t)ptr, 0, 0);
   lh_busy = 0;
 }
 
 /*
- * realloc runs under the lock: once it has released the old block, another thread
- * may be handed that address, and its alloc record must follow this one.
+ * A realloc's one event must be numbered after the new block is handed out and
+ * before the old one is given back (to another thread's malloc). A block that
+ * grows past its usable size is therefore moved here, by malloc, copy and free;
+ * one that fits is left to the allocator, which keeps it in place. realloc(p, 0)
+ * frees p.
  */
 void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   begin_event();
   struct lh_stack stack;
   lh_capture(&stack, frame, ret);
-  uint32_t stack_id = lh_stack_find(&stack);
-  lock();
-  void *ptr = lh_next.realloc(old, size);
-  if (state == ON) {
-    if (ptr) emit_allocation(TAG_REALLOC, old, ptr, size, &stack, stack_id);
-    else if (old && size == 0) emit_timed(TAG_FREE, event_time(), 1, (uintptr_t)old, 0); /* realloc(p, 0) frees p */
+  uint32_t info = lh_info_id(&stack, size);
+  void *ptr;
+  size_t usable = old ? lh_next.usable_size(old) : 0;
+  if (old && size == 0) {
+    if (state == ON) lh_record_event(LH_EVENT_FREE, (uintptr_t)old, 0, 0);
+    ptr = lh_next.realloc(old, 0);
+    if (ptr) allocated(LH_EVENT_ALLOC, ptr, NULL, info);
+  } else if (!old || size <= usable) {
+    ptr = lh_next.realloc(old, size);
+    if (ptr) allocated(LH_EVENT_REALLOC, ptr, old, info);
+  } else if ((ptr = lh_next.malloc(size))) {
+    memcpy(ptr, old, usable);
+    allocated(LH_EVENT_REALLOC, ptr, old, info);
+    lh_next.free(old);
   }
-  unlock();
   lh_busy = 0;
   return ptr;
 }
@@ -480,7 +481,7 @@ static void write_frames_file(void) {
   if (f < 0) return;
   uint32_t count;
   const uintptr_t *addresses = lh_frame_addresses(&count);
-  uint64_t allocations = allocation_count;
+  uint64_t allocations = lh_allocation_count;
   uint32_t head[3] = {(uint32_t)getpid(), next_string, count};
   int ok = write(f, "LHFRAMES", 8) == 8 && write(f, &allocations, 8) == 8 && write(f, head, 12) == 12 &&
            write(f, addresses, count * sizeof *addresses) == (ssize_t)(count * sizeof *addresses);
@@ -506,6 +507,7 @@ static void end_stream(int scan_modules) {
   lock();
   int finished = state == ON;
   if (finished) {
+    lh_merge_pass();
     emit_timed(TAG_SAMPLE, lh_now(), 2, rss_series, resident_bytes());
     emit_timed(TAG_END, lh_now(), 0, 0, 0);
     lh_output_seal();

@@ -83,6 +83,7 @@ void lh_capture(struct lh_stack *stack, void *frame, void *ret) {
 
 #define STACK_SLOTS (1u << 20)
 #define FRAME_SLOTS (1u << 21)
+#define INFO_SLOTS (1u << 20)
 
 struct stack_slot {
   uint64_t hash;
@@ -94,7 +95,17 @@ struct frame_slot {
   uint32_t id;
 };
 
+struct info_slot {
+  uint64_t size;
+  uint32_t stack;
+  uint32_t id; /* 0: empty */
+};
+
 static struct stack_slot *stacks;
+static struct info_slot *infos;
+static uint64_t *info_sizes;  /* by info id */
+static uint32_t *info_stacks;
+static uint32_t info_count;
 static struct frame_slot *frames;
 static uintptr_t *addresses; /* by frame id */
 static uint32_t stack_count, frame_count;
@@ -110,9 +121,13 @@ void lh_stacks_reset(void) {
   stacks = fresh(stacks, STACK_SLOTS * sizeof *stacks);
   frames = fresh(frames, FRAME_SLOTS * sizeof *frames);
   addresses = fresh(addresses, FRAME_SLOTS * sizeof *addresses);
+  infos = fresh(infos, INFO_SLOTS * sizeof *infos);
+  info_sizes = fresh(info_sizes, INFO_SLOTS * sizeof *info_sizes);
+  info_stacks = fresh(info_stacks, INFO_SLOTS * sizeof *info_stacks);
   lh_unwind_reset();
   stack_count = 1;
   frame_count = 1;
+  info_count = 1;
   static const uint8_t unknown_frame[] = {0, 0, 0, 0, 0, 0};
   static const uint8_t empty_stack[] = {0, 0};
   lh_emit(TAG_FRAME, unknown_frame, sizeof unknown_frame);
@@ -182,4 +197,80 @@ uint32_t lh_stack_id(const struct lh_stack *stack) {
 const uintptr_t *lh_frame_addresses(uint32_t *count) {
   *count = addresses ? frame_count : 0;
   return addresses;
+}
+
+/* ---- allocation info: (size, stack) pairs ---- */
+
+static inline uint32_t info_slot(uint32_t stack, uint64_t size) {
+  return (uint32_t)(((size * 0x9e3779b97f4a7c15u) ^ (stack * 0xff51afd7ed558ccdu)) >> 40) & (INFO_SLOTS - 1);
+}
+
+/* The pair's id, 0 if not written yet; without the lock, as lh_stack_find. */
+static uint32_t info_find(uint32_t stack, uint64_t size) {
+  if (!infos) return 0;
+  for (uint32_t i = info_slot(stack, size);; i = (i + 1) & (INFO_SLOTS - 1)) {
+    uint32_t id = __atomic_load_n(&infos[i].id, __ATOMIC_ACQUIRE);
+    if (!id || (infos[i].size == size && infos[i].stack == stack)) return id;
+  }
+}
+
+/* The pair's id, writing its info record first if it is new (lock held). 0 when the table is full. */
+static uint32_t info_define(uint32_t stack, uint64_t size) {
+  if (!infos) return 0;
+  uint32_t i = info_slot(stack, size);
+  for (; infos[i].id; i = (i + 1) & (INFO_SLOTS - 1))
+    if (infos[i].size == size && infos[i].stack == stack) return infos[i].id;
+  if (info_count >= INFO_SLOTS / 4 * 3) return 0;
+  uint32_t id = info_count++;
+  uint8_t payload[32], *p = lh_put_varint(payload, id);
+  p = lh_put_varint(p, size);
+  p = lh_put_varint(p, stack);
+  lh_emit(TAG_INFO, payload, (size_t)(p - payload));
+  info_sizes[id] = size;
+  info_stacks[id] = stack;
+  infos[i].size = size;
+  infos[i].stack = stack;
+  __atomic_store_n(&infos[i].id, id, __ATOMIC_RELEASE);
+  return id;
+}
+
+/*
+ * The id of an allocation's (size, stack): from the thread's own cache of the last
+ * few it saw, else the tables, else written now under the lock. 0: not recorded (the
+ * stream ended, or a million pairs filled the table).
+ */
+#define CACHED 16
+static LH_TLS struct {
+  uint64_t hash, size;
+  uint32_t depth, id, stream;
+} cache[CACHED];
+
+uint32_t lh_info_id(const struct lh_stack *stack, uint64_t size) {
+  uint32_t c = (uint32_t)(stack->hash ^ (size * 0x9e3779b97f4a7c15u) >> 59) & (CACHED - 1);
+  if (cache[c].hash == stack->hash && cache[c].size == size && cache[c].depth == stack->depth &&
+      cache[c].stream == lh_stream_number)
+    return cache[c].id;
+  uint32_t stack_id = lh_stack_find(stack);
+  uint32_t id = stack_id ? info_find(stack_id, size) : 0;
+  if (!id) {
+    lh_lock();
+    if (lh_recording()) {
+      if (!stack_id) stack_id = lh_stack_id(stack);
+      id = info_define(stack_id, size);
+    }
+    lh_unlock();
+  }
+  if (id) {
+    cache[c].hash = stack->hash;
+    cache[c].size = size;
+    cache[c].depth = stack->depth;
+    cache[c].id = id;
+    cache[c].stream = lh_stream_number;
+  }
+  return id;
+}
+
+void lh_info_of(uint32_t info, uint64_t *size, uint32_t *stack) {
+  *size = info_sizes[info];
+  *stack = info_stacks[info];
 }

@@ -1,0 +1,194 @@
+/*
+ * The flusher's pass: takes the events the threads' rings hold (rings.c), puts them
+ * in an order the format accepts and writes them as compact records (docs/FORMAT.md).
+ *
+ * The format needs an allocation's record before its free, and an address's next
+ * allocation after that free. Each event carries a number from one atomic counter,
+ * taken after the allocator handed the memory out and before a free gives it back,
+ * so the events of one address are numbered in the order they happened. The pass:
+ * - takes the events numbered below the counter as it read it first: an event that
+ *   one of them depends on was in its ring before (its thread published it before
+ *   the memory reached another thread); later ones wait for the next pass;
+ * - writes each ring's events in ring order, and changes ring only where an address
+ *   that two threads touched in this pass comes next: those events go in number
+ *   order. Threads that keep to their own memory give long runs of one thread, whose
+ *   addresses and (size, stack) pairs repeat and compress to almost nothing.
+ * Runs with the lock held.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include "leakhound.h"
+#include "lh_tags.h"
+
+uint64_t lh_allocation_count;
+
+struct run {
+  struct lh_ring *ring;
+  uint64_t at, end; /* the events of this pass */
+  uint64_t shared;  /* the next event at an address another thread touched, or `end` */
+};
+static struct run *runs;
+static size_t run_room;
+
+/* The thread the compact records are of: a context record when it changes. */
+static struct lh_ring *context;
+static uint32_t context_thread;
+
+static inline const struct lh_event *event_at(const struct lh_ring *r, uint64_t at) {
+  return &r->events[at & (LH_RING_EVENTS - 1)];
+}
+
+/* ---- which addresses two threads touched in this pass ---- */
+
+/* Slots of address → run, tagged with the pass; a collision counts as shared, which only costs order. */
+#define SLOTS (1u << 16)
+#define SHARED UINT32_MAX
+static struct {
+  uint32_t pass, run;
+} owners[SLOTS];
+static uint32_t pass_number;
+
+static inline uint32_t slot_of(uint64_t address) { return (uint32_t)(((address >> 4) * 0x9e3779b97f4a7c15u) >> 48); }
+
+static inline void mark(uint64_t address, uint32_t run) {
+  uint32_t i = slot_of(address);
+  if (owners[i].pass != pass_number) owners[i].pass = pass_number, owners[i].run = run;
+  else if (owners[i].run != run) owners[i].run = SHARED;
+}
+
+static inline int shared(const struct lh_event *e) {
+  if (e->kind == LH_EVENT_TIME) return 0;
+  uint32_t i = slot_of(e->address);
+  if (owners[i].pass == pass_number && owners[i].run == SHARED) return 1;
+  if (e->kind != LH_EVENT_REALLOC || !e->value) return 0;
+  i = slot_of(e->value); /* a realloc's old address */
+  return owners[i].pass == pass_number && owners[i].run == SHARED;
+}
+
+static uint64_t next_shared(const struct run *run, uint64_t from) {
+  while (from < run->end && !shared(event_at(run->ring, from))) from++;
+  return from;
+}
+
+/* ---- encoding ---- */
+
+static inline uint64_t zigzag(int64_t d) { return d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1; }
+
+/* A compact alloc or free: the address as a difference from the thread's last one. */
+static void write_short(uint8_t tag, struct lh_ring *r, uint64_t address, uint32_t info) {
+  uint8_t *payload = lh_begin_record(tag), *p = lh_put_varint(payload, zigzag((int64_t)(address - r->address)));
+  if (tag == TAG_SHORTALLOC) p = lh_put_varint(p, info);
+  lh_end_record(payload, p);
+  r->address = address;
+}
+
+static void write_realloc(struct lh_ring *r, const struct lh_event *e) {
+  uint64_t size;
+  uint32_t stack;
+  lh_info_of(e->info, &size, &stack);
+  uint8_t *payload = lh_begin_record(TAG_REALLOC), *p = lh_put_time(payload, r->time);
+  p = lh_put_varint(p, e->value);
+  p = lh_put_varint(p, e->address);
+  p = lh_put_varint(p, size);
+  p = lh_put_varint(p, stack);
+  p = lh_put_varint(p, r->thread);
+  lh_end_record(payload, p);
+}
+
+static void write_event(struct lh_ring *r, const struct lh_event *e) {
+  if (e->kind == LH_EVENT_TIME) {
+    r->time = e->value;
+    return;
+  }
+  if (e->kind == LH_EVENT_REALLOC) {
+    lh_allocation_count++;
+    return write_realloc(r, e);
+  }
+  if (r != context || r->thread != context_thread) {
+    context = r;
+    context_thread = r->thread;
+    r->address = 0;
+    uint8_t *payload = lh_begin_record(TAG_CONTEXT);
+    lh_end_record(payload, lh_put_varint(payload, r->thread));
+  }
+  if (r->time != lh_time_written) {
+    uint8_t *payload = lh_begin_record(TAG_TICK);
+    lh_end_record(payload, lh_put_time(payload, r->time));
+  }
+  if (e->kind == LH_EVENT_ALLOC) {
+    lh_allocation_count++;
+    write_short(TAG_SHORTALLOC, r, e->address, e->info);
+  } else {
+    write_short(TAG_SHORTFREE, r, e->address, 0);
+  }
+}
+
+static void write_until(struct run *run, uint64_t until) {
+  for (; run->at < until; run->at++) write_event(run->ring, event_at(run->ring, run->at));
+}
+
+/* Several threads' events: each ring's in order, the shared addresses' in number order. */
+static void write_merged(size_t n) {
+  if (++pass_number == 0) pass_number = 1;
+  for (size_t i = 0; i < n; i++) {
+    for (uint64_t at = runs[i].at; at < runs[i].end; at++) {
+      const struct lh_event *e = event_at(runs[i].ring, at);
+      if (e->kind == LH_EVENT_TIME) continue;
+      mark(e->address, (uint32_t)i);
+      if (e->kind == LH_EVENT_REALLOC && e->value) mark(e->value, (uint32_t)i);
+    }
+  }
+  for (size_t i = 0; i < n; i++) runs[i].shared = next_shared(&runs[i], runs[i].at);
+  for (;;) {
+    struct run *first = NULL;
+    for (size_t i = 0; i < n; i++) {
+      struct run *run = &runs[i];
+      if (run->shared < run->end &&
+          (!first || event_at(run->ring, run->shared)->sequence < event_at(first->ring, first->shared)->sequence))
+        first = run;
+    }
+    if (!first) break;
+    write_until(first, first->shared + 1);
+    first->shared = next_shared(first, first->at);
+  }
+  for (size_t i = 0; i < n; i++) write_until(&runs[i], runs[i].end);
+}
+
+/* Room for `n` runs; 0 if none could be mapped. */
+static int run_space(size_t n) {
+  if (n <= run_room) return 1;
+  size_t room = run_room ? run_room * 2 : 64;
+  while (room < n) room *= 2;
+  struct run *more = mmap(NULL, room * sizeof *more, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (more == MAP_FAILED) return 0;
+  if (runs) munmap(runs, run_room * sizeof *runs);
+  runs = more;
+  run_room = room;
+  return 1;
+}
+
+uint64_t lh_merge_pass(void) {
+  uint64_t limit = __atomic_load_n(&lh_sequence, __ATOMIC_SEQ_CST);
+  size_t n = 0, rings = 0;
+  for (struct lh_ring *r = __atomic_load_n(&lh_rings, __ATOMIC_ACQUIRE); r; r = r->next) rings++;
+  if (!run_space(rings)) return 0;
+  uint64_t events = 0;
+  for (struct lh_ring *r = lh_rings; r && n < rings; r = r->next) {
+    uint64_t at = r->tail, end = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+    while (end > at && event_at(r, end - 1)->sequence >= limit) end--;
+    if (end > at) runs[n++] = (struct run){r, at, end, end};
+    events += end - at;
+  }
+  if (n == 1) write_until(&runs[0], runs[0].end);
+  else if (n > 1) write_merged(n);
+  for (size_t i = 0; i < n; i++) __atomic_store_n(&runs[i].ring->tail, runs[i].end, __ATOMIC_RELEASE);
+  for (struct lh_ring *r = lh_rings; r; r = r->next)
+    if (r->dead && r->tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE)) r->tid = 0, r->dead = 0;
+  return events;
+}
+
+/* A new stream: the next compact record starts with its context. */
+void lh_merge_reset(void) {
+  context = NULL;
+  lh_allocation_count = 0;
+}

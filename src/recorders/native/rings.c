@@ -1,0 +1,139 @@
+/*
+ * Each thread's events go to a ring of its own (struct lh_ring, leakhound.h), mapped
+ * outside the program's allocator. The thread writes an event and publishes its head;
+ * the flusher's pass (merge.c) reads up to the head and moves the tail. Nothing is
+ * locked on the way: an event costs one atomic increment (its sequence number, the
+ * order merge.c restores) and 32 bytes written.
+ *
+ * A thread takes a ring at its first event, under the lock, with its thread record.
+ * Once the thread has exited (lh_rings_reap) and its ring is empty, the ring is free
+ * for the next new thread. A forked child empties every ring: their events are its
+ * parent's.
+ *
+ * A sampled mode can decide in front of lh_record_event, in the hooks' thread: a
+ * thread-local countdown of bytes, and no event at all for an unsampled allocation.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "leakhound.h"
+
+uint64_t lh_sequence;
+struct lh_ring *lh_rings;
+uint32_t lh_stream_number;
+
+static LH_TLS struct lh_ring *own;
+static LH_TLS uint32_t own_stream; /* the stream `own` was taken in: a forked child takes another */
+static LH_TLS uint64_t time_in_ring; /* the time of the thread's last time event */
+
+static struct lh_ring *take_ring(void) {
+  lh_lock();
+  struct lh_ring *r = NULL;
+  if (lh_recording()) {
+    for (r = lh_rings; r && r->tid; r = r->next) {}
+    if (!r) {
+      r = mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (r == MAP_FAILED) {
+        r = NULL;
+      } else {
+        r->next = lh_rings;
+        __atomic_store_n(&lh_rings, r, __ATOMIC_RELEASE);
+      }
+    }
+    if (r) {
+      r->tid = (uint32_t)syscall(SYS_gettid);
+      r->thread = lh_thread_record(r->tid);
+      r->dead = 0;
+    }
+  }
+  lh_unlock();
+  own = r;
+  own_stream = lh_stream_number;
+  time_in_ring = UINT64_MAX; /* a new ring starts with its time */
+  return r;
+}
+
+/*
+ * Event times: the clock is read every 8th event, or sooner when the flusher's 10 ms
+ * tick has passed, and kept to multiples of 131 µs (FORMAT.md's compact events: the
+ * finest the verdicts read is 1/4096 of the run). A time event goes in the ring only
+ * when the thread's time moves.
+ */
+#define TIME_QUANTUM 131072
+static LH_TLS uint32_t events_since_clock, seen_tick;
+static LH_TLS uint64_t event_clock;
+
+static inline uint64_t event_time(void) {
+  if (++events_since_clock >= 8 || seen_tick != lh_clock_tick) {
+    events_since_clock = 0;
+    seen_tick = lh_clock_tick;
+    event_clock = lh_now() & ~(uint64_t)(TIME_QUANTUM - 1);
+  }
+  return event_clock;
+}
+
+/* Room for `n` events: the flusher is woken and waited for (or the pass run here, without one). */
+static int make_room(struct lh_ring *r, uint64_t n) {
+  while (r->head + n - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > LH_RING_EVENTS) {
+    if (!lh_recording()) return 0;
+    if (lh_flusher_running()) {
+      lh_wake_flusher();
+      sched_yield();
+    } else {
+      lh_lock();
+      if (lh_recording()) lh_merge_pass();
+      lh_unlock();
+    }
+  }
+  return 1;
+}
+
+static inline void put(struct lh_ring *r, uint64_t at, uint64_t sequence, uint32_t kind, uint64_t address, uint64_t value, uint32_t info) {
+  struct lh_event *e = &r->events[at & (LH_RING_EVENTS - 1)];
+  e->sequence = sequence;
+  e->address = address;
+  e->value = value;
+  e->info = info;
+  e->kind = kind;
+}
+
+void lh_record_event(uint32_t kind, uint64_t address, uint64_t value, uint32_t info) {
+  struct lh_ring *r = own;
+  if (__builtin_expect(!r || own_stream != lh_stream_number, 0) && !(r = take_ring())) return;
+  uint64_t time = event_time();
+  if (__builtin_expect(r->head + 2 - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > LH_RING_EVENTS, 0) && !make_room(r, 2))
+    return;
+  /*
+   * Taken after the allocator handed the memory out and before a free gives it back:
+   * an address's events are numbered in the order they happened, across threads.
+   */
+  uint64_t sequence = __atomic_fetch_add(&lh_sequence, 1, __ATOMIC_SEQ_CST);
+  uint64_t head = r->head;
+  if (time != time_in_ring) {
+    time_in_ring = time;
+    put(r, head++, sequence, LH_EVENT_TIME, 0, time, 0); /* the same number: never taken without its event */
+  }
+  put(r, head++, sequence, kind, address, value, info);
+  __atomic_store_n(&r->head, head, __ATOMIC_RELEASE);
+  if ((head & (LH_RING_EVENTS / 4 - 1)) < 2 && head - r->tail >= LH_RING_EVENTS / 2) lh_wake_flusher();
+}
+
+/* A ring whose thread is gone (no such tid) is freed by the pass that empties it. */
+void lh_rings_reap(void) {
+  pid_t pid = getpid();
+  for (struct lh_ring *r = lh_rings; r; r = r->next)
+    if (r->tid && !r->dead && syscall(SYS_tgkill, pid, r->tid, 0) != 0 && errno == ESRCH) r->dead = 1;
+}
+
+void lh_rings_reset(void) {
+  lh_stream_number++;
+  for (struct lh_ring *r = lh_rings; r; r = r->next) {
+    r->tail = r->head;
+    r->tid = 0;
+    r->dead = 0;
+  }
+}
