@@ -29,6 +29,11 @@ const TAG = {
   process: 10,
   module: 11,
   end: 12,
+  context: 0x0e,
+  info: 0x0f,
+  tick: 0x10,
+  shortAlloc: 0x11,
+  shortFree: 0x12,
 };
 const MAGIC = [0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a];
 const HEADER_FIXED = 16;
@@ -227,7 +232,7 @@ test('every record type round-trips through LhpWriter and readLhp, values at the
   assert.deepEqual(result.header.command, ['prog', '--flag']);
   assert.equal(result.header.pid, 4242);
   assert.deepEqual(result.header.options, { seed: 7 });
-  assert.deepEqual(result.version, { major: 1, minor: 1 });
+  assert.deepEqual(result.version, { major: 1, minor: 2 });
   assert.equal(result.records, events.length);
   assert.equal(result.clean, true);
   assert.equal(result.truncated, false);
@@ -269,7 +274,7 @@ test('the bytes on disk: magic, version, header length and JSON, then tag, lengt
   const b = fs.readFileSync(p);
   assert.deepEqual([...b.subarray(0, 8)], MAGIC);
   assert.equal(b.readUInt16LE(8), 1, 'major');
-  assert.equal(b.readUInt16LE(10), 1, 'minor');
+  assert.equal(b.readUInt16LE(10), 2, 'minor');
   const n = b.readUInt32LE(12);
   const header = JSON.parse(b.subarray(16, 16 + n).toString('utf8'));
   assert.equal(header.recorder, 'x');
@@ -418,16 +423,82 @@ test('a newer minor version may add record types and fields: the reader skips th
   refused(writeRaw('minor-0-unknown.lhp', future, { minor: 0 }), /is corrupt at byte \d+: unknown record type 0x40$/);
 });
 
+test('a file of format 1.1 (before the compact events) reads as before', () => {
+  const p = file('minor-1-writer.lhp');
+  const w = LhpWriter.create(p, { recorder: 'test' });
+  const stack = w.stack([w.frame({ function: 'main', file: 'a.c', line: 3 })]);
+  w.alloc(10, 0x5000, 64, stack, 7);
+  w.free(30, 0x5000);
+  w.finish(40);
+  w.close();
+  const bytes = fs.readFileSync(p);
+  bytes.writeUInt16LE(1, 10); // what leakhound 1.1 wrote: the same records
+  fs.writeFileSync(p, bytes);
+  const { events, result } = readEvents(p);
+  assert.deepEqual(result.version, { major: 1, minor: 1 });
+  assert.deepEqual(
+    events.filter((e) => e[0] === 'alloc' || e[0] === 'free'),
+    [
+      ['alloc', 10, 0x5000, 64, stack, 7, 64],
+      ['free', 30, 0x5000],
+    ],
+  );
+});
+
+// ---------------------------------------------------------------- compact events (1.2)
+
+/** Two threads' compact events: thread 7 allocates 0x5000 and 0x5040, thread 8 frees 0x5000. */
+const COMPACT: RawRecord[] = [
+  ...BASE.slice(0, 3),
+  { tag: TAG.info, fields: [1, 64, 0] },
+  { tag: TAG.context, fields: [7] },
+  { tag: TAG.tick, fields: [z(131072)] },
+  { tag: TAG.shortAlloc, fields: [z(0x5000), 1] },
+  { tag: TAG.shortAlloc, fields: [z(0x40), 1] },
+  { tag: TAG.context, fields: [8] },
+  { tag: TAG.tick, fields: [z(131072)] },
+  { tag: TAG.shortFree, fields: [z(0x5000)] },
+  { tag: TAG.tick, fields: [z(-131072)] },
+  { tag: TAG.shortFree, fields: [z(0x40)] },
+  END,
+];
+
+test('compact events: contexts, infos, ticks and address differences read as the allocs and frees they stand for', () => {
+  const p = writeRaw('compact.lhp', COMPACT, { minor: 2 });
+  const { events } = readEvents(p);
+  assert.deepEqual(
+    events.filter((e) => e[0] === 'alloc' || e[0] === 'free' || e[0] === 'end'),
+    [
+      ['alloc', 131072, 0x5000, 64, 0, 7, 64],
+      ['alloc', 131072, 0x5040, 64, 0, 7, 64],
+      ['free', 262144, 0x5000],
+      ['free', 131072, 0x5040],
+      ['end', 131073],
+    ],
+  );
+  const profile = loadSync(p);
+  assert.equal(profile.columns.count, 2);
+  assert.deepEqual(Array.from(profile.columns.freeTime.subarray(0, 2)), [262144, 131072]);
+  assert.equal(profile.info.unmatchedFrees, 0);
+});
+
+test('compact events: an undefined info or an address difference leading below 1 is refused with one line', () => {
+  const noInfo = COMPACT.filter((r) => r.tag !== TAG.info);
+  refused(writeRaw('compact-no-info.lhp', noInfo, { minor: 2 }), /is corrupt at byte \d+: an allocation refers to allocation info 1, never defined$/);
+  const below = COMPACT.map((r) => (r.tag === TAG.shortFree ? { ...r, fields: [z(-1)] } : r));
+  refused(writeRaw('compact-below.lhp', below, { minor: 2 }), /is corrupt at byte \d+: an address difference leads to -1, not an address$/);
+});
+
 test('a newer major version is refused with an upgrade hint; version 0 does not exist', () => {
   const p = writeRaw('major-2.lhp', [...BASE, END], { major: 2, minor: 5 });
-  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.1\): upgrade leakhound$/);
+  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.2\): upgrade leakhound$/);
   // patching the version bytes of a real recording does the same
   const real = file('major-patched.lhp');
   simulate({ output: real, allocations: 1000, seed: 1 });
   const bytes = fs.readFileSync(real);
   bytes.writeUInt16LE(7, 8);
   fs.writeFileSync(real, bytes);
-  refused(real, /uses format 7\.1, newer than/);
+  refused(real, /uses format 7\.2, newer than/);
   refused(writeRaw('major-0.lhp', [...BASE, END], { major: 0 }), /corrupt: its header says format version 0\.0/);
 });
 

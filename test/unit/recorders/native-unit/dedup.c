@@ -26,6 +26,8 @@ int main(void) {
   int a_count = 0, b_count = 0, same_a = 1, same_b = 1, twice = 0, undefined = 0, address_twice = 0, stacks = 0;
   struct stream s = open_stream(path);
   struct record r;
+  static struct compact compact;
+  struct event e;
   while (next_record(&s, &r)) {
     if (r.tag == STACK) { /* id, count, frame × count */
       uint64_t id = field(&r, &s);
@@ -42,11 +44,16 @@ int main(void) {
       else frame_address[id] = address;
       for (uint64_t other = 1; other < id && other < MAX_IDS; other++)
         if (frame_defined[other] && frame_address[other] == address && address) address_twice = 1;
-    } else if (r.tag == ALLOC) { /* t, address, size, stack, thread */
+    } else if (r.tag == INFO) { /* id, size, stack: before the allocations of the pair */
+      const uint8_t *at = r.payload;
       field(&r, &s);
       field(&r, &s);
-      uint64_t size = field(&r, &s), stack = field(&r, &s);
+      uint64_t stack = field(&r, &s);
       if (stack >= MAX_IDS || !stack_defined[stack]) undefined = 1;
+      r.payload = at;
+      compact_event(&compact, &r, &s, &e);
+    } else if (compact_event(&compact, &r, &s, &e) == ALLOC) {
+      uint64_t size = e.size, stack = e.stack;
       if (size == 1) {
         if (a_count++ && stack != a_stack) same_a = 0;
         a_stack = stack;

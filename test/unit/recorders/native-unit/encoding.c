@@ -66,6 +66,8 @@ int main(void) {
 
   struct stream s = open_stream(path);
   struct record r;
+  static struct compact compact;
+  struct event e;
   int records = 0, threads = 0, allocs = 0, reallocs = 0, frees = 0, ends = 0, exact = 1, negative = 0, after_end = 0;
   while (next_record(&s, &r)) {
     records++;
@@ -74,20 +76,29 @@ int main(void) {
     case THREAD:
       threads += field(&r, &s) == tid;
       break;
-    case ALLOC: /* t, address, size, stack, thread */
+    case CONTEXT: /* thread */
+    case INFO:    /* id, size, stack */
+      compact_event(&compact, &r, &s, &e);
+      exact &= r.payload == r.end;
+      break;
+    case SHORT_ALLOC: /* address difference, info */
+      compact_event(&compact, &r, &s, &e);
+      allocs += e.address == 0x7f0000001000 && e.size == 24 && e.stack != 0 && e.thread == tid;
+      exact &= r.payload == r.end;
+      break;
+    case SHORT_FREE: /* address difference */
+      compact_event(&compact, &r, &s, &e);
+      frees += e.address == 0x7f0000001000;
+      exact &= r.payload == r.end;
+      break;
+    case TICK: /* t */
       time_delta(&r, &s, &negative);
-      if (field(&r, &s) == 0x7f0000001000 && field(&r, &s) == 24 && field(&r, &s) != 0 && field(&r, &s) == tid) allocs++;
       exact &= r.payload == r.end;
       break;
     case REALLOC: /* t, old, new, size, stack, thread */
       time_delta(&r, &s, &negative);
       if (field(&r, &s) == old && field(&r, &s) == new && field(&r, &s) == 4000 && field(&r, &s) != 0 && field(&r, &s) == tid)
         reallocs++;
-      exact &= r.payload == r.end;
-      break;
-    case FREE: /* t, address */
-      time_delta(&r, &s, &negative);
-      frees += field(&r, &s) == 0x7f0000001000;
       exact &= r.payload == r.end;
       break;
     case END: /* t */
@@ -100,9 +111,9 @@ int main(void) {
   check(!s.bad && s.at == s.size, "the stream is whole records to its last byte", "a record overruns the file");
   check(records > 5, "the stream has its start records", "fewer than 6 records");
   check(threads == 1, "the thread is named once, by its tid", "no single thread record with this thread's tid");
-  check(allocs == 1, "alloc: t, address, size, stack, thread", "no alloc record with the recorded fields");
+  check(allocs == 1, "shortAlloc: the address and the (size, stack) info, of its thread", "no compact alloc with the recorded fields");
   check(reallocs == 1, "realloc: t, old, new, size, stack, thread", "no realloc record with the recorded fields");
-  check(frees == 1, "free: t, address", "no free record of the address");
+  check(frees == 1, "shortFree: the address", "no compact free of the address");
   check(ends == 1 && !after_end, "one end record, last", "the end record is missing, repeated or not last");
   check(exact, "each record's length is its fields' bytes", "a record's payload is longer than its fields");
   check(!negative, "times never step back", "a negative time delta");

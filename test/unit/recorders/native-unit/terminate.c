@@ -45,7 +45,7 @@ int main(void) {
   while (next_record(&s, &r)) {
     if (ends) after_end = 1;
     ends += r.tag == END;
-    allocs += r.tag == ALLOC;
+    allocs += r.tag == SHORT_ALLOC;
   }
   char frames[4200];
   snprintf(frames, sizeof frames, "%s.frames", path);

@@ -15,7 +15,7 @@
 #include <string.h>
 #include "leakhound.h"
 
-enum { STRING = 1, FRAME, STACK, ALLOC, FREE, REALLOC, SAMPLE, MARK, THREAD, PROCESS, MODULE, END };
+enum { STRING = 1, FRAME, STACK, ALLOC, FREE, REALLOC, SAMPLE, MARK, THREAD, PROCESS, MODULE, END, SYMBOL, CONTEXT, INFO, TICK, SHORT_ALLOC, SHORT_FREE };
 
 /* The hooks' way of naming the caller: this function's frame and return address. */
 #define CALLER __builtin_frame_address(0), __builtin_return_address(0)
@@ -96,5 +96,49 @@ static inline int next_record(struct stream *s, struct record *r) {
 
 /* A record's next field. */
 static inline uint64_t field(struct record *r, struct stream *s) { return varint(&r->payload, r->end, &s->bad); }
+
+/* ---- format 1.2's compact events: the thread they are of, its last address, the (size, stack) pairs ---- */
+
+#define UNIT_INFOS 4096
+struct compact {
+  uint64_t thread, address;
+  uint64_t size[UNIT_INFOS], stack[UNIT_INFOS];
+};
+struct event {
+  uint64_t address, size, stack, thread;
+};
+
+static inline uint64_t unzigzag_add(uint64_t base, uint64_t z) { return z & 1 ? base - (z >> 1) - 1 : base + (z >> 1); }
+
+/*
+ * Reads a context, info, shortAlloc or shortFree record: ALLOC or FREE with `e`
+ * filled for the last two, 0 for the others (and for any other record, unread).
+ */
+static inline int compact_event(struct compact *c, struct record *r, struct stream *s, struct event *e) {
+  switch (r->tag) {
+  case CONTEXT:
+    c->thread = field(r, s);
+    c->address = 0;
+    return 0;
+  case INFO: {
+    uint64_t id = field(r, s), size = field(r, s), stack = field(r, s);
+    if (id < UNIT_INFOS) c->size[id] = size, c->stack[id] = stack;
+    return 0;
+  }
+  case SHORT_ALLOC: {
+    e->address = c->address = unzigzag_add(c->address, field(r, s));
+    uint64_t id = field(r, s) % UNIT_INFOS;
+    e->size = c->size[id];
+    e->stack = c->stack[id];
+    e->thread = c->thread;
+    return ALLOC;
+  }
+  case SHORT_FREE:
+    e->address = c->address = unzigzag_add(c->address, field(r, s));
+    e->thread = c->thread;
+    return FREE;
+  }
+  return 0;
+}
 
 #endif
