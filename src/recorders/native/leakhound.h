@@ -72,7 +72,9 @@ struct lh_ring {
   uint64_t head;                  /* events written; only the owner writes it */
   char own_line[56];
   uint64_t tail;                  /* events taken; only the pass writes it */
-  char pass_line[56];
+  uint32_t passes;                /* a futex word: the passes that took events from it */
+  uint32_t waiting;               /* the owner waits for room */
+  char pass_line[48];
   uint32_t tid;                   /* 0: free, for the next new thread */
   uint32_t thread;                /* the thread id its records carry */
   int dead;                       /* its thread has exited: freed once emptied */

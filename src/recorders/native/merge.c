@@ -6,7 +6,7 @@
  * allocation after that free. Each event carries a number from one atomic counter,
  * taken after the allocator handed the memory out and before a free gives it back,
  * so the events of one address are numbered in the order they happened. The pass:
- * - takes the events numbered below the counter as it read it first: an event that
+ * - takes the events numbered up to the counter as it read it first: an event that
  *   one of them depends on was in its ring before (its thread published it before
  *   the memory reached another thread); later ones wait for the next pass;
  * - writes each ring's events in ring order, and changes ring only where an address
@@ -16,7 +16,10 @@
  * Runs with the lock held.
  */
 #define _GNU_SOURCE
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "leakhound.h"
 #include "lh_tags.h"
 
@@ -175,13 +178,18 @@ uint64_t lh_merge_pass(void) {
   uint64_t events = 0;
   for (struct lh_ring *r = lh_rings; r && n < rings; r = r->next) {
     uint64_t at = r->tail, end = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-    while (end > at && event_at(r, end - 1)->sequence >= limit) end--;
+    while (end > at && event_at(r, end - 1)->sequence > limit) end--;
     if (end > at) runs[n++] = (struct run){r, at, end, end};
     events += end - at;
   }
   if (n == 1) write_until(&runs[0], runs[0].end);
   else if (n > 1) write_merged(n);
-  for (size_t i = 0; i < n; i++) __atomic_store_n(&runs[i].ring->tail, runs[i].end, __ATOMIC_RELEASE);
+  for (size_t i = 0; i < n; i++) {
+    struct lh_ring *r = runs[i].ring;
+    __atomic_store_n(&r->tail, runs[i].end, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&r->passes, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST)) syscall(SYS_futex, &r->passes, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  }
   for (struct lh_ring *r = lh_rings; r; r = r->next)
     if (r->dead && r->tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE)) r->tid = 0, r->dead = 0;
   return events;

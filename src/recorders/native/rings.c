@@ -15,16 +15,25 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "leakhound.h"
 
 uint64_t lh_sequence;
 struct lh_ring *lh_rings;
 uint32_t lh_stream_number;
+
+/*
+ * Set when a second thread takes a ring. Until then there is nothing to order and
+ * events are numbered 0, sparing the atomic increment: an event of another thread
+ * that depends on one of them comes after the other thread took its ring, so its
+ * number is higher.
+ */
+static volatile int threaded;
 
 static LH_TLS struct lh_ring *own;
 static LH_TLS uint32_t own_stream; /* the stream `own` was taken in: a forked child takes another */
@@ -45,6 +54,8 @@ static struct lh_ring *take_ring(void) {
       }
     }
     if (r) {
+      for (struct lh_ring *other = lh_rings; other; other = other->next)
+        if (other->tid) threaded = 1;
       r->tid = (uint32_t)syscall(SYS_gettid);
       r->thread = lh_thread_record(r->tid);
       r->dead = 0;
@@ -81,8 +92,14 @@ static int make_room(struct lh_ring *r, uint64_t n) {
   while (r->head + n - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > LH_RING_EVENTS) {
     if (!lh_recording()) return 0;
     if (lh_flusher_running()) {
+      uint32_t passes = __atomic_load_n(&r->passes, __ATOMIC_ACQUIRE);
+      __atomic_store_n(&r->waiting, 1, __ATOMIC_SEQ_CST);
       lh_wake_flusher();
-      sched_yield();
+      if (r->head + n - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > LH_RING_EVENTS) {
+        struct timespec most = {0, 1000000}; /* 1 ms: a flusher that ended meanwhile is noticed */
+        syscall(SYS_futex, &r->passes, FUTEX_WAIT_PRIVATE, passes, &most, NULL, 0);
+      }
+      r->waiting = 0;
     } else {
       lh_lock();
       if (lh_recording()) lh_merge_pass();
@@ -111,7 +128,7 @@ void lh_record_event(uint32_t kind, uint64_t address, uint64_t value, uint32_t i
    * Taken after the allocator handed the memory out and before a free gives it back:
    * an address's events are numbered in the order they happened, across threads.
    */
-  uint64_t sequence = __atomic_fetch_add(&lh_sequence, 1, __ATOMIC_SEQ_CST);
+  uint64_t sequence = threaded ? __atomic_add_fetch(&lh_sequence, 1, __ATOMIC_SEQ_CST) : 0;
   uint64_t head = r->head;
   if (time != time_in_ring) {
     time_in_ring = time;
@@ -131,6 +148,7 @@ void lh_rings_reap(void) {
 
 void lh_rings_reset(void) {
   lh_stream_number++;
+  threaded = 0;
   for (struct lh_ring *r = lh_rings; r; r = r->next) {
     r->tail = r->head;
     r->tid = 0;
