@@ -3,9 +3,9 @@
  * (bench/native/alloc.c, -O2 -g -fno-omit-frame-pointer), on one thread and on four
  * threads × 1.25 M, run plain, under `leakhound record` (default unwinding and
  * --unwind dwarf; with --report-every 10s, whose ratio over record alone is printed
- * after the table), with the recorder preloaded directly (no launcher), heaptrack
- * and valgrind memcheck when installed. Prints the median
- * wall time of 3 runs of the whole command (for leakhound: node's start-up, the run
+ * after the table), with the recorder preloaded directly (no launcher, compressed and
+ * not), heaptrack and valgrind memcheck when installed. Prints the median
+ * wall time of 5 runs of the whole command (for leakhound: node's start-up, the run
  * and the symbolization after it), its ratio over the plain run, and the profile's
  * size. Prints figures; asserts nothing.
  *
@@ -21,7 +21,7 @@ import { CLI_MISSING, has, median, profileFiles, recordCommand, ROOT, takeBytes,
 
 const SOURCE = path.join(__dirname, 'native', 'alloc.c');
 const LIBRARY = path.join(ROOT, 'dist', 'recorders', 'native', 'libleakhound.so');
-const RUNS = 3;
+const RUNS = 5;
 const PAIRS = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 5_000_000;
 /** memcheck is ~100× slower: it runs this fraction of the pairs and its time is scaled up. */
 const VALGRIND_FRACTION = 0.1;
@@ -38,6 +38,15 @@ interface Tool {
   fraction?: number;
 }
 
+/** The library preloaded into the program, with `env` settings. */
+function preloaded(name: string, env: string[] = []): Tool {
+  return {
+    name,
+    missing: fs.existsSync(LIBRARY) ? undefined : `not built (${path.relative(ROOT, LIBRARY)} missing: npm install)`,
+    command: (program, out) => ['env', `LD_PRELOAD=${LIBRARY}`, `LEAKHOUND_OUTPUT=${out}.lhp`, ...env, ...program],
+  };
+}
+
 /** The tools run: the names matching argv[3], and plain, which the ratios are over. */
 const ONLY = process.argv[3] === undefined ? undefined : new RegExp(process.argv[3]);
 
@@ -48,12 +57,10 @@ const ALL_TOOLS: Tool[] = [
     missing: CLI_MISSING,
     command: (program, out) => recordCommand(program, `${out}.lhp`),
   },
-  {
-    // the recorder alone, without the launcher: node's start-up and the symbolization are fixed costs
-    name: 'leakhound (preload only)',
-    missing: fs.existsSync(LIBRARY) ? undefined : `not built (${path.relative(ROOT, LIBRARY)} missing: npm install)`,
-    command: (program, out) => ['env', `LD_PRELOAD=${LIBRARY}`, `LEAKHOUND_OUTPUT=${out}.lhp`, ...program],
-  },
+  // the recorder alone, without the launcher: node's start-up and the symbolization are fixed costs
+  preloaded('leakhound (preload only)'),
+  // the same, the profile's plain bytes
+  preloaded('leakhound (preload, plain)', ['LEAKHOUND_COMPRESS=0']),
   {
     // the final report (and the report worker reading along while the program runs)
     name: 'leakhound --report-every 10s',
@@ -124,7 +131,7 @@ try {
     `valgrind (memcheck, --leak-check=no) runs ${VALGRIND_FRACTION * 100}% of the pairs and its time is scaled ×${1 / VALGRIND_FRACTION}; it writes no profile`,
   );
   console.log(
-    "leakhound record's time includes node's start-up and the symbolization after the run; both profiles are zstd-compressed",
+    "leakhound record's time includes node's start-up and the symbolization after the run; profiles are zstd-compressed but for (preload, plain)",
   );
   console.log('');
   console.log('variant     tool                         seconds   × plain   profile KB   B/alloc');

@@ -61,6 +61,16 @@ describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
     });
   });
 
+  describe('threads', () => {
+    it('handoff: memory freed on another thread than it was allocated on → no-leak, every free after its allocation', () => {
+      const r = record('handoff', buildFixture('handoff'));
+      assert.equal(r.code, 0, r.stderr);
+      // a free written before its allocation reads as an unmatched free, and the allocation as never freed
+      assert.equal(loadSync(r.output).info.unmatchedFrees, 0);
+      assert.equal(analyze(r.output).verdict, 'no-leak');
+    });
+  });
+
   describe('stack capture', () => {
     for (const mode of ['fp', 'dwarf']) {
       it(`--unwind ${mode} on a program with frame pointers finds the same culprit`, () => {
