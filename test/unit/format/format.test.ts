@@ -484,9 +484,15 @@ test('compact events: contexts, infos, ticks and address differences read as the
 
 test('compact events: an undefined info or an address difference leading below 1 is refused with one line', () => {
   const noInfo = COMPACT.filter((r) => r.tag !== TAG.info);
-  refused(writeRaw('compact-no-info.lhp', noInfo, { minor: 2 }), /is corrupt at byte \d+: an allocation refers to allocation info 1, never defined$/);
+  refused(
+    writeRaw('compact-no-info.lhp', noInfo, { minor: 2 }),
+    /is corrupt at byte \d+: an allocation refers to allocation info 1, never defined$/,
+  );
   const below = COMPACT.map((r) => (r.tag === TAG.shortFree ? { ...r, fields: [z(-1)] } : r));
-  refused(writeRaw('compact-below.lhp', below, { minor: 2 }), /is corrupt at byte \d+: an address difference leads to -1, not an address$/);
+  refused(
+    writeRaw('compact-below.lhp', below, { minor: 2 }),
+    /is corrupt at byte \d+: an address difference leads to -1, not an address$/,
+  );
 });
 
 test('a newer major version is refused with an upgrade hint; version 0 does not exist', () => {
