@@ -78,7 +78,7 @@ static uint64_t next_shared(const struct run *run, uint64_t from) {
 static inline uint64_t zigzag(int64_t d) { return d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1; }
 
 /* A compact alloc or free: the address as a difference from the thread's last one. */
-static void write_short(uint8_t tag, struct lh_ring *r, uint64_t address, uint32_t info) {
+static inline void write_short(uint8_t tag, struct lh_ring *r, uint64_t address, uint32_t info) {
   uint8_t *payload = lh_begin_record(tag), *p = lh_put_varint(payload, zigzag((int64_t)(address - r->address)));
   if (tag == TAG_SHORTALLOC) p = lh_put_varint(p, info);
   lh_end_record(payload, p);
@@ -98,7 +98,7 @@ static void write_realloc(struct lh_ring *r, const struct lh_event *e) {
   lh_end_record(payload, p);
 }
 
-static void write_event(struct lh_ring *r, const struct lh_event *e) {
+static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
   if (e->kind == LH_EVENT_TIME) {
     r->time = e->value;
     return;

@@ -289,11 +289,17 @@ struct last_walk {
 };
 static LH_TLS struct last_walk last;
 
+/*
+ * A copy a word at a time: memcpy (or the loop made into one) of these few words
+ * is a `rep movsq`, whose start-up costs more than the copy, and whose stores the
+ * stack hash's loads cannot take over until they are done.
+ */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 static int repeat_last(struct lh_stack *stack, uintptr_t ip, uintptr_t sp, uintptr_t bp) {
   if (!last.depth || ip != last.ip || sp != last.sp || bp != last.bp || stack->depth + last.depth > LH_MAX_FRAMES) return 0;
   for (uint32_t k = 0; k + 1 < last.depth; k++)
     if (*(const uintptr_t *)(last.cfa[k] - 8) != last.frames[k + 1]) return 0;
-  memcpy(stack->frames + stack->depth, last.frames, last.depth * sizeof *last.frames);
+  for (uint32_t k = 0; k < last.depth; k++) stack->frames[stack->depth + k] = last.frames[k];
   stack->depth += last.depth;
   return 1;
 }
