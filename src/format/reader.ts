@@ -166,9 +166,11 @@ class StreamParser {
   private skippedAllocations = 0;
   private readonly skipEvents: boolean;
   private readonly listScratch = new Uint32Array(1024);
-  /** Format 1.2's compact events: the thread they are of (context), its last address, the (size, stack) pairs. */
+  /** Format 1.2's compact events: the current context and its thread and last address, the others' saved state, the (size, stack) pairs. */
+  private context = -1;
   private thread = 0;
   private address = 0;
+  private readonly contexts = new Map<number, { address: number; time: number }>();
   private readonly infos = new Map<number, { size: number; stack: number }>();
   /** The number fields of the record being read. */
   private readonly numbers = new Float64Array(MAX_NUMBERS);
@@ -372,10 +374,18 @@ class StreamParser {
   /** A compact record (FORMAT.md, "Compact events"), handed on as the alloc or free it stands for. */
   private compact(name: CompactName): void {
     switch (name) {
-      case 'context':
+      case 'context': {
+        const id = this.varint();
         this.thread = this.varint();
-        this.address = 0;
+        const left = this.contexts.get(this.context);
+        if (left) (left.address = this.address), (left.time = this.time);
+        else if (this.context >= 0) this.contexts.set(this.context, { address: this.address, time: this.time });
+        const saved = this.contexts.get(id);
+        this.context = id;
+        this.address = saved ? saved.address : 0;
+        if (saved) this.time = saved.time;
         return;
+      }
       case 'info': {
         const id = this.varint();
         const size = this.varint();

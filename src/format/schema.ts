@@ -95,7 +95,7 @@ export const RECORDS: readonly RecordType[] = [
       { name: 'sources', kind: 'list', each: [str('function'), str('file'), varint('line')] },
     ],
   },
-  { tag: 0x0e, name: 'context', since: '1.2', fields: [varint('thread')] },
+  { tag: 0x0e, name: 'context', since: '1.2', fields: [varint('id'), varint('thread')] },
   { tag: 0x0f, name: 'info', since: '1.2', fields: [varint('id'), varint('size'), varint('stack')] },
   { tag: 0x10, name: 'tick', since: '1.2', fields: [time] },
   { tag: 0x11, name: 'shortAlloc', since: '1.2', fields: [varint('delta'), varint('info')] },

@@ -79,12 +79,17 @@ struct lh_ring {
   uint32_t thread;                /* the thread id its records carry */
   int dead;                       /* its thread has exited: freed once emptied */
   struct lh_ring *next;
-  uint64_t time, address;         /* the pass's: the time and address its last record said */
+  /* the pass's: the ring's compact-event context (FORMAT.md), new for each thread that takes it */
+  uint32_t context;
+  int context_written;            /* its context record was written: going back to it restores time and address */
+  uint64_t time;                  /* its events' time, from its time events */
+  uint64_t address, context_time; /* the context's last address, and the stream's time when it was left */
   struct lh_event events[LH_RING_EVENTS];
 };
 extern uint64_t lh_sequence;
 extern uint32_t lh_stream_number;  /* a new one for each stream: a forked child's */
 extern volatile uint32_t lh_clock_tick; /* advanced by the flusher every 10 ms */
+extern volatile uint64_t lh_time_step;  /* event times are multiples of it */
 int lh_flusher_running(void);
 extern struct lh_ring *lh_rings;  /* every ring, linked; grows under the lock */
 void lh_record_event(uint32_t kind, uint64_t address, uint64_t value, uint32_t info);

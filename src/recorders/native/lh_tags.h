@@ -18,7 +18,7 @@ enum lh_tag {
   TAG_MODULE     = 0x0B, /* start, end, path: str */
   TAG_END        = 0x0C, /* t */
   TAG_SYMBOL     = 0x0D, /* frame, module: str, count, (function: str, file: str, line) × count */
-  TAG_CONTEXT    = 0x0E, /* thread */
+  TAG_CONTEXT    = 0x0E, /* id, thread */
   TAG_INFO       = 0x0F, /* id, size, stack */
   TAG_TICK       = 0x10, /* t */
   TAG_SHORTALLOC = 0x11, /* delta, info */

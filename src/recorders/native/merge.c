@@ -33,9 +33,9 @@ struct run {
 static struct run *runs;
 static size_t run_room;
 
-/* The thread the compact records are of: a context record when it changes. */
+/* The ring whose context the compact records are in: a context record when it changes. */
 static struct lh_ring *context;
-static uint32_t context_thread;
+static uint32_t context_id;
 
 static inline const struct lh_event *event_at(const struct lh_ring *r, uint64_t at) {
   return &r->events[at & (LH_RING_EVENTS - 1)];
@@ -98,6 +98,21 @@ static void write_realloc(struct lh_ring *r, const struct lh_event *e) {
   lh_end_record(payload, p);
 }
 
+/*
+ * Writes the ring's context record. As the reader does, the context left keeps the
+ * stream's time, and a context entered again gets back its own: its next tick is
+ * then a step of its own clock, as repetitive as its addresses.
+ */
+static void enter(struct lh_ring *r) {
+  if (context && context->context == context_id) context->context_time = lh_time_written;
+  context = r;
+  context_id = r->context;
+  uint8_t *payload = lh_begin_record(TAG_CONTEXT), *p = lh_put_varint(payload, r->context);
+  lh_end_record(payload, lh_put_varint(p, r->thread));
+  if (r->context_written) lh_time_written = r->context_time;
+  r->context_written = 1;
+}
+
 static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
   if (e->kind == LH_EVENT_TIME) {
     r->time = e->value;
@@ -107,13 +122,7 @@ static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
     lh_allocation_count++;
     return write_realloc(r, e);
   }
-  if (r != context || r->thread != context_thread) {
-    context = r;
-    context_thread = r->thread;
-    r->address = 0;
-    uint8_t *payload = lh_begin_record(TAG_CONTEXT);
-    lh_end_record(payload, lh_put_varint(payload, r->thread));
-  }
+  if (r != context || r->context != context_id) enter(r);
   if (r->time != lh_time_written) {
     uint8_t *payload = lh_begin_record(TAG_TICK);
     lh_end_record(payload, lh_put_time(payload, r->time));

@@ -78,6 +78,23 @@ int lh_flusher_running(void) { return flusher_running; }
 
 volatile uint32_t lh_clock_tick;
 
+/*
+ * Event times are kept to steps of about 1/4096 of the time since the start, the
+ * finest the diagnosis reads (its work clock, src/diagnose/work-clock.ts), and no
+ * finer than 2^20 ns (1 ms, a sixty-fourth of a 67 ms run, where the live series'
+ * points are): a power of two, set by the flusher. Each step a thread's events
+ * move into costs a tick record, which breaks the repetition zstd lives on: an hour
+ * takes about 4,096 of them, not 3.6 million.
+ */
+#define MIN_TIME_STEP (1u << 20)
+volatile uint64_t lh_time_step = MIN_TIME_STEP;
+
+static void set_time_step(uint64_t now) {
+  uint64_t step = MIN_TIME_STEP;
+  while (step * 2 <= now / 4096) step *= 2;
+  lh_time_step = step;
+}
+
 /* ---- encoding ---- */
 
 inline uint8_t *lh_put_varint(uint8_t *p, uint64_t v) {
@@ -231,6 +248,7 @@ static int start_stream(int numbered) {
   frames_path(stale, sizeof stale);
   unlink(stale);
   lh_clock_start();
+  lh_time_step = MIN_TIME_STEP;
   lh_time_written = 0;
   next_string = 1;
   threads_seen = 0;
@@ -268,9 +286,6 @@ static void nap(uint64_t ns) {
   napping = 0;
 }
 
-/* A pass that took fewer events than this naps until the next tick; more, and the next pass starts at once. */
-#define BUSY_PASS (LH_RING_EVENTS / 8)
-
 static void *flusher(void *unused) {
   (void)unused;
   lh_busy = 1; /* nothing this thread does is recorded */
@@ -295,14 +310,14 @@ static void *flusher(void *unused) {
       rest = ticks++ % 10 == 0 || dump_requested;
     }
     if (rest) lh_modules_scan();
-    uint64_t events = 0;
     lock();
     if (state == ON) {
       if (rest) {
         lh_rings_reap();
         lh_clock_calibrate(lh_time_written);
+        set_time_step(lh_now());
       }
-      events = lh_merge_pass();
+      lh_merge_pass();
       if (rest) {
         emit_timed(TAG_SAMPLE, lh_now(), 2, rss_series, resident_bytes());
         if (dump_requested) {
@@ -310,12 +325,16 @@ static void *flusher(void *unused) {
           emit_timed(TAG_MARK, lh_now(), 1, lh_emit_string("SIGUSR2 dump", 12), 0);
         }
       }
-      if (rest || lh_buffered >= LH_BUFFER_SIZE / 2) lh_output_seal();
+      if (rest) lh_output_seal(); /* and whenever the buffer fills: each seal costs the compression a block */
     }
     unlock();
     lh_output_drain();
     t = lh_monotonic_ns();
-    if (events < BUSY_PASS && t < next_tick && !end_requested && !dump_requested) nap(next_tick - t);
+    /*
+     * Until the next tick, or a ring half full: long runs of each thread per pass,
+     * since each change of thread breaks the repetition zstd lives on.
+     */
+    if (t < next_tick && !end_requested && !dump_requested) nap(next_tick - t);
   }
   lh_output_writer(0);
   flusher_running = 0;

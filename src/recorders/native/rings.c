@@ -34,6 +34,7 @@ uint32_t lh_stream_number;
  * number is higher.
  */
 static volatile int threaded;
+static uint32_t contexts; /* context ids given out in this stream */
 
 static LH_TLS struct lh_ring *own;
 static LH_TLS uint32_t own_stream; /* the stream `own` was taken in: a forked child takes another */
@@ -59,6 +60,9 @@ static struct lh_ring *take_ring(void) {
       r->tid = (uint32_t)syscall(SYS_gettid);
       r->thread = lh_thread_record(r->tid);
       r->dead = 0;
+      r->context = ++contexts;
+      r->context_written = 0;
+      r->address = 0;
     }
   }
   lh_unlock();
@@ -70,11 +74,9 @@ static struct lh_ring *take_ring(void) {
 
 /*
  * Event times: the clock is read every 8th event, or sooner when the flusher's 10 ms
- * tick has passed, and kept to multiples of 131 µs (FORMAT.md's compact events: the
- * finest the verdicts read is 1/4096 of the run). A time event goes in the ring only
- * when the thread's time moves.
+ * tick has passed, and kept to multiples of lh_time_step (a power of two, recorder.c).
+ * A time event goes in the ring only when the thread's time moves.
  */
-#define TIME_QUANTUM 131072
 static LH_TLS uint32_t events_since_clock, seen_tick;
 static LH_TLS uint64_t event_clock;
 
@@ -82,7 +84,7 @@ static inline uint64_t event_time(void) {
   if (++events_since_clock >= 8 || seen_tick != lh_clock_tick) {
     events_since_clock = 0;
     seen_tick = lh_clock_tick;
-    event_clock = lh_now() & ~(uint64_t)(TIME_QUANTUM - 1);
+    event_clock = lh_now() & ~(lh_time_step - 1);
   }
   return event_clock;
 }
@@ -149,6 +151,7 @@ void lh_rings_reap(void) {
 void lh_rings_reset(void) {
   lh_stream_number++;
   threaded = 0;
+  contexts = 0;
   for (struct lh_ring *r = lh_rings; r; r = r->next) {
     r->tail = r->head;
     r->tid = 0;

@@ -447,23 +447,28 @@ test('a file of format 1.1 (before the compact events) reads as before', () => {
 
 // ---------------------------------------------------------------- compact events (1.2)
 
-/** Two threads' compact events: thread 7 allocates 0x5000 and 0x5040, thread 8 frees 0x5000. */
+/**
+ * Two threads' compact events: thread 7 (context 1) allocates 0x5000 and 0x5040,
+ * thread 8 (context 2) frees 0x5000, thread 7 frees 0x5040 and allocates 0x5080,
+ * going on from its own last address and time.
+ */
 const COMPACT: RawRecord[] = [
   ...BASE.slice(0, 3),
   { tag: TAG.info, fields: [1, 64, 0] },
-  { tag: TAG.context, fields: [7] },
+  { tag: TAG.context, fields: [1, 7] },
   { tag: TAG.tick, fields: [z(131072)] },
   { tag: TAG.shortAlloc, fields: [z(0x5000), 1] },
   { tag: TAG.shortAlloc, fields: [z(0x40), 1] },
-  { tag: TAG.context, fields: [8] },
+  { tag: TAG.context, fields: [2, 8] },
   { tag: TAG.tick, fields: [z(131072)] },
   { tag: TAG.shortFree, fields: [z(0x5000)] },
-  { tag: TAG.tick, fields: [z(-131072)] },
-  { tag: TAG.shortFree, fields: [z(0x40)] },
+  { tag: TAG.context, fields: [1, 7] },
+  { tag: TAG.shortFree, fields: [z(0)] },
+  { tag: TAG.shortAlloc, fields: [z(0x40), 1] },
   END,
 ];
 
-test('compact events: contexts, infos, ticks and address differences read as the allocs and frees they stand for', () => {
+test('compact events: contexts (each with its own address and time), infos, ticks and address differences read as the allocs and frees they stand for', () => {
   const p = writeRaw('compact.lhp', COMPACT, { minor: 2 });
   const { events } = readEvents(p);
   assert.deepEqual(
@@ -473,11 +478,12 @@ test('compact events: contexts, infos, ticks and address differences read as the
       ['alloc', 131072, 0x5040, 64, 0, 7, 64],
       ['free', 262144, 0x5000],
       ['free', 131072, 0x5040],
+      ['alloc', 131072, 0x5080, 64, 0, 7, 64],
       ['end', 131073],
     ],
   );
   const profile = loadSync(p);
-  assert.equal(profile.columns.count, 2);
+  assert.equal(profile.columns.count, 3);
   assert.deepEqual(Array.from(profile.columns.freeTime.subarray(0, 2)), [262144, 131072]);
   assert.equal(profile.info.unmatchedFrees, 0);
 });
@@ -488,7 +494,8 @@ test('compact events: an undefined info or an address difference leading below 1
     writeRaw('compact-no-info.lhp', noInfo, { minor: 2 }),
     /is corrupt at byte \d+: an allocation refers to allocation info 1, never defined$/,
   );
-  const below = COMPACT.map((r) => (r.tag === TAG.shortFree ? { ...r, fields: [z(-1)] } : r));
+  const first = COMPACT.findIndex((r) => r.tag === TAG.shortFree); // thread 8's, from its new context's base 0
+  const below = COMPACT.map((r, i) => (i === first ? { ...r, fields: [z(-1)] } : r));
   refused(
     writeRaw('compact-below.lhp', below, { minor: 2 }),
     /is corrupt at byte \d+: an address difference leads to -1, not an address$/,

@@ -76,7 +76,7 @@ int main(void) {
     case THREAD:
       threads += field(&r, &s) == tid;
       break;
-    case CONTEXT: /* thread */
+    case CONTEXT: /* id, thread */
     case INFO:    /* id, size, stack */
       compact_event(&compact, &r, &s, &e);
       exact &= r.payload == r.end;

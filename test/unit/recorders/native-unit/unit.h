@@ -97,12 +97,14 @@ static inline int next_record(struct stream *s, struct record *r) {
 /* A record's next field. */
 static inline uint64_t field(struct record *r, struct stream *s) { return varint(&r->payload, r->end, &s->bad); }
 
-/* ---- format 1.2's compact events: the thread they are of, its last address, the (size, stack) pairs ---- */
+/* ---- format 1.2's compact events: their context's thread and last address, the (size, stack) pairs ---- */
 
 #define UNIT_INFOS 4096
+#define UNIT_CONTEXTS 256
 struct compact {
-  uint64_t thread, address;
+  uint64_t context, thread, address;
   uint64_t size[UNIT_INFOS], stack[UNIT_INFOS];
+  uint64_t saved[UNIT_CONTEXTS]; /* each context's last address (times are not followed here) */
 };
 struct event {
   uint64_t address, size, stack, thread;
@@ -117,8 +119,10 @@ static inline uint64_t unzigzag_add(uint64_t base, uint64_t z) { return z & 1 ? 
 static inline int compact_event(struct compact *c, struct record *r, struct stream *s, struct event *e) {
   switch (r->tag) {
   case CONTEXT:
+    c->saved[c->context % UNIT_CONTEXTS] = c->address;
+    c->context = field(r, s);
     c->thread = field(r, s);
-    c->address = 0;
+    c->address = c->saved[c->context % UNIT_CONTEXTS]; /* 0 for a new context */
     return 0;
   case INFO: {
     uint64_t id = field(r, s), size = field(r, s), stack = field(r, s);
