@@ -377,9 +377,7 @@ class StreamParser {
       case 'context': {
         const id = this.varint();
         this.thread = this.varint();
-        const left = this.contexts.get(this.context);
-        if (left) (left.address = this.address), (left.time = this.time);
-        else if (this.context >= 0) this.contexts.set(this.context, { address: this.address, time: this.time });
+        if (this.context >= 0) this.contexts.set(this.context, { address: this.address, time: this.time });
         const saved = this.contexts.get(id);
         this.context = id;
         this.address = saved ? saved.address : 0;
