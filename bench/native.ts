@@ -165,7 +165,7 @@ try {
             m.seconds.toFixed(3).padStart(9),
             (plain ? `${(m.seconds / plain).toFixed(1)}×` : '-').padStart(9),
             (m.bytes === undefined ? '-' : (m.bytes / 1e3).toFixed(1)).padStart(12),
-            (m.bytes === undefined ? '-' : (m.bytes / pairs).toFixed(1)).padStart(9),
+            (m.bytes === undefined ? '-' : String(Number((m.bytes / pairs).toPrecision(2)))).padStart(9),
           ].join(' '),
         );
       } catch (err) {

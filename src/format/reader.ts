@@ -126,7 +126,7 @@ const LAYOUTS: (Layout | undefined)[] = RECORD_BY_TAG.map((record) => {
     orElse: optional === undefined ? -1 : numbers.findIndex((f) => f.name === optional),
     tail: last.kind === 'bytes' || last.kind === 'list' ? last.kind : 'none',
     itemSize: last.each?.length ?? 0,
-    event: (timed && record.name !== 'end') || record.name === 'shortAlloc' || record.name === 'shortFree',
+    event: (timed && record.name !== 'end') || ['shortAlloc', 'shortFree', 'shortRealloc'].includes(record.name),
   };
 });
 
@@ -339,8 +339,7 @@ class StreamParser {
         // version an unknown tag can only be damage.
         if (this.fileMinor <= FORMAT_MINOR) this.corrupt(`unknown record type 0x${tag.toString(16)}`);
       } else if (this.skipEvents && layout.event) {
-        if (layout.name === 'alloc' || layout.name === 'realloc' || layout.name === 'shortAlloc')
-          this.skippedAllocations++;
+        if (['alloc', 'realloc', 'shortAlloc', 'shortRealloc'].includes(layout.name)) this.skippedAllocations++;
         this.pos = end;
       } else if (isCompact(layout.name)) {
         this.compact(layout.name);
@@ -395,15 +394,27 @@ class StreamParser {
         return;
       case 'shortAlloc': {
         const address = this.nextAddress();
-        const id = this.varint();
-        const info = this.infos.get(id);
-        if (info === undefined) this.corrupt(`an allocation refers to allocation info ${id}, never defined`);
+        const info = this.info();
         this.visitor.alloc(this.time, address, info.size, info.stack, this.thread, info.size);
         return;
       }
       case 'shortFree':
         this.visitor.free(this.time, this.nextAddress());
+        return;
+      case 'shortRealloc': {
+        const old = this.nextAddress();
+        const address = this.nextAddress();
+        const info = this.info();
+        this.visitor.realloc(this.time, old, address, info.size, info.stack, this.thread);
+      }
     }
+  }
+
+  private info(): { size: number; stack: number } {
+    const id = this.varint();
+    const info = this.infos.get(id);
+    if (info === undefined) this.corrupt(`an allocation refers to allocation info ${id}, never defined`);
+    return info;
   }
 
   /** The thread's last address moved by a zigzag difference. */

@@ -45,9 +45,16 @@ export type RecordName = keyof LhpVisitor;
  * The compact records of format 1.2 (FORMAT.md, "Compact events"): the reader decodes
  * them into alloc and free calls of the visitor, which has no method of their names.
  */
-export type CompactName = 'context' | 'info' | 'tick' | 'shortAlloc' | 'shortFree';
+export type CompactName = 'context' | 'info' | 'tick' | 'shortAlloc' | 'shortFree' | 'shortRealloc';
 export const isCompact = (name: RecordName | CompactName): name is CompactName => COMPACT.has(name);
-const COMPACT: ReadonlySet<string> = new Set<CompactName>(['context', 'info', 'tick', 'shortAlloc', 'shortFree']);
+const COMPACT: ReadonlySet<string> = new Set<CompactName>([
+  'context',
+  'info',
+  'tick',
+  'shortAlloc',
+  'shortFree',
+  'shortRealloc',
+]);
 
 const varint = (name: string): Field => ({ name, kind: 'varint' });
 const str = (name: string): Field => ({ name, kind: 'str' });
@@ -100,6 +107,7 @@ export const RECORDS: readonly RecordType[] = [
   { tag: 0x10, name: 'tick', since: '1.2', fields: [time] },
   { tag: 0x11, name: 'shortAlloc', since: '1.2', fields: [varint('delta'), varint('info')] },
   { tag: 0x12, name: 'shortFree', since: '1.2', fields: [varint('delta')] },
+  { tag: 0x13, name: 'shortRealloc', since: '1.2', fields: [varint('oldDelta'), varint('newDelta'), varint('info')] },
 ];
 
 /** Each record type by name, for the code that handles one of them. */

@@ -140,7 +140,6 @@ uintptr_t lh_stack_top_near(uintptr_t near);
 const uintptr_t *lh_frame_addresses(uint32_t *count);
 /* (size, stack) pairs, written once each as allocation info records, as heaptrack does */
 uint32_t lh_info_id(const struct lh_stack *stack, uint64_t size); /* takes the lock for a new one */
-void lh_info_of(uint32_t info, uint64_t *size, uint32_t *stack);
 
 /* unwind.c */
 void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp);

@@ -77,25 +77,11 @@ static uint64_t next_shared(const struct run *run, uint64_t from) {
 
 static inline uint64_t zigzag(int64_t d) { return d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1; }
 
-/* A compact alloc or free: the address as a difference from the thread's last one. */
-static inline void write_short(uint8_t tag, struct lh_ring *r, uint64_t address, uint32_t info) {
-  uint8_t *payload = lh_begin_record(tag), *p = lh_put_varint(payload, zigzag((int64_t)(address - r->address)));
-  if (tag == TAG_SHORTALLOC) p = lh_put_varint(p, info);
-  lh_end_record(payload, p);
+/* An address as a difference from the context's last one, which it becomes. */
+static inline uint8_t *put_address(uint8_t *p, struct lh_ring *r, uint64_t address) {
+  p = lh_put_varint(p, zigzag((int64_t)(address - r->address)));
   r->address = address;
-}
-
-static void write_realloc(struct lh_ring *r, const struct lh_event *e) {
-  uint64_t size;
-  uint32_t stack;
-  lh_info_of(e->info, &size, &stack);
-  uint8_t *payload = lh_begin_record(TAG_REALLOC), *p = lh_put_time(payload, r->time);
-  p = lh_put_varint(p, e->value);
-  p = lh_put_varint(p, e->address);
-  p = lh_put_varint(p, size);
-  p = lh_put_varint(p, stack);
-  p = lh_put_varint(p, r->thread);
-  lh_end_record(payload, p);
+  return p;
 }
 
 /*
@@ -118,21 +104,22 @@ static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
     r->time = e->value;
     return;
   }
-  if (e->kind == LH_EVENT_REALLOC) {
-    lh_allocation_count++;
-    return write_realloc(r, e);
-  }
   if (r != context || r->context != context_id) enter(r);
   if (r->time != lh_time_written) {
     uint8_t *payload = lh_begin_record(TAG_TICK);
     lh_end_record(payload, lh_put_time(payload, r->time));
   }
-  if (e->kind == LH_EVENT_ALLOC) {
+  /* realloc(NULL, n) is an allocation */
+  uint32_t kind = e->kind == LH_EVENT_REALLOC && !e->value ? LH_EVENT_ALLOC : e->kind;
+  uint8_t tag = kind == LH_EVENT_ALLOC ? TAG_SHORTALLOC : kind == LH_EVENT_FREE ? TAG_SHORTFREE : TAG_SHORTREALLOC;
+  uint8_t *payload = lh_begin_record(tag), *p = payload;
+  if (kind == LH_EVENT_REALLOC) p = put_address(p, r, e->value);
+  p = put_address(p, r, e->address);
+  if (kind != LH_EVENT_FREE) {
+    p = lh_put_varint(p, e->info);
     lh_allocation_count++;
-    write_short(TAG_SHORTALLOC, r, e->address, e->info);
-  } else {
-    write_short(TAG_SHORTFREE, r, e->address, 0);
   }
+  lh_end_record(payload, p);
 }
 
 static void write_until(struct run *run, uint64_t until) {

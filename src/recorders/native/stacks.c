@@ -103,8 +103,6 @@ struct info_slot {
 
 static struct stack_slot *stacks;
 static struct info_slot *infos;
-static uint64_t *info_sizes;  /* by info id */
-static uint32_t *info_stacks;
 static uint32_t info_count;
 static struct frame_slot *frames;
 static uintptr_t *addresses; /* by frame id */
@@ -122,8 +120,6 @@ void lh_stacks_reset(void) {
   frames = fresh(frames, FRAME_SLOTS * sizeof *frames);
   addresses = fresh(addresses, FRAME_SLOTS * sizeof *addresses);
   infos = fresh(infos, INFO_SLOTS * sizeof *infos);
-  info_sizes = fresh(info_sizes, INFO_SLOTS * sizeof *info_sizes);
-  info_stacks = fresh(info_stacks, INFO_SLOTS * sizeof *info_stacks);
   lh_unwind_reset();
   stack_count = 1;
   frame_count = 1;
@@ -226,8 +222,6 @@ static uint32_t info_define(uint32_t stack, uint64_t size) {
   p = lh_put_varint(p, size);
   p = lh_put_varint(p, stack);
   lh_emit(TAG_INFO, payload, (size_t)(p - payload));
-  info_sizes[id] = size;
-  info_stacks[id] = stack;
   infos[i].size = size;
   infos[i].stack = stack;
   __atomic_store_n(&infos[i].id, id, __ATOMIC_RELEASE);
@@ -268,9 +262,4 @@ uint32_t lh_info_id(const struct lh_stack *stack, uint64_t size) {
     cache[c].stream = lh_stream_number;
   }
   return id;
-}
-
-void lh_info_of(uint32_t info, uint64_t *size, uint32_t *stack) {
-  *size = info_sizes[info];
-  *stack = info_stacks[info];
 }

@@ -34,6 +34,7 @@ const TAG = {
   tick: 0x10,
   shortAlloc: 0x11,
   shortFree: 0x12,
+  shortRealloc: 0x13,
 };
 const MAGIC = [0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a];
 const HEADER_FIXED = 16;
@@ -449,8 +450,8 @@ test('a file of format 1.1 (before the compact events) reads as before', () => {
 
 /**
  * Two threads' compact events: thread 7 (context 1) allocates 0x5000 and 0x5040,
- * thread 8 (context 2) frees 0x5000, thread 7 frees 0x5040 and allocates 0x5080,
- * going on from its own last address and time.
+ * thread 8 (context 2) frees 0x5000, thread 7 frees 0x5040, allocates 0x5080 and
+ * reallocates it to 0x5000, going on from its own last address and time.
  */
 const COMPACT: RawRecord[] = [
   ...BASE.slice(0, 3),
@@ -465,6 +466,8 @@ const COMPACT: RawRecord[] = [
   { tag: TAG.context, fields: [1, 7] },
   { tag: TAG.shortFree, fields: [z(0)] },
   { tag: TAG.shortAlloc, fields: [z(0x40), 1] },
+  { tag: TAG.info, fields: [2, 128, 0] },
+  { tag: TAG.shortRealloc, fields: [z(0), z(-0x80), 2] },
   END,
 ];
 
@@ -472,18 +475,19 @@ test('compact events: contexts (each with its own address and time), infos, tick
   const p = writeRaw('compact.lhp', COMPACT, { minor: 2 });
   const { events } = readEvents(p);
   assert.deepEqual(
-    events.filter((e) => e[0] === 'alloc' || e[0] === 'free' || e[0] === 'end'),
+    events.filter((e) => ['alloc', 'free', 'realloc', 'end'].includes(e[0] as string)),
     [
       ['alloc', 131072, 0x5000, 64, 0, 7, 64],
       ['alloc', 131072, 0x5040, 64, 0, 7, 64],
       ['free', 262144, 0x5000],
       ['free', 131072, 0x5040],
       ['alloc', 131072, 0x5080, 64, 0, 7, 64],
+      ['realloc', 131072, 0x5080, 0x5000, 128, 0, 7],
       ['end', 131073],
     ],
   );
   const profile = loadSync(p);
-  assert.equal(profile.columns.count, 3);
+  assert.equal(profile.columns.count, 4);
   assert.deepEqual(Array.from(profile.columns.freeTime.subarray(0, 2)), [262144, 131072]);
   assert.equal(profile.info.unmatchedFrees, 0);
 });

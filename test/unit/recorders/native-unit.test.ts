@@ -24,7 +24,7 @@ const PROGRAMS: Record<string, string[]> = {
     'the stream has its start records',
     'the thread is named once, by its tid',
     'shortAlloc: the address and the (size, stack) info, of its thread',
-    'realloc: t, old, new, size, stack, thread',
+    'shortRealloc: both addresses and the (size, stack) info, of its thread',
     'shortFree: the address',
     'one end record, last',
     "each record's length is its fields' bytes",

@@ -95,10 +95,9 @@ int main(void) {
       time_delta(&r, &s, &negative);
       exact &= r.payload == r.end;
       break;
-    case REALLOC: /* t, old, new, size, stack, thread */
-      time_delta(&r, &s, &negative);
-      if (field(&r, &s) == old && field(&r, &s) == new && field(&r, &s) == 4000 && field(&r, &s) != 0 && field(&r, &s) == tid)
-        reallocs++;
+    case SHORT_REALLOC: /* old and new address differences, info */
+      compact_event(&compact, &r, &s, &e);
+      reallocs += e.old == old && e.address == new && e.size == 4000 && e.stack != 0 && e.thread == tid;
       exact &= r.payload == r.end;
       break;
     case END: /* t */
@@ -112,7 +111,7 @@ int main(void) {
   check(records > 5, "the stream has its start records", "fewer than 6 records");
   check(threads == 1, "the thread is named once, by its tid", "no single thread record with this thread's tid");
   check(allocs == 1, "shortAlloc: the address and the (size, stack) info, of its thread", "no compact alloc with the recorded fields");
-  check(reallocs == 1, "realloc: t, old, new, size, stack, thread", "no realloc record with the recorded fields");
+  check(reallocs == 1, "shortRealloc: both addresses and the (size, stack) info, of its thread", "no compact realloc with the recorded fields");
   check(frees == 1, "shortFree: the address", "no compact free of the address");
   check(ends == 1 && !after_end, "one end record, last", "the end record is missing, repeated or not last");
   check(exact, "each record's length is its fields' bytes", "a record's payload is longer than its fields");

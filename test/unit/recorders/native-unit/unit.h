@@ -15,7 +15,7 @@
 #include <string.h>
 #include "leakhound.h"
 
-enum { STRING = 1, FRAME, STACK, ALLOC, FREE, REALLOC, SAMPLE, MARK, THREAD, PROCESS, MODULE, END, SYMBOL, CONTEXT, INFO, TICK, SHORT_ALLOC, SHORT_FREE };
+enum { STRING = 1, FRAME, STACK, ALLOC, FREE, REALLOC, SAMPLE, MARK, THREAD, PROCESS, MODULE, END, SYMBOL, CONTEXT, INFO, TICK, SHORT_ALLOC, SHORT_FREE, SHORT_REALLOC };
 
 /* The hooks' way of naming the caller: this function's frame and return address. */
 #define CALLER __builtin_frame_address(0), __builtin_return_address(0)
@@ -107,14 +107,15 @@ struct compact {
   uint64_t saved[UNIT_CONTEXTS]; /* each context's last address (times are not followed here) */
 };
 struct event {
-  uint64_t address, size, stack, thread;
+  uint64_t old, address, size, stack, thread; /* `old`: a realloc's */
 };
 
 static inline uint64_t unzigzag_add(uint64_t base, uint64_t z) { return z & 1 ? base - (z >> 1) - 1 : base + (z >> 1); }
 
 /*
- * Reads a context, info, shortAlloc or shortFree record: ALLOC or FREE with `e`
- * filled for the last two, 0 for the others (and for any other record, unread).
+ * Reads a context, info, shortAlloc, shortFree or shortRealloc record: ALLOC, FREE or
+ * REALLOC with `e` filled for the last three, 0 for the others (and for any other
+ * record, unread).
  */
 static inline int compact_event(struct compact *c, struct record *r, struct stream *s, struct event *e) {
   switch (r->tag) {
@@ -129,13 +130,15 @@ static inline int compact_event(struct compact *c, struct record *r, struct stre
     if (id < UNIT_INFOS) c->size[id] = size, c->stack[id] = stack;
     return 0;
   }
+  case SHORT_REALLOC:
   case SHORT_ALLOC: {
+    if (r->tag == SHORT_REALLOC) e->old = c->address = unzigzag_add(c->address, field(r, s));
     e->address = c->address = unzigzag_add(c->address, field(r, s));
     uint64_t id = field(r, s) % UNIT_INFOS;
     e->size = c->size[id];
     e->stack = c->stack[id];
     e->thread = c->thread;
-    return ALLOC;
+    return r->tag == SHORT_REALLOC ? REALLOC : ALLOC;
   }
   case SHORT_FREE:
     e->address = c->address = unzigzag_add(c->address, field(r, s));
