@@ -86,7 +86,12 @@ struct lh_ring {
   uint64_t address, context_time; /* the context's last address, and the stream's time when it was left */
   struct lh_event events[LH_RING_EVENTS];
 };
-extern uint64_t lh_sequence;
+/* Alone on its cache line: every event of a threaded process writes it, and a word read beside it would miss each time. */
+struct lh_sequence {
+  uint64_t value;
+  char line[56];
+} __attribute__((aligned(64)));
+extern struct lh_sequence lh_sequence;
 extern uint32_t lh_stream_number;  /* a new one for each stream: a forked child's */
 extern volatile uint32_t lh_clock_tick; /* advanced by the flusher every 10 ms */
 extern volatile uint64_t lh_time_step;  /* event times are multiples of it */

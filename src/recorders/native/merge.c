@@ -167,7 +167,7 @@ static int run_space(size_t n) {
 }
 
 uint64_t lh_merge_pass(void) {
-  uint64_t limit = __atomic_load_n(&lh_sequence, __ATOMIC_SEQ_CST);
+  uint64_t limit = __atomic_load_n(&lh_sequence.value, __ATOMIC_SEQ_CST);
   size_t n = 0, rings = 0;
   for (struct lh_ring *r = __atomic_load_n(&lh_rings, __ATOMIC_ACQUIRE); r; r = r->next) rings++;
   if (!run_space(rings)) return 0;

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include "leakhound.h"
 
-uint64_t lh_sequence;
+struct lh_sequence lh_sequence;
 struct lh_ring *lh_rings;
 uint32_t lh_stream_number;
 
@@ -130,7 +130,7 @@ void lh_record_event(uint32_t kind, uint64_t address, uint64_t value, uint32_t i
    * Taken after the allocator handed the memory out and before a free gives it back:
    * an address's events are numbered in the order they happened, across threads.
    */
-  uint64_t sequence = threaded ? __atomic_add_fetch(&lh_sequence, 1, __ATOMIC_SEQ_CST) : 0;
+  uint64_t sequence = threaded ? __atomic_add_fetch(&lh_sequence.value, 1, __ATOMIC_SEQ_CST) : 0;
   uint64_t head = r->head;
   if (time != time_in_ring) {
     time_in_ring = time;
