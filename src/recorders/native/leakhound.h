@@ -98,6 +98,7 @@ extern volatile uint64_t lh_time_step;  /* event times are multiples of it */
 int lh_flusher_running(void);
 extern struct lh_ring *lh_rings;  /* every ring, linked; grows under the lock */
 void lh_record_event(uint32_t kind, uint64_t address, uint64_t value, uint32_t info);
+int lh_rings_threaded(void);       /* a second thread has recorded: events are numbered */
 void lh_rings_reap(void);         /* lock held: marks rings whose threads have exited */
 void lh_rings_reset(void);        /* a new stream: every ring empty and free */
 

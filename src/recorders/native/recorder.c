@@ -457,10 +457,12 @@ void lh_record_free(void *ptr) {
 
 /*
  * A realloc's one event must be numbered after the new block is handed out and
- * before the old one is given back (to another thread's malloc). A block that
- * grows past its usable size is therefore moved here, by malloc, copy and free;
- * one that fits is left to the allocator, which keeps it in place. realloc(p, 0)
- * frees p.
+ * before the old one is given back (to another thread's malloc). Once the program
+ * has threads, a block that grows past its usable size is therefore moved here, by
+ * malloc, copy and free; one that fits is left to the allocator, which keeps it in
+ * place. A program of one thread keeps the allocator's own realloc (which grows a
+ * block in place where it can: a buffer grown a little at a time is not copied each
+ * time), as no other thread can take the old block meanwhile. realloc(p, 0) frees p.
  */
 void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   begin_event();
@@ -473,7 +475,7 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
     if (state == ON) lh_record_event(LH_EVENT_FREE, (uintptr_t)old, 0, 0);
     ptr = lh_next.realloc(old, 0);
     if (ptr) allocated(LH_EVENT_ALLOC, ptr, NULL, info);
-  } else if (!old || size <= usable) {
+  } else if (!old || size <= usable || !lh_rings_threaded()) {
     ptr = lh_next.realloc(old, size);
     if (ptr) allocated(LH_EVENT_REALLOC, ptr, old, info);
   } else if ((ptr = lh_next.malloc(size))) {

@@ -34,6 +34,8 @@ uint32_t lh_stream_number;
  * number is higher.
  */
 static volatile int threaded;
+
+int lh_rings_threaded(void) { return threaded; }
 static uint32_t contexts; /* context ids given out in this stream */
 
 static LH_TLS struct lh_ring *own;
