@@ -39,7 +39,7 @@ export function exportCommand(): Command {
     .addOption(
       new Option(
         '--value <value>',
-        'collapsed: what a stack counts: bytes never freed, bytes allocated, or the allocations (default: leaked)',
+        'collapsed: what a stack counts: bytes never freed (leaked), bytes allocated, or the allocations (default: leaked)',
       ).choices(STACK_VALUES),
     )
     .option(

@@ -9,7 +9,7 @@ import { positiveInt } from './parse';
 export function reportCommand(): Command {
   const command = new Command('report')
     .description(
-      'write a self-contained HTML report: verdict, timeline, ranked sites with their graphs and backtraces, a flame graph of leaked bytes',
+      'write a self-contained HTML report: verdict, timeline, ranked sites with their graphs and backtraces, a flame graph of the bytes the leak sites retain',
     )
     .argument('<profile>', 'an .lhp recording (one still being written too), a heaptrack file or a .heapprofile')
     .option('-o, --output <file>', 'the report to write', 'report.html')
