@@ -242,7 +242,7 @@ describe('leakhound serve', () => {
     assert.match(await (await get('/api/flame.svg?minSize=999999999')).text(), /nothing was left unfreed/);
   });
 
-  test('/api/group/<id> gives a site diagnosis and backtrace with file:line, and its leaked-vs-all chart', async () => {
+  test('/api/group/<id> gives a site diagnosis and backtrace with file:line, and its retained-vs-freed chart', async () => {
     const session = (await groups('?function=session_new')).rows[0];
     const g = (await (await get(`/api/group/${session.stackId}`)).json()) as {
       verdict: string;
