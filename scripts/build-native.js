@@ -35,7 +35,7 @@ function build() {
     process.exit(1);
   }
   fs.mkdirSync(outDir, { recursive: true });
-  const r = spawnSync(cc, [...libraryFlags, '-o', output, ...sources(), '-ldl'], { stdio: 'inherit' });
+  const r = spawnSync(cc, [...libraryFlags, '-o', output, ...sources(), '-ldl', '-lm'], { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`leakhound: building the native recorder with ${cc} failed (see above)`);
     process.exit(1);

@@ -11,6 +11,7 @@ import { residentMemory, ResidentMemory } from './resident-memory';
 import { unattributedGrowth, UnattributedGrowth } from './unattributed';
 import { isV8Heap, v8HeapExplanation } from './v8-heap';
 import { windowsOf } from './windows';
+import { formatBytes } from '../util/units';
 
 export { Verdict } from './classify';
 export { UnattributedGrowth } from './unattributed';
@@ -75,7 +76,32 @@ export interface Diagnosis {
   residentMemory?: ResidentMemory;
   /** The profile was another tool's file (docs/IMPORT.md); without lifetimes, every group is `unclear`. */
   imported?: ImportedFrom;
+  /** How the recording was sampled, when it was (Node.js always, native with --sample). */
+  sampling?: Sampling;
   warnings: string[];
+}
+
+/**
+ * A sampled recording's rate: one allocation recorded per `intervalBytes` allocated,
+ * on average, each counted for the bytes it stands for. `explanation` says what that
+ * means for the verdicts.
+ */
+export interface Sampling {
+  intervalBytes: number;
+  explanation: string;
+}
+
+function samplingOf(profile: Profile): Sampling | undefined {
+  const interval = profile.header.options?.samplingInterval;
+  if (typeof interval !== 'number' || !(interval > 0)) return undefined;
+  const rate = `one allocation per ${formatBytes(interval)} allocated, on average; sizes are the bytes the samples stand for`;
+  return {
+    intervalBytes: interval,
+    explanation:
+      profile.header.recorder === 'native'
+        ? `${rate}. A leak of a few samples' worth can pass unseen: a recording without --sample would tell`
+        : rate,
+  };
 }
 
 /** Verdicts from most to least suspicious: the ranking's first key. */
@@ -119,12 +145,13 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
   // a .heapprofile: what was alive when it was taken, with no times to tell growth by
   const lifetimes = profile.info.imported?.lifetimes !== false;
   const native = profile.header.recorder === 'native';
+  const sampling = samplingOf(profile);
   for (let stackId = 0; stackId < profile.stacks.length; stackId++) {
     if (totals.allocatedCount[stackId] === 0) continue;
     const ev = gatherEvidence(profile, stackId, totals, members.get(stackId), windows, birth);
     const c = lifetimes ? classify(ev) : NO_LIFETIMES;
     const g = describe(profile, stackId, ev, c.verdict, c.rate, c.confidence, allocationsPerNs);
-    const { explanation, evidence } = explain(ev, c, windows, runtime);
+    const { explanation, evidence } = explain(ev, c, windows, runtime, native && sampling !== undefined);
     g.explanation = explanation;
     g.evidence = evidence;
     const v8Heap = native && isV8Heap(g.frames);
@@ -156,6 +183,7 @@ export function diagnose(profile: Profile, options: DiagnoseOptions = {}): Diagn
     unattributed,
     ...(resident ? { residentMemory: resident } : {}),
     ...(profile.info.imported ? { imported: profile.info.imported } : {}),
+    ...(sampling ? { sampling } : {}),
     warnings: [...profile.info.warnings],
   };
 }

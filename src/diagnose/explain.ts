@@ -3,12 +3,17 @@ import type { Classification } from './classify';
 import type { Evidence } from './evidence';
 import type { Windows } from './windows';
 
-/** A sentence for the verdict and the numbers behind it. */
+/**
+ * A sentence for the verdict and the numbers behind it. `sampledNative`: a native
+ * recording made with --sample, where a few survivors may be all the samples a
+ * leak got.
+ */
 export function explain(
   ev: Evidence,
   c: Classification,
   windows: Windows,
   runtimeNs: number,
+  sampledNative = false,
 ): { explanation: string; evidence: string[] } {
   const retained = `${formatCount(ev.survivorCount)} of ${formatCount(ev.count)} allocations (${formatBytes(ev.survivorBytes)}) retained`;
   const thirds = ev.survivorThirds;
@@ -43,7 +48,7 @@ export function explain(
       evidence.push(retained, spread, trend);
       break;
     case 'few-survivors':
-      explanation = `only ${formatCount(ev.survivorCount)} allocations retained, scattered over the run, while live memory rises: a rare leak or chance; a longer run would tell`;
+      explanation = `only ${formatCount(ev.survivorCount)} allocations retained, scattered over the run, while live memory rises: a rare leak or chance; ${sampledNative ? 'a recording without --sample' : 'a longer run'} would tell`;
       evidence.push(retained, spread, trend);
       break;
     case 'start-up':

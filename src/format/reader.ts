@@ -9,6 +9,13 @@ import { CompactName, isCompact, RECORD_BY_TAG, RecordName } from './schema';
  * fields as arguments in schema order (schema.ts). Times are nanoseconds since the
  * header's start.
  */
+/** A compact event's (size, stack) pair, and the bytes each of its allocations stands for. */
+interface AllocationInfo {
+  size: number;
+  stack: number;
+  weight: number;
+}
+
 export interface LhpVisitor {
   string(id: number, text: string): void;
   frame(id: number, address: number, fn: number, file: number, line: number, module: number): void;
@@ -16,7 +23,16 @@ export interface LhpVisitor {
   stack(id: number, frames: Uint32Array): void;
   alloc(time: number, address: number, size: number, stack: number, thread: number, weight: number): void;
   free(time: number, address: number): void;
-  realloc(time: number, oldAddress: number, newAddress: number, size: number, stack: number, thread: number): void;
+  /** `weight`: the bytes the new block stands for, when sampled (a compact realloc's info says it); else its size. */
+  realloc(
+    time: number,
+    oldAddress: number,
+    newAddress: number,
+    size: number,
+    stack: number,
+    thread: number,
+    weight?: number,
+  ): void;
   sample(time: number, series: number, value: number): void;
   mark(time: number, label: number): void;
   thread(tid: number, name: number): void;
@@ -171,7 +187,7 @@ class StreamParser {
   private thread = 0;
   private address = 0;
   private readonly contexts = new Map<number, { address: number; time: number }>();
-  private readonly infos = new Map<number, { size: number; stack: number }>();
+  private readonly infos = new Map<number, AllocationInfo>();
   /** The number fields of the record being read. */
   private readonly numbers = new Float64Array(MAX_NUMBERS);
   /** The visitor's method for each record tag. */
@@ -386,7 +402,10 @@ class StreamParser {
       case 'info': {
         const id = this.varint();
         const size = this.varint();
-        this.infos.set(id, { size, stack: this.varint() });
+        const stack = this.varint();
+        // a sampled recording's (1.3): the bytes each allocation of it stands for
+        const weight = this.pos < this.limit ? this.varint() : size;
+        this.infos.set(id, { size, stack, weight });
         return;
       }
       case 'tick':
@@ -395,7 +414,7 @@ class StreamParser {
       case 'shortAlloc': {
         const address = this.nextAddress();
         const info = this.info();
-        this.visitor.alloc(this.time, address, info.size, info.stack, this.thread, info.size);
+        this.visitor.alloc(this.time, address, info.size, info.stack, this.thread, info.weight);
         return;
       }
       case 'shortFree':
@@ -405,12 +424,12 @@ class StreamParser {
         const old = this.nextAddress();
         const address = this.nextAddress();
         const info = this.info();
-        this.visitor.realloc(this.time, old, address, info.size, info.stack, this.thread);
+        this.visitor.realloc(this.time, old, address, info.size, info.stack, this.thread, info.weight);
       }
     }
   }
 
-  private info(): { size: number; stack: number } {
+  private info(): AllocationInfo {
     const id = this.varint();
     const info = this.infos.get(id);
     if (info === undefined) this.corrupt(`an allocation refers to allocation info ${id}, never defined`);

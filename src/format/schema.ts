@@ -103,6 +103,7 @@ export const RECORDS: readonly RecordType[] = [
     ],
   },
   { tag: 0x0e, name: 'context', since: '1.2', fields: [varint('id'), varint('thread')] },
+  // weight (1.3, sampled recordings): read by the reader itself, as every compact record
   { tag: 0x0f, name: 'info', since: '1.2', fields: [varint('id'), varint('size'), varint('stack')] },
   { tag: 0x10, name: 'tick', since: '1.2', fields: [time] },
   { tag: 0x11, name: 'shortAlloc', since: '1.2', fields: [varint('delta'), varint('info')] },

@@ -219,10 +219,18 @@ class ProfileBuilder implements LhpVisitor {
     if (time > this.maxTime) this.maxTime = time;
   }
 
-  realloc(time: number, oldAddress: number, newAddress: number, size: number, stack: number, thread: number): void {
+  realloc(
+    time: number,
+    oldAddress: number,
+    newAddress: number,
+    size: number,
+    stack: number,
+    thread: number,
+    weight = size,
+  ): void {
     const old = oldAddress === 0 ? -1 : this.live.take(oldAddress);
     if (oldAddress !== 0 && old < 0) this.unmatchedFrees++;
-    this.alloc(time, newAddress, size, stack, thread, size);
+    this.alloc(time, newAddress, size, stack, thread, weight);
     if (old >= 0) {
       const c = this.columns.columns;
       const index = c.count - 1;

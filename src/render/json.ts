@@ -4,7 +4,7 @@ import type { RecordingDiagnosis } from '../diagnose/recording';
  * The `analyze --json` object (the contract in docs/CLI.md) of a whole recording: its
  * verdict, then the groups of all its processes, most suspicious first, each with its pid
  * and command; `process`: the one the verdict names; `processes`: the recording's other
- * profiles. `residentMemory` and `imported` are the named profile's.
+ * profiles. `residentMemory`, `imported` and `sampling` are the named profile's.
  */
 export function diagnosisJson(rd: RecordingDiagnosis, source: string, top: number): object {
   const named = rd.named.diagnosis;
@@ -18,6 +18,7 @@ export function diagnosisJson(rd: RecordingDiagnosis, source: string, top: numbe
     allocations: rd.allocations,
     groupCount: rd.groupCount,
     imported: named.imported,
+    sampling: named.sampling,
     warnings: rd.warnings.map(({ file, warning }) =>
       file === rd.named.summary.file ? warning : `${file}: ${warning}`,
     ),

@@ -16,8 +16,9 @@ const FRAMES_SHOWN = 3;
 export function diagnosisText(d: Diagnosis, source: string, top: number): string {
   if (d.allocations === 0 && d.residentMemory) return residentMemoryText(d, d.residentMemory, source);
   const lines = [
-    `${headline(d)} (${source}, ${formatSeconds(d.runtimeSeconds)}, ${formatCount(d.allocations)} allocations)`,
+    `${headline(d)} (${source}, ${formatSeconds(d.runtimeSeconds)}, ${formatCount(d.allocations)} ${d.sampling ? 'sampled allocations' : 'allocations'})`,
   ];
+  if (d.sampling) lines.push(`  sampled: ${d.sampling.explanation}`);
   for (const u of d.unattributed) if (u.verdict !== 'no-leak') lines.push(`  ${u.verdict}: ${u.explanation}`);
   if (d.residentMemory)
     lines.push(`  resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`);

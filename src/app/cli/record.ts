@@ -10,7 +10,7 @@ import { DEFAULT_SAMPLING_INTERVAL } from '../../recorders/node/settings';
 import { defaultReportDir, LATEST_REPORT, PeriodicReports, prepareReportDir } from '../reports/periodic-reports';
 import { regularOutput } from '../../util/regular-files';
 import { formatCount } from '../../util/units';
-import { EXIT, warn } from './errors';
+import { CliError, EXIT, warn } from './errors';
 import { bytes, millisecondsOrAuto, timerPeriod } from './parse';
 
 interface RecordOptions {
@@ -22,6 +22,7 @@ interface RecordOptions {
   recorder: 'auto' | 'native' | 'node';
   native?: boolean;
   samplingInterval: number;
+  sample?: number;
   pollInterval: number | 'auto';
   keepInlining?: boolean;
   heapSnapshotOnDump?: boolean;
@@ -62,6 +63,12 @@ export function recordCommand(): Command {
         '--native',
         'node: record native memory (malloc) too, with the native recorder beside the agent: <output> and <base>.<pid>.js.lhp',
       ).conflicts('recorder'),
+    )
+    .addOption(
+      new Option(
+        '--sample <bytes>',
+        'native: record one allocation per <bytes> allocated on average (64k, 512k), each sized by what it stands for: production cost, sampled verdicts',
+      ).argParser(bytes),
     )
     .addOption(
       new Option('--sampling-interval <bytes>', 'node: average bytes allocated between two heap samples')
@@ -158,6 +165,8 @@ function run(command: string, args: string[], opts: RecordOptions): Promise<Reco
     useAddon: opts.addon,
   };
   if (recorder === 'node') {
+    if (opts.sample !== undefined)
+      throw new CliError('--sample is for native programs: a node program is always sampled (--sampling-interval)');
     return recordNode(detected.executable, args, command, {
       ...node,
       output: opts.output,
@@ -170,6 +179,7 @@ function run(command: string, args: string[], opts: RecordOptions): Promise<Reco
     follow: opts.follow,
     compress: opts.compress,
     unwind: opts.unwind,
+    sample: opts.sample,
     node,
   });
 }

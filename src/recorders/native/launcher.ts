@@ -27,6 +27,8 @@ export interface NativeRecordOptions {
   /** zstd-compress the stream (when libzstd.so.1 is on the system). */
   compress: boolean;
   unwind: UnwindMode;
+  /** Sampled mode: one allocation per this many bytes allocated, on average (sampling.c); every allocation when undefined. */
+  sample?: number;
   /**
    * The node agent's settings: every node process the program starts also gets the
    * agent, which writes its JavaScript profile beside the native one
@@ -63,6 +65,8 @@ export async function recordNative(
   env.LEAKHOUND_UNWIND = options.unwind;
   if (!options.follow) env.LEAKHOUND_NO_FOLLOW = '1';
   env.LEAKHOUND_COMPRESS = options.compress ? '1' : '0';
+  if (options.sample === undefined) delete env.LEAKHOUND_SAMPLE;
+  else env.LEAKHOUND_SAMPLE = String(options.sample);
 
   const exitCode = await runRecorded(executable, args, argv0, env);
   const files = writtenProfiles(output).map((file) =>

@@ -13,6 +13,7 @@
  *   header.c    a stream's header and process record
  *   clock.c     the clock (TSC, calibrated against CLOCK_MONOTONIC)
  *   output.c    the buffer ring, zstd compression, writes
+ *   sampling.c  the sampled mode: which allocations are recorded, which frees
  *   stacks.c    stack capture (frame-pointer walk) and the stack/frame tables
  *   unwind.c    unwinding code without frame pointers: DWARF, with learnt rules
  *   modules.c   the loaded ELF modules, and which of them keep frame pointers
@@ -106,6 +107,19 @@ void lh_rings_reset(void);        /* a new stream: every ring empty and free */
 uint64_t lh_merge_pass(void);
 void lh_merge_reset(void);
 extern uint64_t lh_allocation_count;
+
+/*
+ * sampling.c: the sampled mode, 0 bytes when every allocation is recorded. take:
+ * whether to record this allocation (then kept as sampled); forget: whether a freed
+ * pointer was sampled (then no longer).
+ */
+extern uint64_t lh_sample_interval;
+int lh_sampling_start(uint64_t interval);
+int lh_sample_take(void *ptr, size_t size);
+int lh_sample_forget(void *ptr);
+void lh_sample_keep(void *ptr);
+uint64_t lh_sample_weight(uint64_t size); /* the bytes a sampled allocation of `size` stands for */
+void lh_sampling_reset(void);
 
 /* clock.c: nanoseconds since the stream's start */
 extern uint64_t lh_start_ns;      /* CLOCK_MONOTONIC at the start */

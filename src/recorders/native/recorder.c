@@ -42,6 +42,7 @@ static char stream_path[4200];
 uint64_t lh_time_written;
 static uint32_t next_string = 1;
 static uint32_t rss_series;
+static uint32_t cpu_series; /* sampled: the work clock (src/diagnose/work-clock.ts) */
 static pid_t stream_pid; /* the process the stream records */
 
 static volatile sig_atomic_t dump_requested;
@@ -263,6 +264,7 @@ static int start_stream(int numbered) {
   lh_modules_reset();
   lh_write_process();
   rss_series = lh_emit_string("rss", 3);
+  if (lh_sample_interval) cpu_series = lh_emit_string("leakhound.cpu", 13);
   lh_output_seal();
   return 1;
 }
@@ -286,6 +288,18 @@ static void nap(uint64_t ns) {
   napping = 0;
 }
 
+/*
+ * The CPU time of the program's threads, the flusher's own left out: a sampled
+ * recording's allocations cannot count its work (each stands for a number of bytes).
+ */
+static uint64_t program_cpu_ns(void) {
+  struct timespec process, own;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &process);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &own);
+  int64_t ns = ((int64_t)process.tv_sec - own.tv_sec) * 1000000000 + (process.tv_nsec - own.tv_nsec);
+  return ns > 0 ? (uint64_t)ns : 0;
+}
+
 static void *flusher(void *unused) {
   (void)unused;
   lh_busy = 1; /* nothing this thread does is recorded */
@@ -303,8 +317,9 @@ static void *flusher(void *unused) {
       break;
     }
     uint64_t t = lh_monotonic_ns();
-    int rest = 0;
+    int tick = 0, rest = 0;
     if (t >= next_tick || dump_requested) {
+      tick = 1;
       next_tick = t + period;
       lh_clock_tick++;
       rest = ticks++ % 10 == 0 || dump_requested;
@@ -318,6 +333,7 @@ static void *flusher(void *unused) {
         set_time_step(lh_now());
       }
       lh_merge_pass();
+      if (lh_sample_interval && tick) emit_timed(TAG_SAMPLE, lh_now(), 2, cpu_series, program_cpu_ns());
       if (rest) {
         emit_timed(TAG_SAMPLE, lh_now(), 2, rss_series, resident_bytes());
         if (dump_requested) {
@@ -417,6 +433,7 @@ static void after_fork_parent(void) {
 }
 static void after_fork_child(void) {
   flusher_running = 0; /* the parent's: threads do not survive fork */
+  lh_sampling_reset();
   lh_set_stack_top();
   if (fd >= 0) close(fd);
   fd = -1;
@@ -436,20 +453,31 @@ static void begin_event(void) {
     start_flusher();
 }
 
-/* An allocation's event: `ptr` is handed out, so its number comes after any free of the address. */
-static void allocated(uint32_t kind, void *ptr, void *old, uint32_t info) {
-  if (info && state == ON) lh_record_event(kind, (uintptr_t)ptr, (uintptr_t)old, info);
+/*
+ * An allocation's event: `ptr` is handed out, so its number comes after any free of
+ * the address. A sampled recording's realloc into an unsampled block frees `old`.
+ */
+static void allocated(uint32_t kind, void *ptr, void *old, const struct lh_stack *stack, size_t size) {
+  if (state != ON) return;
+  if (kind == LH_EVENT_REALLOC && lh_sample_interval && !lh_sample_take(ptr, size)) {
+    lh_record_event(LH_EVENT_FREE, (uintptr_t)old, 0, 0);
+    return;
+  }
+  uint32_t info = lh_info_id(stack, size);
+  if (info) lh_record_event(kind, (uintptr_t)ptr, (uintptr_t)old, info);
 }
 
 void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret) {
+  if (lh_sample_interval && !lh_sample_take(ptr, size)) return;
   begin_event();
   struct lh_stack stack;
   lh_capture(&stack, frame, ret);
-  allocated(LH_EVENT_ALLOC, ptr, NULL, lh_info_id(&stack, size));
+  allocated(LH_EVENT_ALLOC, ptr, NULL, &stack, size);
   lh_busy = 0;
 }
 
 void lh_record_free(void *ptr) {
+  if (lh_sample_interval && !lh_sample_forget(ptr)) return;
   begin_event();
   if (state == ON) lh_record_event(LH_EVENT_FREE, (uintptr_t)ptr, 0, 0);
   lh_busy = 0;
@@ -463,26 +491,35 @@ void lh_record_free(void *ptr) {
  * place. A program of one thread keeps the allocator's own realloc (which grows a
  * block in place where it can: a buffer grown a little at a time is not copied each
  * time), as no other thread can take the old block meanwhile. realloc(p, 0) frees p.
+ *
+ * Sampled, a realloc of an unsampled block is an allocation of the new one, sampled
+ * or not; a sampled block's event is a realloc if the new block is sampled too, else
+ * the old one's free.
  */
 void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
+  if (lh_sample_interval && !(old && lh_sample_forget(old))) {
+    void *ptr = lh_next.realloc(old, size);
+    if (ptr && size) lh_record_alloc(ptr, size, frame, ret);
+    return ptr;
+  }
   begin_event();
   struct lh_stack stack;
   lh_capture(&stack, frame, ret);
-  uint32_t info = lh_info_id(&stack, size);
   void *ptr;
   size_t usable = old ? lh_next.usable_size(old) : 0;
   if (old && size == 0) {
     if (state == ON) lh_record_event(LH_EVENT_FREE, (uintptr_t)old, 0, 0);
     ptr = lh_next.realloc(old, 0);
-    if (ptr) allocated(LH_EVENT_ALLOC, ptr, NULL, info);
+    if (ptr && !lh_sample_interval) allocated(LH_EVENT_ALLOC, ptr, NULL, &stack, size); /* sampled: never, at size 0 */
   } else if (!old || size <= usable || !lh_rings_threaded()) {
     ptr = lh_next.realloc(old, size);
-    if (ptr) allocated(LH_EVENT_REALLOC, ptr, old, info);
+    if (ptr) allocated(LH_EVENT_REALLOC, ptr, old, &stack, size);
   } else if ((ptr = lh_next.malloc(size))) {
     memcpy(ptr, old, usable);
-    allocated(LH_EVENT_REALLOC, ptr, old, info);
+    allocated(LH_EVENT_REALLOC, ptr, old, &stack, size);
     lh_next.free(old);
   }
+  if (!ptr && old && size && lh_sample_interval) lh_sample_keep(old); /* it failed: the old block stays */
   lh_busy = 0;
   return ptr;
 }
@@ -557,6 +594,9 @@ static int start_recording(const char *out) {
   lh_unwind_mode = unwind && !strcmp(unwind, "fp") ? LH_UNWIND_FP : unwind && !strcmp(unwind, "dwarf") ? LH_UNWIND_DWARF : LH_UNWIND_AUTO;
   const char *compress = getenv("LEAKHOUND_COMPRESS");
   if (!(compress && *compress == '0')) lh_output_compression();
+  const char *sample = getenv("LEAKHOUND_SAMPLE");
+  uint64_t interval = sample ? strtoull(sample, NULL, 10) : 0;
+  if (interval && !lh_sampling_start(interval)) return 0;
   const char *no_follow = getenv("LEAKHOUND_NO_FOLLOW");
   follow = !(no_follow && *no_follow == '1');
 

@@ -221,6 +221,7 @@ static uint32_t info_define(uint32_t stack, uint64_t size) {
   uint8_t payload[32], *p = lh_put_varint(payload, id);
   p = lh_put_varint(p, size);
   p = lh_put_varint(p, stack);
+  if (lh_sample_interval) p = lh_put_varint(p, lh_sample_weight(size));
   lh_emit(TAG_INFO, payload, (size_t)(p - payload));
   infos[i].size = size;
   infos[i].stack = stack;

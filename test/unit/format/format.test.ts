@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ByteWriter, varintLength } from '../../../src/format/byte-writer';
+import { FORMAT_MINOR } from '../../../src/format/constants';
 import { LhpError } from '../../../src/format/errors';
 import { LhpVisitor, ReadResult, readLhp } from '../../../src/format/reader';
 import { LhpWriter } from '../../../src/format/writer';
@@ -233,7 +234,7 @@ test('every record type round-trips through LhpWriter and readLhp, values at the
   assert.deepEqual(result.header.command, ['prog', '--flag']);
   assert.equal(result.header.pid, 4242);
   assert.deepEqual(result.header.options, { seed: 7 });
-  assert.deepEqual(result.version, { major: 1, minor: 2 });
+  assert.deepEqual(result.version, { major: 1, minor: FORMAT_MINOR });
   assert.equal(result.records, events.length);
   assert.equal(result.clean, true);
   assert.equal(result.truncated, false);
@@ -275,7 +276,7 @@ test('the bytes on disk: magic, version, header length and JSON, then tag, lengt
   const b = fs.readFileSync(p);
   assert.deepEqual([...b.subarray(0, 8)], MAGIC);
   assert.equal(b.readUInt16LE(8), 1, 'major');
-  assert.equal(b.readUInt16LE(10), 2, 'minor');
+  assert.equal(b.readUInt16LE(10), FORMAT_MINOR, 'minor');
   const n = b.readUInt32LE(12);
   const header = JSON.parse(b.subarray(16, 16 + n).toString('utf8'));
   assert.equal(header.recorder, 'x');
@@ -402,13 +403,13 @@ test('a newer minor version may add record types and fields: the reader skips th
   const future: RawRecord[] = [
     ...BASE.slice(0, 3),
     { tag: 0x40, fields: [1, 2, 3, Buffer.from('future')] },
-    { tag: TAG.alloc, fields: [z(10), 4096, 64, 0, 1, 64, 99, 99] }, // weight, then two fields of 1.3
+    { tag: TAG.alloc, fields: [z(10), 4096, 64, 0, 1, 64, 99, 99] }, // weight, then two fields of a later minor
     { tag: TAG.free, fields: [z(5), 4096, 7] },
     END,
   ];
-  const p = writeRaw('minor-1.lhp', future, { minor: 3 });
+  const p = writeRaw('minor-1.lhp', future, { minor: FORMAT_MINOR + 1 });
   const { events, result } = readEvents(p);
-  assert.deepEqual(result.version, { major: 1, minor: 3 });
+  assert.deepEqual(result.version, { major: 1, minor: FORMAT_MINOR + 1 });
   assert.deepEqual(events.slice(3), [
     ['alloc', 10, 4096, 64, 0, 1, 64],
     ['free', 15, 4096],
@@ -492,6 +493,18 @@ test('compact events: contexts (each with its own address and time), infos, tick
   assert.equal(profile.info.unmatchedFrees, 0);
 });
 
+test("compact events: a sampled recording's info (1.3) carries the bytes each of its allocations stands for", () => {
+  const sampled = COMPACT.map((r) =>
+    r.tag === TAG.info ? { ...r, fields: [...r.fields, 4096 + Number(r.fields[1])] } : r,
+  );
+  const p = writeRaw('compact-sampled.lhp', sampled, { minor: 3 });
+  const profile = loadSync(p);
+  assert.equal(profile.columns.count, 4);
+  assert.deepEqual(Array.from(profile.columns.size.subarray(0, 4)), [64, 64, 64, 128]);
+  // the realloc's new block weighs what its own info says
+  assert.deepEqual(Array.from(profile.columns.weight ?? []).slice(0, 4), [4160, 4160, 4160, 4224]);
+});
+
 test('compact events: an undefined info or an address difference leading below 1 is refused with one line', () => {
   const noInfo = COMPACT.filter((r) => r.tag !== TAG.info);
   refused(
@@ -508,14 +521,14 @@ test('compact events: an undefined info or an address difference leading below 1
 
 test('a newer major version is refused with an upgrade hint; version 0 does not exist', () => {
   const p = writeRaw('major-2.lhp', [...BASE, END], { major: 2, minor: 5 });
-  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.2\): upgrade leakhound$/);
+  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.3\): upgrade leakhound$/);
   // patching the version bytes of a real recording does the same
   const real = file('major-patched.lhp');
   simulate({ output: real, allocations: 1000, seed: 1 });
   const bytes = fs.readFileSync(real);
   bytes.writeUInt16LE(7, 8);
   fs.writeFileSync(real, bytes);
-  refused(real, /uses format 7\.2, newer than/);
+  refused(real, /uses format 7\.3, newer than/);
   refused(writeRaw('major-0.lhp', [...BASE, END], { major: 0 }), /corrupt: its header says format version 0\.0/);
 });
 

@@ -69,7 +69,7 @@ function runProgram(name: string): { code: number | null; outcomes: Map<string, 
   const cc = process.env.CC || 'cc';
   const build = spawnSync(
     cc,
-    [...nativeCodeFlags, '-I', nativeSourceDir, '-o', binary, path.join(UNIT, `${name}.c`), ...sources, '-ldl'],
+    [...nativeCodeFlags, '-I', nativeSourceDir, '-o', binary, path.join(UNIT, `${name}.c`), ...sources, '-ldl', '-lm'],
     { encoding: 'utf8' },
   );
   if (build.error || build.status !== 0)
