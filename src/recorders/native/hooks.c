@@ -18,7 +18,7 @@
 #define EXPORT __attribute__((visibility("default"), noinline))
 
 static inline void *recorded(void *p, size_t size, void *frame, void *ret) {
-  if (p && lh_active()) lh_record_alloc(p, size, frame, ret);
+  if (p && !lh_skips_alloc(size) && lh_active()) lh_record_alloc(p, size, frame, ret);
   return p;
 }
 
@@ -26,7 +26,7 @@ EXPORT void *malloc(size_t size) { return recorded(lh_next.malloc(size), size, C
 
 EXPORT void free(void *p) {
   if (lh_from_arena(p)) return;
-  if (p && lh_active()) lh_record_free(p);
+  if (p && !lh_skips_free(p) && lh_active()) lh_record_free(p);
   lh_next.free(p);
 }
 

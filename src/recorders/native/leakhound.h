@@ -109,11 +109,10 @@ void lh_merge_reset(void);
 extern uint64_t lh_allocation_count;
 
 /*
- * sampling.c: the sampled mode, 0 bytes when every allocation is recorded. take:
- * whether to record this allocation (then kept as sampled); forget: whether a freed
- * pointer was sampled (then no longer).
+ * sampling.c (besides lh_record.h): the sampled mode. take: whether to record this
+ * allocation, one lh_sample_skips let through (then kept as sampled); forget:
+ * whether a freed pointer was sampled (then no longer).
  */
-extern uint64_t lh_sample_interval;
 int lh_sampling_start(uint64_t interval);
 int lh_sample_take(void *ptr, size_t size);
 int lh_sample_forget(void *ptr);

@@ -8,6 +8,7 @@
 #define LH_RECORD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Opens this process's stream at `out` (or a numbered file beside it, see
@@ -21,9 +22,20 @@ int lh_record_init(const char *out);
 int lh_active(void);
 
 /*
+ * Sampled mode (sampling.c): the hooks' first test, before lh_active(): 1 when the
+ * allocation is not sampled, or the freed pointer was not. 0 in a full recording.
+ */
+extern uint64_t lh_sample_interval;
+int lh_sample_skips(size_t size);
+int lh_sample_skips_free(void *ptr);
+static inline int lh_skips_alloc(size_t size) { return lh_sample_interval && lh_sample_skips(size); }
+static inline int lh_skips_free(void *ptr) { return lh_sample_interval && lh_sample_skips_free(ptr); }
+
+/*
  * An event. `frame` and `ret` are the hook's own frame and return address
  * (__builtin_frame_address(0), __builtin_return_address(0)): the stack starts at
- * the code that asked for memory. Call only when lh_active().
+ * the code that asked for memory. Call only when lh_active(), and in sampled mode
+ * once lh_skips_alloc or lh_skips_free let the event through.
  */
 void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret);
 void lh_record_free(void *ptr); /* before the memory is released */

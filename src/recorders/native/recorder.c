@@ -459,7 +459,7 @@ static void begin_event(void) {
  */
 static void allocated(uint32_t kind, void *ptr, void *old, const struct lh_stack *stack, size_t size) {
   if (state != ON) return;
-  if (kind == LH_EVENT_REALLOC && lh_sample_interval && !lh_sample_take(ptr, size)) {
+  if (kind == LH_EVENT_REALLOC && lh_sample_interval && (lh_sample_skips(size) || !lh_sample_take(ptr, size))) {
     lh_record_event(LH_EVENT_FREE, (uintptr_t)old, 0, 0);
     return;
   }
@@ -499,7 +499,7 @@ void lh_record_free(void *ptr) {
 void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   if (lh_sample_interval && !(old && lh_sample_forget(old))) {
     void *ptr = lh_next.realloc(old, size);
-    if (ptr && size) lh_record_alloc(ptr, size, frame, ret);
+    if (ptr && size && !lh_sample_skips(size)) lh_record_alloc(ptr, size, frame, ret);
     return ptr;
   }
   begin_event();

@@ -10,9 +10,9 @@
  *
  * A free must tell, without a lock, whether its pointer was sampled: the sampled
  * addresses alive are kept in a table of 64-byte buckets of 8 addresses, chosen by
- * a hash of the address. A free reads one bucket (one cache line); a sampled
- * allocation takes an empty slot in its bucket with a compare-and-swap, and its free
- * empties it. An allocation whose bucket is full is left unsampled and the next one
+ * a hash of the address, with a byte per bucket counting them. A free reads that
+ * byte, and the bucket (one cache line) only when it is not 0; a sampled allocation
+ * takes an empty slot in its bucket with a compare-and-swap, and its free empties it. An allocation whose bucket is full is left unsampled and the next one
  * is sampled instead: at 2^15 buckets that takes tens of thousands of sampled
  * allocations alive (gigabytes of heap at 64 KiB).
  *
@@ -32,6 +32,8 @@ struct bucket {
   uint64_t address[SLOTS];
 } __attribute__((aligned(64)));
 static struct bucket *buckets;
+/* How many addresses each bucket holds: the free of an unsampled pointer reads one byte of 32 KiB, not a line of 2 MiB. */
+static uint8_t *held;
 
 static LH_TLS int64_t countdown;
 static LH_TLS uint64_t random_state; /* 0: this thread has not drawn yet */
@@ -52,13 +54,13 @@ static int64_t next_countdown(void) {
   return bytes < 1 ? 1 : bytes > 1e15 ? (int64_t)1e15 : (int64_t)bytes;
 }
 
+#define TABLE_BYTES (BUCKETS * sizeof(struct bucket) + BUCKETS)
+
 int lh_sampling_start(uint64_t interval) {
-  buckets = mmap(NULL, BUCKETS * sizeof *buckets, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
-  if (buckets == MAP_FAILED) {
-    buckets = NULL;
-    return 0;
-  }
+  void *table = mmap(NULL, TABLE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (table == MAP_FAILED) return 0;
+  buckets = table;
+  held = (uint8_t *)(buckets + BUCKETS);
   lh_sample_interval = interval;
   return 1;
 }
@@ -68,22 +70,30 @@ uint64_t lh_sample_weight(uint64_t size) {
   return p > 0 ? (uint64_t)((double)size / p + 0.5) : size;
 }
 
-static inline struct bucket *bucket_of(uint64_t address) {
-  return &buckets[(uint32_t)((address * 0x9e3779b97f4a7c15ull) >> 40) & (BUCKETS - 1)];
+static inline uint32_t bucket_of(uint64_t address) {
+  return (uint32_t)((address * 0x9e3779b97f4a7c15ull) >> 40) & (BUCKETS - 1);
 }
 
 /* Keeps the address as sampled; 0 when its bucket is full. */
 static int keep(uint64_t address) {
-  struct bucket *b = bucket_of(address);
+  uint32_t k = bucket_of(address);
   for (int i = 0; i < SLOTS; i++) {
     uint64_t empty = 0;
-    if (__atomic_compare_exchange_n(&b->address[i], &empty, address, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 1;
+    if (__atomic_compare_exchange_n(&buckets[k].address[i], &empty, address, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+      __atomic_add_fetch(&held[k], 1, __ATOMIC_RELEASE);
+      return 1;
+    }
   }
   return 0;
 }
 
+/* Most allocations: not this one. Counted even inside the recorder, which allocates little. */
+int lh_sample_skips(size_t size) { return (countdown -= (int64_t)size) > 0; }
+
+/* Most frees: a byte that says no sampled address shares the pointer's bucket. */
+int lh_sample_skips_free(void *ptr) { return !__atomic_load_n(&held[bucket_of((uintptr_t)ptr)], __ATOMIC_ACQUIRE); }
+
 int lh_sample_take(void *ptr, size_t size) {
-  if (__builtin_expect((countdown -= (int64_t)size) > 0, 1)) return 0;
   if (!random_state) {
     /* A thread's first allocation: its draws start, the first setting its count. */
     uint32_t n = __atomic_add_fetch(&threads_drawing, 1, __ATOMIC_RELAXED);
@@ -100,10 +110,11 @@ void lh_sample_keep(void *ptr) { keep((uintptr_t)ptr); }
 
 int lh_sample_forget(void *ptr) {
   uint64_t address = (uintptr_t)ptr;
-  struct bucket *b = bucket_of(address);
+  uint32_t k = bucket_of(address);
   for (int i = 0; i < SLOTS; i++)
-    if (__atomic_load_n(&b->address[i], __ATOMIC_RELAXED) == address) {
-      __atomic_store_n(&b->address[i], 0, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&buckets[k].address[i], __ATOMIC_RELAXED) == address) {
+      __atomic_store_n(&buckets[k].address[i], 0, __ATOMIC_RELAXED);
+      __atomic_sub_fetch(&held[k], 1, __ATOMIC_RELEASE);
       return 1;
     }
   return 0;
@@ -111,5 +122,5 @@ int lh_sample_forget(void *ptr) {
 
 /* A new stream (a forked child's): the parent's samples are not its own to free. */
 void lh_sampling_reset(void) {
-  if (buckets) madvise(buckets, BUCKETS * sizeof *buckets, MADV_DONTNEED);
+  if (buckets) madvise(buckets, TABLE_BYTES, MADV_DONTNEED);
 }
