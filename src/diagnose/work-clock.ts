@@ -13,7 +13,8 @@ import { firstAtLeast } from '../util/sorted-search';
  * Work is counted two ways:
  * - **allocations made**, where every allocation is recorded (native);
  * - **the program's CPU time** (`leakhound.cpu`, its JS thread's less the
- *   recorder's own) for a sampled recording (Node.js). Allocations cannot serve
+ *   recorder's own; a sampled native recording's: all its threads' but the
+ *   flusher) for a sampled recording (Node.js, native --sample). Allocations cannot serve
  *   there: only the samples still alive at a poll are seen, so counting them ties
  *   the clock to when polls came; and samples count bytes, which stretches an
  *   allocation-heavy phase such as a cache filling up until it looks like a late rise.

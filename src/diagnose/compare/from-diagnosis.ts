@@ -3,14 +3,16 @@ import type { ComparedRecording } from './compare';
 
 /**
  * A whole recording's diagnosis (every process's groups) as `compare` takes it. A
- * Node.js profile's groups are samples (V8's sampling heap profiler), so their rates
- * carry sampling noise.
+ * sampled profile's groups (Node.js: V8's sampling heap profiler; native with
+ * --sample) carry sampling noise in their rates.
  */
 export function comparedRecording(source: string, rd: RecordingDiagnosis): ComparedRecording {
-  const recorderOf = new Map(rd.processes.map(({ summary }) => [summary.file, summary.recorder]));
+  const sampled = new Map(
+    rd.processes.map(({ summary, diagnosis }) => [summary.file, diagnosis.sampling !== undefined]),
+  );
   return {
     source,
-    groups: rd.groups.map((g) => ({ ...g, sampled: recorderOf.get(g.profile) === 'node' })),
+    groups: rd.groups.map((g) => ({ ...g, sampled: sampled.get(g.profile) === true })),
     lifetimes: rd.named.diagnosis.imported?.lifetimes !== false,
   };
 }
