@@ -161,6 +161,7 @@ export function memoryChart(profile: Profile): ChartInput | undefined {
 /** What the verdict line leaves out: memory outside the sites, resident memory, an unfinished recording. */
 export function diagnosisNotes(d: Diagnosis, complete: boolean): string[] {
   return [
+    ...(d.sampling ? [`Sampled: ${d.sampling.explanation}.`] : []),
     ...d.unattributed.filter((u) => u.verdict !== 'no-leak').map((u) => `${u.series}: ${u.verdict}, ${u.explanation}`),
     ...(d.residentMemory
       ? [`resident memory (rss): ${d.residentMemory.rss.verdict}, ${d.residentMemory.rss.explanation}`]
