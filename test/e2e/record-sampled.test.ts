@@ -39,6 +39,7 @@ describe('leakhound record --sample: a sampled native recording', { skip: LINUX_
     const output = path.join(dir, 'mix-64k.lhp');
     const r = recordCommand(output, [buildFixture('sampled-mix')], ['--sample', '64k']);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /leakhound: wrote .*mix-64k\.lhp \(pid \d+, [\d,]+ sampled allocations\)/);
     const truth = /allocated (\d+) kept (\d+)/.exec(r.stdout);
     assert.ok(truth, r.stdout);
     const [allocated, kept] = [Number(truth[1]), Number(truth[2])];

@@ -120,7 +120,9 @@ export function recordCommand(): Command {
         process.stderr.write(`leakhound: ${command} ended before the recorder started: no profile written\n`);
       }
       for (const f of result.files) {
-        const what = f.running ? 'still running' : `${formatCount(f.allocations)} allocations`;
+        const what = f.running
+          ? 'still running'
+          : `${formatCount(f.allocations)} ${opts.sample ? 'sampled allocations' : 'allocations'}`;
         process.stderr.write(`leakhound: wrote ${f.path} (pid ${f.pid}, ${what})\n`);
         for (const w of f.warnings) warn(w);
       }
