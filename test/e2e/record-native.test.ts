@@ -12,7 +12,7 @@ import { loadSync } from '../../src/api/load';
 import { assertCulprit, assertNoLeakGroup, summary } from '../helpers/assert-culprit';
 import { analyzeJson, recordCommand, runCli, tmpDir } from '../helpers/helpers';
 import { buildFixture } from '../helpers/native-fixtures';
-import { assertNativePattern, caseName, childProfiles, NATIVE_PATTERNS } from '../helpers/native-patterns';
+import { assertNativePattern, caseName, childProfiles, expectedOf, NATIVE_PATTERNS } from '../helpers/native-patterns';
 import { startRecord } from '../helpers/running-record';
 
 const dir = tmpDir('leakhound-native-test-');
@@ -37,11 +37,7 @@ const analyze = analyzeJson;
 describe('leakhound record: native programs', { skip: LINUX_ONLY }, () => {
   describe('verdicts and culprits, one allocation pattern per program', () => {
     for (const c of NATIVE_PATTERNS) {
-      const expected =
-        c.verdict && c.culprit
-          ? `${c.verdict} in ${typeof c.culprit === 'string' ? c.culprit : c.culprit.source}`
-          : c.overall;
-      it(`${caseName(c)}: ${c.what} → ${expected}`, () => {
+      it(`${caseName(c)}: ${c.what} → ${expectedOf(c)}`, () => {
         const r = record(caseName(c), buildFixture(c.fixture, c.build));
         assertNativePattern(c, r, r.output);
       });

@@ -63,6 +63,9 @@ export interface SourceFrameJson {
 export interface GroupJson {
   verdict: string;
   leakedBytes: number;
+  retainedBytes: number;
+  /** Allocations recorded (in a sampled recording, samples). */
+  totalCount: number;
   frames: SourceFrameJson[];
   explanation?: string;
   /** The process the group belongs to. */
@@ -87,11 +90,18 @@ export interface AnalysisJson {
   /** The process `verdict` speaks of. */
   process: ProcessJson;
   processes: ProcessJson[];
+  /** A sampled recording's rate, and what it means for the verdicts. */
+  sampling?: { intervalBytes: number; explanation: string };
 }
 
-/** `leakhound record -o <output> [flags] -- <command…>`, stdio captured. */
-export function recordCommand(output: string, command: string[], flags: string[] = []): CliResult {
-  return runCli(['record', '-o', output, ...flags, '--', ...command]);
+/** `leakhound record -o <output> [flags] -- <command…>`, stdio captured; `env` added to the environment. */
+export function recordCommand(
+  output: string,
+  command: string[],
+  flags: string[] = [],
+  env?: NodeJS.ProcessEnv,
+): CliResult {
+  return runCli(['record', '-o', output, ...flags, '--', ...command], { env });
 }
 
 /** `leakhound analyze <file> --json`, parsed; fails the test when analyze fails. */
