@@ -1,5 +1,5 @@
 import type { Profile } from '../profile/profile';
-import { liveSeriesAt } from '../profile/live-series';
+import { LiveSeries, liveSeriesAt } from '../profile/live-series';
 import { stackTotals, StackTotals } from '../profile/totals';
 import { mannKendall, mean, theilSen } from './stats';
 import type { Windows } from './windows';
@@ -18,8 +18,10 @@ export interface Trend {
   meanLate: number;
   /**
    * The relative error sampling alone puts in that mean: 1/√n for n samples alive
-   * (Poisson), 0 for a recording of every allocation. A sampled level wanders by
-   * about that much as the objects that carry samples are replaced.
+   * of allocations much smaller than the interval (Poisson), less for larger ones
+   * (one bigger than the interval is all but certain to be sampled), 0 for a
+   * recording of every allocation. A sampled level wanders by about that much as
+   * the objects that carry samples are replaced.
    */
   samplingNoiseLate: number;
 }
@@ -33,7 +35,8 @@ function phaseStarts(time: Float64Array, windows: Windows): { warm: number; half
 
 /**
  * The trends of `values`, sampled at `time` (work clock, ascending, over [0, work end]).
- * `samples`: for a sampled recording, how many samples make up each value.
+ * `samples`: for a sampled recording, how many samples make up each value, or as many
+ * as would give its sampling variance (effectiveSamples).
  */
 export function trendOf(time: Float64Array, values: Float64Array, windows: Windows, samples?: Float64Array): Trend {
   const { warm, half } = phaseStarts(time, windows);
@@ -187,12 +190,23 @@ export function gatherEvidence(
   ev.series = { time: live.time, work, bytes: live.bytes };
   ev.peakLiveBytes = Math.max(...live.bytes);
   ev.liveBytesAtWorkEnd = live.bytes[live.bytes.length - 1];
-  Object.assign(ev, trendOf(work, live.bytes, windows, isSampled(profile) ? live.count : undefined));
+  Object.assign(ev, trendOf(work, live.bytes, windows, isSampled(profile) ? effectiveSamples(live) : undefined));
   const cumulative = survivorCurve(live.time, survivorBirths, survivorWeights);
   const { warm, half } = phaseStarts(work, windows);
   ev.survivorSlopeLate = theilSen(work.subarray(half), cumulative.subarray(half));
   ev.survivorSlopeAll = theilSen(work.subarray(warm), cumulative.subarray(warm));
   return ev;
+}
+
+/**
+ * How many samples of small allocations would put the sampling variance the live
+ * bytes have: bytes² / variance at each instant (n for n samples of allocations far
+ * below the interval; more when they are larger; Infinity when nothing was left to chance).
+ */
+function effectiveSamples(live: LiveSeries): Float64Array {
+  const { bytes, variance } = live;
+  if (!variance) return live.count;
+  return bytes.map((b, k) => (variance[k] > 0 ? (b * b) / variance[k] : b > 0 ? Infinity : 0));
 }
 
 /** Survivor bytes born at or before each instant. */

@@ -7,6 +7,12 @@ export interface LiveSeries {
   time: Float64Array;
   bytes: Float64Array;
   count: Float64Array;
+  /**
+   * A sampled recording's: the variance sampling puts in `bytes`, Σ w(w − s) over the
+   * allocations alive (each of s bytes, picked with probability s/w and counted for
+   * its weight w). Absent when every weight is its size.
+   */
+  variance?: Float64Array;
 }
 
 /** `points` instants spread evenly over [fromNs, toNs], both ends included: where every series of the analysis is read. */
@@ -46,6 +52,7 @@ export function liveSeriesAt(
   const count = new Float64Array(points + 1);
   const slot = slotFinder(time);
   const weight = columns.weight ?? columns.size;
+  const variance = columns.weight ? new Float64Array(points + 1) : undefined;
   const n = indices ? indices.length : columns.count;
   for (let j = 0; j < n; j++) {
     const i = indices ? indices[j] : j;
@@ -58,12 +65,20 @@ export function liveSeriesAt(
     count[a] += 1;
     bytes[b] -= w;
     count[b] -= 1;
+    if (variance) {
+      const v = w * Math.max(0, w - columns.size[i]);
+      variance[a] += v;
+      variance[b] -= v;
+    }
   }
   for (let k = 1; k < points; k++) {
     bytes[k] += bytes[k - 1];
     count[k] += count[k - 1];
+    if (variance) variance[k] += variance[k - 1];
   }
-  return { time, bytes: bytes.subarray(0, points), count: count.subarray(0, points) };
+  const series: LiveSeries = { time, bytes: bytes.subarray(0, points), count: count.subarray(0, points) };
+  if (variance) series.variance = variance.subarray(0, points);
+  return series;
 }
 
 /**

@@ -22,7 +22,6 @@ import {
   RecordingMode,
   recordPattern,
   SAMPLE,
-  SAMPLED_NOT_YET,
   sampledScaleOf,
 } from '../helpers/native-patterns';
 
@@ -59,7 +58,7 @@ describe(`leakhound record --sample ${SAMPLE}: native programs`, { skip: LINUX_O
   describe('verdicts and culprits, one allocation pattern per program, at its work scale', () => {
     for (const c of NATIVE_PATTERNS) {
       const outcome = c.fewSamples ? `${expectedOf(c)}, or unclear` : expectedOf(c);
-      it(`${caseName(c)} ×${sampledScaleOf(c)}: ${c.what} → ${outcome}`, { todo: SAMPLED_NOT_YET[caseName(c)] }, () => {
+      it(`${caseName(c)} ×${sampledScaleOf(c)}: ${c.what} → ${outcome}`, () => {
         const { recorded, output } = recording(c, 'sampled');
         assertNativePattern(c, recorded, output, undefined, 'sampled');
       });

@@ -196,16 +196,6 @@ export const NATIVE_PATTERNS: NativePatternCase[] = [
   },
 ];
 
-/**
- * Cases a sampled recording does not get right yet, and why: their sampled tests run,
- * and report as todo rather than fail. Remove a line when its cause is fixed.
- */
-export const SAMPLED_NOT_YET: Record<string, string> = {
-  realloc:
-    'bounded, not leak: the one sampled buffer (weight ≈ its size, sampled with probability ≈ 1) ' +
-    "counts as 1 sample, so the trend's sampling noise is 1/√1 and no rise can clear 4× it",
-};
-
 /** Profiles `<base>.<pid>.lhp` the processes forked by the recorded program wrote beside `output`. */
 export function childProfiles(output: string): string[] {
   const base = path.basename(output, '.lhp');

@@ -14,7 +14,6 @@ import {
   NATIVE_PATTERNS,
   recordPattern,
   SAMPLE,
-  SAMPLED_NOT_YET,
   sampledScaleOf,
 } from '../helpers/native-patterns';
 import { hogEveryCore } from './cpu-hog';
@@ -29,8 +28,7 @@ describe(`native verdicts, ${RUNS} runs each beside a CPU hog on every core`, { 
   for (const mode of ['full', 'sampled'] as const) {
     for (const c of NATIVE_PATTERNS) {
       const name = mode === 'full' ? caseName(c) : `${caseName(c)} --sample ${SAMPLE} ×${sampledScaleOf(c)}`;
-      const todo = mode === 'sampled' ? SAMPLED_NOT_YET[caseName(c)] : undefined;
-      it(`${name}: ${c.what}`, { todo }, () => {
+      it(`${name}: ${c.what}`, () => {
         const binary = buildFixture(c.fixture, c.build);
         repeatFixture(name, c, (run) => {
           const output = path.join(dir, `${caseName(c)}-${mode}-${run}.lhp`);
