@@ -9,7 +9,9 @@
  * SIGQUIT) and waits for the tool to finish; only the load is measured. Prints the median
  * requests/s of 3 runs (the tools take turns within each round, so a machine getting
  * busier weighs on all alike), the ratio plain/tool (the time-equivalent overhead: 1.10×
- * is 10 % fewer requests/s) and the profile's size. Prints figures; asserts nothing.
+ * is 10 % fewer requests/s), the server process's CPU time per request (read from /proc
+ * around the load: a cost that other work on the machine bends less than throughput)
+ * and the profile's size. Prints figures; asserts nothing.
  * The issue's target for the sampled mode is ≤ 1.10× on both servers.
  *
  *   node --import tsx bench/servers.ts           # npm run build first: it runs dist/app/cli/main.js
@@ -19,19 +21,26 @@
  * Needs redis-server and redis-tools (npm test installs them), nginx-light and wrk
  * (apt-get install nginx-light wrk); heaptrack is optional (apt-get install heaptrack).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, redisBenchmark, redisServerCommand, shutdownRedis, waitForPort } from '../test/helpers/servers';
-import { nginxCommand, stopNginx, wrk } from './lib/nginx';
+import {
+  freePort,
+  redisBenchmark,
+  redisPid,
+  redisServerCommand,
+  shutdownRedis,
+  waitForPort,
+} from '../test/helpers/servers';
+import { nginxCommand, nginxPid, stopNginx, wrk } from './lib/nginx';
 import { CLI_MISSING, has, lastLines, median, profileFiles, recordCommand, takeBytes } from './lib/run';
 
 const RUNS = 3;
 const REDIS_WORK = { requests: 100_000, keyspace: 10_000, tests: ['set', 'get', 'lpush', 'lpop'] };
 const WRK_LOAD = { seconds: 10, connections: 50 };
-/** A server that does not stop is killed after this long (a guard; heaptrack interprets its trace after the exit). */
-const STOP_GUARD_MS = 120_000;
+/** A run (start, load, stop, and heaptrack interpreting its trace after the exit) is killed after this long: a guard. */
+const RUN_GUARD_MS = 120_000;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakhound-bench-servers-'));
 
@@ -41,8 +50,10 @@ interface Server {
   missing?: string;
   /** Its command line on `port`, with its files (if any) in `home`. */
   command: (port: number, home: string) => string[];
-  /** Loads it: requests per second. */
-  load: (port: number) => Promise<number>;
+  /** Loads it: the requests made, and their rate. */
+  load: (port: number) => Promise<{ requests: number; requestsPerSecond: number }>;
+  /** The server's own process (under a tool, not the tool's). */
+  pid: (port: number, home: string) => Promise<number> | number;
   stop: (port: number, home: string) => Promise<void> | void;
 }
 
@@ -58,7 +69,8 @@ const ALL_SERVERS: Server[] = [
     name: 'redis',
     missing: missingCommands({ 'redis-server': 'redis-server', 'redis-benchmark': 'redis-tools' }),
     command: (port) => redisServerCommand(port),
-    load: async (port) => (await redisBenchmark(port, REDIS_WORK)).requestsPerSecond,
+    load: (port) => redisBenchmark(port, REDIS_WORK),
+    pid: (port) => redisPid(port),
     stop: (port) => shutdownRedis(port),
   },
   {
@@ -66,6 +78,7 @@ const ALL_SERVERS: Server[] = [
     missing: missingCommands({ nginx: 'nginx-light', wrk: 'wrk' }),
     command: (port, home) => nginxCommand(home, port),
     load: (port) => wrk(port, WRK_LOAD),
+    pid: (_port, home) => nginxPid(home),
     stop: (_port, home) => stopNginx(home),
   },
 ];
@@ -98,7 +111,19 @@ const TOOLS = ALL_TOOLS.filter((t) => t.name === 'plain' || matching(process.arg
 
 interface Measured {
   requestsPerSecond: number;
+  /** CPU seconds of the server's process (all its threads, the recorder's among them) per request. */
+  cpuPerRequest: number;
   bytes: number | undefined;
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU seconds (user + system) the process has used so far: /proc/<pid>/stat's utime and stime. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // the fields after the command's closing parenthesis, from the 3rd (state): utime is the 14th, stime the 15th
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** One run: the server started under the tool, loaded, stopped; throws with the end of the tool's stderr when it fails. */
@@ -113,14 +138,17 @@ async function runOnce(server: Server, tool: Tool, label: string): Promise<Measu
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let ended = false;
   exited.then(() => (ended = true));
-  const guard = setTimeout(() => child.kill('SIGKILL'), STOP_GUARD_MS);
+  const guard = setTimeout(() => child.kill('SIGKILL'), RUN_GUARD_MS);
   try {
     await waitForPort(port, () => ended, `${server.name} under ${tool.name}`);
-    const requestsPerSecond = await server.load(port);
+    const pid = await server.pid(port, home);
+    const before = cpuSeconds(pid);
+    const { requests, requestsPerSecond } = await server.load(port);
+    const cpuPerRequest = (cpuSeconds(pid) - before) / requests;
     await server.stop(port, home);
     const code = await exited;
     if (code !== 0) throw new Error(`exit ${code}`);
-    return { requestsPerSecond, bytes: takeBytes(profileFiles(dir, out)) };
+    return { requestsPerSecond, cpuPerRequest, bytes: takeBytes(profileFiles(dir, out)) };
   } catch (err) {
     throw new Error(`${tool.name} failed (${(err as Error).message}): ${lastLines(stderr)}`);
   } finally {
@@ -132,6 +160,36 @@ async function runOnce(server: Server, tool: Tool, label: string): Promise<Measu
 
 const slug = (name: string) => name.replace(/\W+/g, '_');
 
+/** A tool's figures, each the median of its runs. */
+interface Medians {
+  requestsPerSecond: number;
+  cpuPerRequest: number;
+  /** The profile of the median run by requests/s. */
+  bytes: number | undefined;
+}
+
+/** Every tool on the server, RUNS rounds of each tool in turn: its medians, or why it failed. */
+async function measureServer(server: Server, tools: Tool[]): Promise<Map<Tool, Medians | string>> {
+  const runs = new Map<Tool, Measured[]>(tools.map((t) => [t, []]));
+  const failures = new Map<Tool, string>();
+  for (let round = 0; round < RUNS; round++)
+    for (const tool of tools.filter((t) => !failures.has(t)))
+      await runOnce(server, tool, `${server.name}-${slug(tool.name)}-${round}`).then(
+        (m) => runs.get(tool)?.push(m),
+        (err: Error) => failures.set(tool, err.message),
+      );
+  const medians = new Map<Tool, Medians | string>(failures);
+  for (const [tool, measured] of runs) {
+    if (failures.has(tool)) continue;
+    const byRate = median(measured, (m) => m.requestsPerSecond);
+    const cpuPerRequest = median(measured, (m) => m.cpuPerRequest).cpuPerRequest;
+    medians.set(tool, { requestsPerSecond: byRate.requestsPerSecond, cpuPerRequest, bytes: byRate.bytes });
+  }
+  return medians;
+}
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
 async function main(): Promise<void> {
   console.log(
     `redis-server ${REDIS_WORK.tests.length} × ${REDIS_WORK.requests.toLocaleString('en-US')} requests (${REDIS_WORK.tests.join(', ')}; keyspace ${REDIS_WORK.keyspace.toLocaleString('en-US')}), nginx under wrk (${WRK_LOAD.connections} connections, ${WRK_LOAD.seconds} s)`,
@@ -142,39 +200,36 @@ async function main(): Promise<void> {
   console.log(
     "× plain: plain requests/s over the tool's (1.10× = 10 % fewer requests/s); target for --sample: ≤ 1.10×",
   );
+  console.log(
+    "CPU/req: the server process's CPU time per request, its threads (the recorder's) included; heaptrack's interpreter is a process of its own, not counted",
+  );
   console.log('');
-  console.log('server  tool                       requests/s   × plain   profile KB');
+  console.log('server  tool                       requests/s   × plain   CPU/req µs   × plain   profile KB');
   for (const server of SERVERS) {
     if (server.missing) {
       console.log(`${server.name.padEnd(7)} ${server.missing}`);
       continue;
     }
-    const runnable = TOOLS.filter((t) => !t.missing);
-    const runs = new Map<Tool, Measured[]>(runnable.map((t) => [t, []]));
-    const failures = new Map<Tool, string>();
-    for (let round = 0; round < RUNS; round++)
-      for (const tool of runnable.filter((t) => !failures.has(t)))
-        await runOnce(server, tool, `${server.name}-${slug(tool.name)}-${round}`).then(
-          (m) => runs.get(tool)?.push(m),
-          (err: Error) => failures.set(tool, err.message),
-        );
-    const rps = (tool: Tool) => {
-      const measured = runs.get(tool) ?? [];
-      return measured.length === RUNS ? median(measured, (m) => m.requestsPerSecond) : undefined;
-    };
-    const plain = rps(TOOLS[0]);
+    const results = await measureServer(
+      server,
+      TOOLS.filter((t) => !t.missing),
+    );
+    const plain = results.get(TOOLS[0]);
     for (const tool of TOOLS) {
       const cells = [server.name.padEnd(7), tool.name.padEnd(26)];
-      const m = rps(tool);
-      if (!m) {
-        console.log(`${cells.join(' ')}  ${tool.missing ?? failures.get(tool)}`);
+      const m = results.get(tool);
+      if (!m || typeof m === 'string') {
+        console.log(`${cells.join(' ')}  ${tool.missing ?? m}`);
         continue;
       }
+      const base = typeof plain === 'object' ? plain : undefined;
       console.log(
         [
           ...cells,
           Math.round(m.requestsPerSecond).toLocaleString('en-US').padStart(10),
-          (plain ? `${(plain.requestsPerSecond / m.requestsPerSecond).toFixed(2)}×` : '-').padStart(9),
+          (base ? ratio(base.requestsPerSecond, m.requestsPerSecond) : '-').padStart(9),
+          (m.cpuPerRequest * 1e6).toFixed(1).padStart(12),
+          (base ? ratio(m.cpuPerRequest, base.cpuPerRequest) : '-').padStart(9),
           (m.bytes === undefined ? '-' : (m.bytes / 1e3).toFixed(1)).padStart(12),
         ].join(' '),
       );

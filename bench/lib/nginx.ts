@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -34,18 +35,33 @@ export function nginxCommand(dir: string, port: number): string[] {
   return ['nginx', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
 }
 
-/** SIGQUIT to the nginx process itself (its pid file), not to the tool around it: it finishes its requests and exits 0. */
-export function stopNginx(dir: string): void {
-  process.kill(Number(fs.readFileSync(path.join(dir, 'nginx.pid'), 'utf8')), 'SIGQUIT');
+/** The nginx process itself, not the tool around it: its pid file, which nginx writes just after it starts listening. */
+export async function nginxPid(dir: string): Promise<number> {
+  const file = path.join(dir, 'nginx.pid');
+  for (let i = 0; i < 400; i++, await sleep(25)) {
+    // empty while nginx writes it
+    const pid = fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : 0;
+    if (pid > 0) return pid;
+  }
+  throw new Error(`nginx wrote no ${file}`);
 }
 
-/** `wrk -t1 -c<connections> -d<seconds>s` on the served file: its requests per second. */
-export async function wrk(port: number, load: { seconds: number; connections: number }): Promise<number> {
+/** SIGQUIT to nginx: it finishes its requests and exits 0. */
+export async function stopNginx(dir: string): Promise<void> {
+  process.kill(await nginxPid(dir), 'SIGQUIT');
+}
+
+/** `wrk -t1 -c<connections> -d<seconds>s` on the served file: the requests it made, and their rate. */
+export async function wrk(
+  port: number,
+  load: { seconds: number; connections: number },
+): Promise<{ requests: number; requestsPerSecond: number }> {
   const args = ['-t1', `-c${load.connections}`, `-d${load.seconds}s`, `http://127.0.0.1:${port}/${SERVED}`];
   const { stdout } = await run('wrk', args);
   const rps = stdout.match(/^Requests\/sec:\s+([\d.]+)/m);
-  if (!rps) throw new Error(`wrk printed no Requests/sec: ${stdout}`);
+  const requests = stdout.match(/^\s*(\d+) requests in/m);
+  if (!rps || !requests) throw new Error(`wrk printed no requests and Requests/sec: ${stdout}`);
   // a server answering errors would look fast
   if (/Non-2xx/.test(stdout)) throw new Error(`wrk saw failed requests: ${stdout}`);
-  return Number(rps[1]);
+  return { requests: Number(requests[1]), requestsPerSecond: Number(rps[1]) };
 }

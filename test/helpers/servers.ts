@@ -52,6 +52,8 @@ export function redisServerCommand(port: number): string[] {
 export interface BenchmarkRun {
   /** Each test's requests per second, by its name as redis-benchmark prints it (`SET`, `LPUSH`, …). */
   perTest: Map<string, number>;
+  /** All the requests, of all the tests. */
+  requests: number;
   /** All the requests over the time all the tests took. */
   requestsPerSecond: number;
 }
@@ -76,7 +78,16 @@ export async function redisBenchmark(
   if (perTest.size !== work.tests.length)
     throw new Error(`redis-benchmark printed no result for every test: ${stdout}`);
   const seconds = [...perTest.values()].reduce((sum, rps) => sum + work.requests / rps, 0);
-  return { perTest, requestsPerSecond: (work.requests * perTest.size) / seconds };
+  const requests = work.requests * perTest.size;
+  return { perTest, requests, requestsPerSecond: requests / seconds };
+}
+
+/** redis-server's process id (`INFO server`): the server itself, whatever tool started it. */
+export async function redisPid(port: number): Promise<number> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), 'info', 'server']);
+  const pid = stdout.match(/^process_id:(\d+)/m);
+  if (!pid) throw new Error(`redis-cli info server gave no process_id: ${stdout}`);
+  return Number(pid[1]);
 }
 
 /** `redis-cli shutdown nosave`: redis exits 0 without writing its data. */
