@@ -43,6 +43,8 @@ async function recordRedis(name: string, flags: string[]): Promise<Analysis> {
     await shutdownRedis(port);
     assert.equal(await record.exited, 0, `redis-server exited 0 after shutdown: ${record.stderr()}`);
   } finally {
+    // a failed run leaves no server behind
+    if (!record.hasExited()) await shutdownRedis(port);
     if (!record.hasExited()) record.child.kill('SIGKILL');
   }
   // every site, not the 100 first: the assertions below are about all of them
