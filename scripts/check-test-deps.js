@@ -4,7 +4,8 @@
 const { spawnSync } = require('node:child_process');
 
 /**
- * command → Debian package (chromium: the browser tests drive it with playwright-core, which never downloads a browser)
+ * command → Debian package (chromium: the browser tests drive it with playwright-core, which never downloads a
+ * browser; redis-server: a real server recorded under redis-benchmark, which comes with redis-cli in redis-tools)
  * @type {Record<string, string>}
  */
 const COMMANDS = {
@@ -15,6 +16,9 @@ const COMMANDS = {
   script: 'bsdutils',
   setpriv: 'util-linux',
   chromium: 'chromium',
+  'redis-server': 'redis-server',
+  'redis-benchmark': 'redis-tools',
+  'redis-cli': 'redis-tools',
 };
 /**
  * command → Debian package, wanted but not required: with Prometheus the metrics test

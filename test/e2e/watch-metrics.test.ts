@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpDir } from '../helpers/helpers';
 import { buildFixture } from '../helpers/native-fixtures';
 import { RunningRecord, startCli } from '../helpers/running-record';
+import { freePort } from '../helpers/servers';
 
 /** What parse-prometheus-text-format returns (the package has no types; its output is prom2json's). */
 interface MetricFamily {
@@ -192,14 +193,6 @@ function connect(host: string, port: number): Promise<string> {
     socket.once('timeout', () => end('ETIMEDOUT'));
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 // ---------------------------------------------------------------- the exposition

@@ -49,6 +49,8 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: HANG_GUARD_MS,
     killSignal: 'SIGKILL',
+    // `analyze --json --top N` of a real server's thousands of sites is megabytes
+    maxBuffer: 64 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
