@@ -3,12 +3,16 @@
  * in an order the format accepts and writes them as compact records (docs/FORMAT.md).
  *
  * The format needs an allocation's record before its free, and an address's next
- * allocation after that free. Each event carries a number from one atomic counter,
- * taken after the allocator handed the memory out and before a free gives it back,
- * so the events of one address are numbered in the order they happened. The pass:
- * - takes the events numbered up to the counter as it read it first: an event that
- *   one of them depends on was in its ring before (its thread published it before
- *   the memory reached another thread); later ones wait for the next pass;
+ * allocation after that free. Each event carries a number from one atomic counter
+ * (rings.c): a free takes the counter's next value n as 2n, before it gives the
+ * memory back; an allocation reads it, 2n + 1, after the allocator handed the
+ * memory out. So the events of one address are numbered in the order they
+ * happened. The pass:
+ * - takes the events numbered up to 2n, n the counter as it read it first: a free
+ *   so numbered took its number before that read, and an allocation so numbered
+ *   read the counter before it moved past n, so before that read too; an event
+ *   that one of them depends on was in its ring before (its thread published it
+ *   before the memory reached another thread). Later ones wait for the next pass;
  * - writes each ring's events in ring order, and changes ring only where an address
  *   that two threads touched in this pass comes next: those events go in number
  *   order. Threads that keep to their own memory give long runs of one thread, whose
@@ -167,7 +171,7 @@ static int run_space(size_t n) {
 }
 
 uint64_t lh_merge_pass(void) {
-  uint64_t limit = __atomic_load_n(&lh_sequence.value, __ATOMIC_SEQ_CST);
+  uint64_t limit = 2 * __atomic_load_n(&lh_sequence.value, __ATOMIC_SEQ_CST);
   size_t n = 0, rings = 0;
   for (struct lh_ring *r = __atomic_load_n(&lh_rings, __ATOMIC_ACQUIRE); r; r = r->next) rings++;
   if (!run_space(rings)) return 0;

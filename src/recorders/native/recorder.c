@@ -443,9 +443,7 @@ static void allocated(uint32_t kind, void *ptr, void *old, uint32_t info) {
 
 void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret) {
   begin_event();
-  struct lh_stack stack;
-  lh_capture(&stack, frame, ret);
-  allocated(LH_EVENT_ALLOC, ptr, NULL, lh_info_id(&stack, size));
+  allocated(LH_EVENT_ALLOC, ptr, NULL, lh_alloc_info(frame, ret, size));
   lh_busy = 0;
 }
 
@@ -466,9 +464,7 @@ void lh_record_free(void *ptr) {
  */
 void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
   begin_event();
-  struct lh_stack stack;
-  lh_capture(&stack, frame, ret);
-  uint32_t info = lh_info_id(&stack, size);
+  uint32_t info = lh_alloc_info(frame, ret, size);
   void *ptr;
   size_t usable = old ? lh_next.usable_size(old) : 0;
   if (old && size == 0) {
