@@ -8,7 +8,7 @@ export const MAGIC: Uint8Array = Buffer.from([0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a
 
 /** A reader refuses a file whose major version is newer; minor versions only add record types. */
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 2;
+export const FORMAT_MINOR = 3;
 
 /** Bounds that tell damage from data: no real header or record comes near them. */
 export const MAX_HEADER_JSON = 1 << 24;

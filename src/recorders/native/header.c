@@ -104,8 +104,8 @@ void lh_write_header(int follow) {
   json_raw(follow ? "true" : "false");
   json_raw("}}");
 
-  /* magic, format 1.2 (1.1 adds symbol records, which the launcher appends; 1.2 the compact events) */
-  static const uint8_t magic[12] = {0x89, 'L', 'H', 'P', '\r', '\n', 0x1a, '\n', 1, 0, 2, 0};
+  /* magic, format 1.3 (1.1 adds symbol records, which the launcher appends; 1.2 the compact events; 1.3 repeats) */
+  static const uint8_t magic[12] = {0x89, 'L', 'H', 'P', '\r', '\n', 0x1a, '\n', 1, 0, 3, 0};
   memcpy(lh_buffer, magic, sizeof magic);
   uint32_t n = (uint32_t)json_length;
   uint8_t length[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};

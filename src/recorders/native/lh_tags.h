@@ -24,6 +24,7 @@ enum lh_tag {
   TAG_SHORTALLOC   = 0x11, /* delta, info */
   TAG_SHORTFREE    = 0x12, /* delta */
   TAG_SHORTREALLOC = 0x13, /* oldDelta, newDelta, info */
+  TAG_REPEAT       = 0x14, /* period, count */
 };
 
 #endif

@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -103,27 +104,88 @@ static void enter(struct lh_ring *r) {
   r->context_written = 1;
 }
 
+/* ---- repeats: a run of compact events, each the same as the one `period` before it ---- */
+
+/*
+ * The compact events written since the last other record (a pass starts afresh),
+ * encoded, as a repeat record refers to them. An event up to 16 bytes is compared
+ * as two words; a longer one never repeats.
+ */
+#define PERIODS 8
+static struct encoded {
+  uint64_t word[2];
+  uint8_t length;
+} recent[PERIODS];
+static uint32_t recent_count; /* events since the last other record */
+static uint32_t period, pending; /* `pending` events held back, each the one `period` before it */
+
+static inline int same_event(const struct encoded *a, const struct encoded *b) {
+  return a->length == b->length && a->word[0] == b->word[0] && a->word[1] == b->word[1];
+}
+
+static inline const struct encoded *back(uint32_t p) { return &recent[(recent_count - p) % PERIODS]; }
+
+/* A compact event's record (tag, length, payload) appended to the stream. */
+static void append(const uint8_t *record, size_t length) {
+  uint8_t *payload = lh_begin_record(record[0]);
+  memcpy(payload, record + 2, length - 2);
+  lh_end_record(payload, payload + length - 2);
+}
+
+/* Writes the events held back: a repeat record, or the one event itself, which is no longer. */
+static void write_pending(void) {
+  if (pending == 1) {
+    append((const uint8_t *)back(1)->word, back(1)->length);
+  } else if (pending > 1) {
+    uint8_t *payload = lh_begin_record(TAG_REPEAT), *p = lh_put_varint(payload, period);
+    lh_end_record(payload, lh_put_varint(p, pending));
+  }
+  pending = 0;
+}
+
+/* Before a record of another kind: what is held back goes first, and a repeat cannot refer past it. */
+static void repeats_break(void) {
+  write_pending();
+  recent_count = 0;
+}
+
+static void write_compact(const uint8_t *record, size_t length) {
+  struct encoded e = {{0, 0}, length <= 16 ? (uint8_t)length : 0};
+  if (e.length) memcpy(e.word, record, length);
+  if (pending && e.length && same_event(&e, back(period))) {
+    pending++;
+  } else {
+    write_pending();
+    for (uint32_t p = 1; e.length && p <= PERIODS && p <= recent_count && !pending; p++)
+      if (same_event(&e, back(p))) period = p, pending = 1;
+    if (!pending) append(record, length);
+  }
+  recent[recent_count++ % PERIODS] = e;
+}
+
 static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
   if (e->kind == LH_EVENT_TIME) {
     r->time = e->value;
     return;
   }
-  if (r != context || r->context != context_id) enter(r);
+  if (r != context || r->context != context_id) repeats_break(), enter(r);
   if (r->time != lh_time_written) {
+    repeats_break();
     uint8_t *payload = lh_begin_record(TAG_TICK);
     lh_end_record(payload, lh_put_time(payload, r->time));
   }
   /* realloc(NULL, n) is an allocation */
   uint32_t kind = e->kind == LH_EVENT_REALLOC && !e->value ? LH_EVENT_ALLOC : e->kind;
-  uint8_t tag = kind == LH_EVENT_ALLOC ? TAG_SHORTALLOC : kind == LH_EVENT_FREE ? TAG_SHORTFREE : TAG_SHORTREALLOC;
-  uint8_t *payload = lh_begin_record(tag), *p = payload;
+  uint8_t record[40], *payload = record + 2, *p = payload;
+  record[0] = kind == LH_EVENT_ALLOC ? TAG_SHORTALLOC : kind == LH_EVENT_FREE ? TAG_SHORTFREE : TAG_SHORTREALLOC;
   if (kind == LH_EVENT_REALLOC) p = put_address(p, r, e->value);
   p = put_address(p, r, e->address);
   if (kind != LH_EVENT_FREE) {
     p = lh_put_varint(p, e->info);
     lh_allocation_count++;
   }
-  lh_end_record(payload, p);
+  record[1] = (uint8_t)(p - payload);
+  write_compact(record, (size_t)(p - record));
 }
 
 static void write_until(struct run *run, uint64_t until) {
@@ -182,8 +244,10 @@ uint64_t lh_merge_pass(void) {
     if (end > at) runs[n++] = (struct run){r, at, end, end};
     events += end - at;
   }
+  recent_count = 0;
   if (n == 1) write_until(&runs[0], runs[0].end);
   else if (n > 1) write_merged(n);
+  repeats_break(); /* others write records between passes */
   for (size_t i = 0; i < n; i++) {
     struct lh_ring *r = runs[i].ring;
     __atomic_store_n(&r->tail, runs[i].end, __ATOMIC_RELEASE);
@@ -198,5 +262,6 @@ uint64_t lh_merge_pass(void) {
 /* A new stream: the next compact record starts with its context. */
 void lh_merge_reset(void) {
   context = NULL;
+  recent_count = pending = 0;
   lh_allocation_count = 0;
 }

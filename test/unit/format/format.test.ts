@@ -35,6 +35,7 @@ const TAG = {
   shortAlloc: 0x11,
   shortFree: 0x12,
   shortRealloc: 0x13,
+  repeat: 0x14,
 };
 const MAGIC = [0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a];
 const HEADER_FIXED = 16;
@@ -233,7 +234,7 @@ test('every record type round-trips through LhpWriter and readLhp, values at the
   assert.deepEqual(result.header.command, ['prog', '--flag']);
   assert.equal(result.header.pid, 4242);
   assert.deepEqual(result.header.options, { seed: 7 });
-  assert.deepEqual(result.version, { major: 1, minor: 2 });
+  assert.deepEqual(result.version, { major: 1, minor: 3 });
   assert.equal(result.records, events.length);
   assert.equal(result.clean, true);
   assert.equal(result.truncated, false);
@@ -275,7 +276,7 @@ test('the bytes on disk: magic, version, header length and JSON, then tag, lengt
   const b = fs.readFileSync(p);
   assert.deepEqual([...b.subarray(0, 8)], MAGIC);
   assert.equal(b.readUInt16LE(8), 1, 'major');
-  assert.equal(b.readUInt16LE(10), 2, 'minor');
+  assert.equal(b.readUInt16LE(10), 3, 'minor');
   const n = b.readUInt32LE(12);
   const header = JSON.parse(b.subarray(16, 16 + n).toString('utf8'));
   assert.equal(header.recorder, 'x');
@@ -402,13 +403,13 @@ test('a newer minor version may add record types and fields: the reader skips th
   const future: RawRecord[] = [
     ...BASE.slice(0, 3),
     { tag: 0x40, fields: [1, 2, 3, Buffer.from('future')] },
-    { tag: TAG.alloc, fields: [z(10), 4096, 64, 0, 1, 64, 99, 99] }, // weight, then two fields of 1.3
+    { tag: TAG.alloc, fields: [z(10), 4096, 64, 0, 1, 64, 99, 99] }, // weight, then two fields of 1.4
     { tag: TAG.free, fields: [z(5), 4096, 7] },
     END,
   ];
-  const p = writeRaw('minor-1.lhp', future, { minor: 3 });
+  const p = writeRaw('minor-1.lhp', future, { minor: 4 });
   const { events, result } = readEvents(p);
-  assert.deepEqual(result.version, { major: 1, minor: 3 });
+  assert.deepEqual(result.version, { major: 1, minor: 4 });
   assert.deepEqual(events.slice(3), [
     ['alloc', 10, 4096, 64, 0, 1, 64],
     ['free', 15, 4096],
@@ -506,16 +507,71 @@ test('compact events: an undefined info or an address difference leading below 1
   );
 });
 
+// ---------------------------------------------------------------- repeats (1.3)
+
+/**
+ * Thread 7 allocates and frees 0x5000, then 0x5040; a repeat makes three more events,
+ * each the one two before, its address difference applied again: alloc and free
+ * 0x5080, alloc 0x50c0. After a tick, a repeat of period 1 copies the realloc just
+ * written, which moves the block 0x40 on again.
+ */
+const REPEATS: RawRecord[] = [
+  ...BASE.slice(0, 3),
+  { tag: TAG.info, fields: [1, 64, 0] },
+  { tag: TAG.context, fields: [1, 7] },
+  { tag: TAG.tick, fields: [z(131072)] },
+  { tag: TAG.shortAlloc, fields: [z(0x5000), 1] },
+  { tag: TAG.shortFree, fields: [z(0)] },
+  { tag: TAG.shortAlloc, fields: [z(0x40), 1] },
+  { tag: TAG.shortFree, fields: [z(0)] },
+  { tag: TAG.repeat, fields: [2, 3] },
+  { tag: TAG.tick, fields: [z(131072)] },
+  { tag: TAG.shortRealloc, fields: [z(0), z(0x40), 1] },
+  { tag: TAG.repeat, fields: [1, 1] },
+  END,
+];
+
+test('repeats: each repeated event is a copy of the compact event `period` before it, its address difference applied again', () => {
+  const { events } = readEvents(writeRaw('repeats.lhp', REPEATS, { minor: 3 }));
+  assert.deepEqual(
+    events.filter((e) => ['alloc', 'free', 'realloc'].includes(e[0] as string)),
+    [
+      ['alloc', 131072, 0x5000, 64, 0, 7, 64],
+      ['free', 131072, 0x5000],
+      ['alloc', 131072, 0x5040, 64, 0, 7, 64],
+      ['free', 131072, 0x5040],
+      ['alloc', 131072, 0x5080, 64, 0, 7, 64],
+      ['free', 131072, 0x5080],
+      ['alloc', 131072, 0x50c0, 64, 0, 7, 64],
+      ['realloc', 262144, 0x50c0, 0x5100, 64, 0, 7],
+      ['realloc', 262144, 0x5100, 0x5140, 64, 0, 7],
+    ],
+  );
+  const ignore = new Proxy({}, { get: () => () => {} }) as LhpVisitor;
+  const counted = readLhp(writeRaw('repeats-counted.lhp', REPEATS, { minor: 3 }), ignore, { definitionsOnly: true });
+  assert.equal(counted.skippedAllocations, 6, 'the allocations a repeat stands for are counted');
+});
+
+test('repeats: one reaching past the last record of another kind, or further back than 8 events, is refused with one line', () => {
+  const pastTick = REPEATS.map((r, i) => (i === REPEATS.length - 2 ? { ...r, fields: [2, 1] } : r));
+  refused(
+    writeRaw('repeat-past-tick.lhp', pastTick, { minor: 3 }),
+    /is corrupt at byte \d+: a repeat refers 2 compact events back, past the 1 it can$/,
+  );
+  const tooFar = REPEATS.map((r) => (r.tag === TAG.repeat ? { ...r, fields: [9, 1] } : r));
+  refused(writeRaw('repeat-too-far.lhp', tooFar, { minor: 3 }), /a repeat refers 9 compact events back, past the 4 it can$/);
+});
+
 test('a newer major version is refused with an upgrade hint; version 0 does not exist', () => {
   const p = writeRaw('major-2.lhp', [...BASE, END], { major: 2, minor: 5 });
-  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.2\): upgrade leakhound$/);
+  refused(p, /uses format 2\.5, newer than this leakhound reads \(1\.3\): upgrade leakhound$/);
   // patching the version bytes of a real recording does the same
   const real = file('major-patched.lhp');
   simulate({ output: real, allocations: 1000, seed: 1 });
   const bytes = fs.readFileSync(real);
   bytes.writeUInt16LE(7, 8);
   fs.writeFileSync(real, bytes);
-  refused(real, /uses format 7\.2, newer than/);
+  refused(real, /uses format 7\.3, newer than/);
   refused(writeRaw('major-0.lhp', [...BASE, END], { major: 0 }), /corrupt: its header says format version 0\.0/);
 });
 
