@@ -416,7 +416,9 @@ class StreamParser {
         const period = this.varint();
         const count = this.varint();
         if (period < 1 || period > REPEAT_PERIODS || period > this.recentCount)
-          this.corrupt(`a repeat refers ${period} compact events back, past the ${Math.min(this.recentCount, REPEAT_PERIODS)} it can`);
+          this.corrupt(
+            `a repeat refers ${period} compact events back, past the ${Math.min(this.recentCount, REPEAT_PERIODS)} it can`,
+          );
         if (count > MAX_REPEAT) this.corrupt(`a repeat of ${count} events, more than ${MAX_REPEAT}`);
         const r = this.recent;
         for (let i = 0; i < count; i++) {

@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -82,13 +81,6 @@ static uint64_t next_shared(const struct run *run, uint64_t from) {
 
 static inline uint64_t zigzag(int64_t d) { return d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1; }
 
-/* An address as a difference from the context's last one, which it becomes. */
-static inline uint8_t *put_address(uint8_t *p, struct lh_ring *r, uint64_t address) {
-  p = lh_put_varint(p, zigzag((int64_t)(address - r->address)));
-  r->address = address;
-  return p;
-}
-
 /*
  * Writes the ring's context record. As the reader does, the context left keeps the
  * stream's time, and a context entered again gets back its own: its next tick is
@@ -107,35 +99,43 @@ static void enter(struct lh_ring *r) {
 /* ---- repeats: a run of compact events, each the same as the one `period` before it ---- */
 
 /*
- * The compact events written since the last other record (a pass starts afresh),
- * encoded, as a repeat record refers to them. An event up to 16 bytes is compared
- * as two words; a longer one never repeats.
+ * A compact event as its record's fields: the tag, the zigzag address difference(s)
+ * and the info. Two are the same record when these are. All words: a field stored
+ * narrower than a later load of it (a compiler comparing two fields at once) would
+ * stall that load.
+ */
+struct compact {
+  uint64_t first, second; /* alloc, free: the address difference; realloc: the old one, then the new */
+  uint64_t info, tag;
+};
+
+/*
+ * The compact events written since the last other record (a pass starts afresh), as
+ * a repeat record refers to them, up to PERIODS back; each is built in its place
+ * here (a copy from the stack would wait on the stores that built it).
  */
 #define PERIODS 8
-static struct encoded {
-  uint64_t word[2];
-  uint8_t length;
-} recent[PERIODS];
+static struct compact recent[2 * PERIODS];
 static uint32_t recent_count; /* events since the last other record */
 static uint32_t period, pending; /* `pending` events held back, each the one `period` before it */
 
-static inline int same_event(const struct encoded *a, const struct encoded *b) {
-  return a->length == b->length && a->word[0] == b->word[0] && a->word[1] == b->word[1];
+static inline int same_event(const struct compact *a, const struct compact *b) {
+  return a->first == b->first && a->second == b->second && a->info == b->info && a->tag == b->tag;
 }
 
-static inline const struct encoded *back(uint32_t p) { return &recent[(recent_count - p) % PERIODS]; }
+static inline struct compact *back(uint32_t p) { return &recent[(recent_count - p) % (2 * PERIODS)]; }
 
-/* A compact event's record (tag, length, payload) appended to the stream. */
-static void append(const uint8_t *record, size_t length) {
-  uint8_t *payload = lh_begin_record(record[0]);
-  memcpy(payload, record + 2, length - 2);
-  lh_end_record(payload, payload + length - 2);
+static void append(const struct compact *e) {
+  uint8_t *payload = lh_begin_record((uint8_t)e->tag), *p = lh_put_varint(payload, e->first);
+  if (e->tag == TAG_SHORTREALLOC) p = lh_put_varint(p, e->second);
+  if (e->tag != TAG_SHORTFREE) p = lh_put_varint(p, e->info);
+  lh_end_record(payload, p);
 }
 
 /* Writes the events held back: a repeat record, or the one event itself, which is no longer. */
 static void write_pending(void) {
   if (pending == 1) {
-    append((const uint8_t *)back(1)->word, back(1)->length);
+    append(back(1));
   } else if (pending > 1) {
     uint8_t *payload = lh_begin_record(TAG_REPEAT), *p = lh_put_varint(payload, period);
     lh_end_record(payload, lh_put_varint(p, pending));
@@ -149,18 +149,24 @@ static void repeats_break(void) {
   recent_count = 0;
 }
 
-static void write_compact(const uint8_t *record, size_t length) {
-  struct encoded e = {{0, 0}, length <= 16 ? (uint8_t)length : 0};
-  if (e.length) memcpy(e.word, record, length);
-  if (pending && e.length && same_event(&e, back(period))) {
+/* The event built in back(0). */
+static void write_compact(const struct compact *e) {
+  if (pending && same_event(e, back(period))) {
     pending++;
   } else {
     write_pending();
-    for (uint32_t p = 1; e.length && p <= PERIODS && p <= recent_count && !pending; p++)
-      if (same_event(&e, back(p))) period = p, pending = 1;
-    if (!pending) append(record, length);
+    for (uint32_t p = 1; p <= PERIODS && p <= recent_count && !pending; p++)
+      if (same_event(e, back(p))) period = p, pending = 1;
+    if (!pending) append(e);
   }
-  recent[recent_count++ % PERIODS] = e;
+  recent_count++;
+}
+
+/* An address as a zigzag difference from the context's last one, which it becomes. */
+static inline uint64_t address_delta(struct lh_ring *r, uint64_t address) {
+  uint64_t z = zigzag((int64_t)(address - r->address));
+  r->address = address;
+  return z;
 }
 
 static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
@@ -176,16 +182,13 @@ static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
   }
   /* realloc(NULL, n) is an allocation */
   uint32_t kind = e->kind == LH_EVENT_REALLOC && !e->value ? LH_EVENT_ALLOC : e->kind;
-  uint8_t record[40], *payload = record + 2, *p = payload;
-  record[0] = kind == LH_EVENT_ALLOC ? TAG_SHORTALLOC : kind == LH_EVENT_FREE ? TAG_SHORTFREE : TAG_SHORTREALLOC;
-  if (kind == LH_EVENT_REALLOC) p = put_address(p, r, e->value);
-  p = put_address(p, r, e->address);
-  if (kind != LH_EVENT_FREE) {
-    p = lh_put_varint(p, e->info);
-    lh_allocation_count++;
-  }
-  record[1] = (uint8_t)(p - payload);
-  write_compact(record, (size_t)(p - record));
+  struct compact *c = back(0);
+  c->tag = kind == LH_EVENT_ALLOC ? TAG_SHORTALLOC : kind == LH_EVENT_FREE ? TAG_SHORTFREE : TAG_SHORTREALLOC;
+  c->first = address_delta(r, kind == LH_EVENT_REALLOC ? e->value : e->address);
+  c->second = kind == LH_EVENT_REALLOC ? address_delta(r, e->address) : 0;
+  c->info = kind == LH_EVENT_FREE ? 0 : e->info;
+  if (kind != LH_EVENT_FREE) lh_allocation_count++;
+  write_compact(c);
 }
 
 static void write_until(struct run *run, uint64_t until) {

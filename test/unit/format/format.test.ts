@@ -559,7 +559,10 @@ test('repeats: one reaching past the last record of another kind, or further bac
     /is corrupt at byte \d+: a repeat refers 2 compact events back, past the 1 it can$/,
   );
   const tooFar = REPEATS.map((r) => (r.tag === TAG.repeat ? { ...r, fields: [9, 1] } : r));
-  refused(writeRaw('repeat-too-far.lhp', tooFar, { minor: 3 }), /a repeat refers 9 compact events back, past the 4 it can$/);
+  refused(
+    writeRaw('repeat-too-far.lhp', tooFar, { minor: 3 }),
+    /a repeat refers 9 compact events back, past the 4 it can$/,
+  );
 });
 
 test('a newer major version is refused with an upgrade hint; version 0 does not exist', () => {
