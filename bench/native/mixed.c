@@ -8,7 +8,7 @@
  *
  *   mixed [threads] [steps]        defaults: 1 thread, 2,000,000 steps in all
  */
-#include <pthread.h>
+#include "workers.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,18 +80,4 @@ static void *worker(void *unused) {
   return NULL;
 }
 
-int main(int argc, char **argv) {
-  unsigned long threads = argc > 1 ? strtoul(argv[1], NULL, 10) : 1;
-  unsigned long steps = argc > 2 ? strtoul(argv[2], NULL, 10) : 2000000;
-  if (threads < 1 || threads > 64 || steps < threads) return 2;
-  steps_per_thread = steps / threads;
-  if (threads == 1) {
-    worker(NULL);
-    return 0;
-  }
-  pthread_t t[64];
-  for (unsigned long i = 0; i < threads; i++)
-    if (pthread_create(&t[i], NULL, worker, NULL) != 0) return 2;
-  for (unsigned long i = 0; i < threads; i++) pthread_join(t[i], NULL);
-  return 0;
-}
+int main(int argc, char **argv) { return run_workers(argc, argv, 2000000, &steps_per_thread, worker); }
