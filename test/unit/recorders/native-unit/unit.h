@@ -56,6 +56,7 @@ struct stream {
   /* format 1.3's repeats: the compact events since the last other record, and the copies still to hand out */
   struct record recent[UNIT_PERIODS];
   uint64_t recent_count, period, repeats;
+  uint64_t repeat_records; /* read so far */
 };
 
 static inline uint64_t varint(const uint8_t **p, const uint8_t *end, int *bad) {
@@ -107,6 +108,7 @@ static inline int next_record(struct stream *s, struct record *r) {
     r->end = p + length;
     s->at = (size_t)(r->end - s->data);
     if (r->tag == REPEAT) {
+      s->repeat_records++;
       s->period = varint(&p, r->end, &s->bad);
       s->repeats = varint(&p, r->end, &s->bad);
       if (s->period < 1 || s->period > UNIT_PERIODS || s->period > s->recent_count) return s->bad = 1, 0;
