@@ -7,7 +7,8 @@
  * not), heaptrack and valgrind memcheck when installed. Prints the median
  * wall time of 5 runs of the whole command (for leakhound: node's start-up, the run
  * and the symbolization after it), its ratio over the plain run, and the profile's
- * size. Then the same for a mixed workload (bench/native/mixed.c: 2 M steps per 5 M
+ * size; and the CPU time of all its processes, the figure a loaded machine blurs least.
+ * Then the same for a mixed workload (bench/native/mixed.c: 2 M steps per 5 M
  * pairs, each freeing a random one of 4,096 live blocks per thread and allocating one
  * of 24 sizes from one of 16 call paths, or reallocating it; fixed seed), where the
  * profile's bytes per allocation are the figure to watch. Prints figures; asserts
@@ -145,11 +146,13 @@ try {
     "leakhound record's time includes node's start-up and the symbolization after the run; profiles are zstd-compressed but for (preload, plain)",
   );
   console.log('');
-  console.log('variant     tool                         seconds   × plain   profile KB   B/alloc');
+  console.log(
+    'variant     tool                         seconds   × plain   CPU s   CPU × plain   profile KB   B/alloc',
+  );
   /** Per variant, --report-every 10s against record alone. */
   const reports: string[] = [];
   for (const v of VARIANTS) {
-    let plain: number | undefined;
+    let plain: Measured | undefined;
     let recorded: Measured | undefined;
     for (const tool of TOOLS) {
       const cells = [v.name.padEnd(11), tool.name.padEnd(26)];
@@ -164,7 +167,7 @@ try {
           [binaries[v.program], String(v.threads), String(pairs)],
           `${v.program}-${v.threads}t-${tool.name.replace(/\W+/g, '_')}`,
         );
-        if (tool.name === 'plain') plain = m.seconds;
+        if (tool.name === 'plain') plain = m;
         if (tool.name === 'leakhound record') recorded = m;
         if (tool.name === 'leakhound --report-every 10s' && recorded)
           reports.push(
@@ -174,7 +177,9 @@ try {
           [
             ...cells,
             m.seconds.toFixed(3).padStart(9),
-            (plain ? `${(m.seconds / plain).toFixed(1)}×` : '-').padStart(9),
+            (plain ? `${(m.seconds / plain.seconds).toFixed(1)}×` : '-').padStart(9),
+            m.cpu.toFixed(2).padStart(7),
+            (plain ? `${(m.cpu / plain.cpu).toFixed(1)}×` : '-').padStart(13),
             (m.bytes === undefined ? '-' : (m.bytes / 1e3).toFixed(1)).padStart(12),
             (m.bytes === undefined ? '-' : String(Number((m.bytes / pairs).toPrecision(2)))).padStart(9),
           ].join(' '),
