@@ -4,7 +4,7 @@
  *
  *   alloc [threads] [pairs]        defaults: 1 thread, 5,000,000 pairs in all
  */
-#include <pthread.h>
+#include "workers.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,18 +43,4 @@ static void *worker(void *unused) {
   return NULL;
 }
 
-int main(int argc, char **argv) {
-  unsigned long threads = argc > 1 ? strtoul(argv[1], NULL, 10) : 1;
-  unsigned long pairs = argc > 2 ? strtoul(argv[2], NULL, 10) : 5000000;
-  if (threads < 1 || threads > 64 || pairs < threads) return 2;
-  pairs_per_thread = pairs / threads;
-  if (threads == 1) {
-    worker(NULL);
-    return 0;
-  }
-  pthread_t t[64];
-  for (unsigned long i = 0; i < threads; i++)
-    if (pthread_create(&t[i], NULL, worker, NULL) != 0) return 2;
-  for (unsigned long i = 0; i < threads; i++) pthread_join(t[i], NULL);
-  return 0;
-}
+int main(int argc, char **argv) { return run_workers(argc, argv, 5000000, &pairs_per_thread, worker); }

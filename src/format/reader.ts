@@ -114,6 +114,16 @@ const MAX_PAYLOAD = MAX_RECORD_PAYLOAD;
 /** The most number fields a record has (alloc has 6): what `callWith` passes. */
 const MAX_NUMBERS = 6;
 
+/** The compact records that stand for events, and refer to each other: every other record ends a repeat's reach. */
+const COMPACT_EVENTS: readonly string[] = ['shortAlloc', 'shortFree', 'shortRealloc', 'repeat'];
+/** A repeat copies one of the last REPEAT_PERIODS compact events (FORMAT.md), at most MAX_REPEAT of them. */
+const REPEAT_PERIODS = 8;
+const MAX_REPEAT = 2 ** 24;
+/** The kinds of compact event a repeat copies, as `recent` keeps them. */
+const SHORT_ALLOC = 0;
+const SHORT_FREE = 1;
+const SHORT_REALLOC = 2;
+
 /** How the parser reads a record type, made from its schema. */
 interface Layout {
   name: RecordName | CompactName;
@@ -142,7 +152,7 @@ const LAYOUTS: (Layout | undefined)[] = RECORD_BY_TAG.map((record) => {
     orElse: optional === undefined ? -1 : numbers.findIndex((f) => f.name === optional),
     tail: last.kind === 'bytes' || last.kind === 'list' ? last.kind : 'none',
     itemSize: last.each?.length ?? 0,
-    event: (timed && record.name !== 'end') || ['shortAlloc', 'shortFree', 'shortRealloc'].includes(record.name),
+    event: (timed && record.name !== 'end') || COMPACT_EVENTS.includes(record.name),
   };
 });
 
@@ -188,6 +198,9 @@ class StreamParser {
   private address = 0;
   private readonly contexts = new Map<number, { address: number; time: number }>();
   private readonly infos = new Map<number, AllocationInfo>();
+  /** Format 1.3's repeats: the last compact events since the last other record, each its kind and numbers, and how many there were. */
+  private readonly recent = new Float64Array(REPEAT_PERIODS * 4);
+  private recentCount = 0;
   /** The number fields of the record being read. */
   private readonly numbers = new Float64Array(MAX_NUMBERS);
   /** The visitor's method for each record tag. */
@@ -350,12 +363,13 @@ class StreamParser {
       this.recordStart = start;
       this.limit = end;
       const layout = LAYOUTS[tag];
+      if (layout === undefined || !COMPACT_EVENTS.includes(layout.name)) this.recentCount = 0;
       if (layout === undefined) {
         // A newer minor version may add record types: skip them. In a file of our own
         // version an unknown tag can only be damage.
         if (this.fileMinor <= FORMAT_MINOR) this.corrupt(`unknown record type 0x${tag.toString(16)}`);
-      } else if (this.skipEvents && layout.event) {
-        if (['alloc', 'realloc', 'shortAlloc', 'shortRealloc'].includes(layout.name)) this.skippedAllocations++;
+      } else if (this.skipEvents && layout.event && !COMPACT_EVENTS.includes(layout.name)) {
+        if (layout.name === 'alloc' || layout.name === 'realloc') this.skippedAllocations++;
         this.pos = end;
       } else if (isCompact(layout.name)) {
         this.compact(layout.name);
@@ -411,34 +425,64 @@ class StreamParser {
       case 'tick':
         this.readTime();
         return;
-      case 'shortAlloc': {
-        const address = this.nextAddress();
-        const info = this.info();
-        this.visitor.alloc(this.time, address, info.size, info.stack, this.thread, info.weight);
-        return;
-      }
+      case 'shortAlloc':
+        return this.event(SHORT_ALLOC, this.varint(), this.varint(), 0);
       case 'shortFree':
-        this.visitor.free(this.time, this.nextAddress());
-        return;
-      case 'shortRealloc': {
-        const old = this.nextAddress();
-        const address = this.nextAddress();
-        const info = this.info();
-        this.visitor.realloc(this.time, old, address, info.size, info.stack, this.thread, info.weight);
+        return this.event(SHORT_FREE, this.varint(), 0, 0);
+      case 'shortRealloc':
+        return this.event(SHORT_REALLOC, this.varint(), this.varint(), this.varint());
+      case 'repeat': {
+        const period = this.varint();
+        const count = this.varint();
+        if (period < 1 || period > REPEAT_PERIODS || period > this.recentCount)
+          this.corrupt(
+            `a repeat refers ${period} compact events back, past the ${Math.min(this.recentCount, REPEAT_PERIODS)} it can`,
+          );
+        if (count > MAX_REPEAT) this.corrupt(`a repeat of ${count} events, more than ${MAX_REPEAT}`);
+        const r = this.recent;
+        for (let i = 0; i < count; i++) {
+          const k = ((this.recentCount - period) % REPEAT_PERIODS) * 4;
+          this.event(r[k], r[k + 1], r[k + 2], r[k + 3]);
+        }
       }
     }
   }
 
-  private info(): AllocationInfo {
-    const id = this.varint();
+  /**
+   * A compact event from its record's numbers: an alloc (delta, info), a free (delta)
+   * or a realloc (oldDelta, newDelta, info), handed on as the event it stands for and
+   * kept for the repeats after it. Only counted, when reading definitions only.
+   */
+  private event(kind: number, a: number, b: number, c: number): void {
+    const k = (this.recentCount++ % REPEAT_PERIODS) * 4;
+    this.recent[k] = kind;
+    this.recent[k + 1] = a;
+    this.recent[k + 2] = b;
+    this.recent[k + 3] = c;
+    if (this.skipEvents) {
+      if (kind !== SHORT_FREE) this.skippedAllocations++;
+    } else if (kind === SHORT_ALLOC) {
+      const address = this.move(a);
+      const info = this.info(b);
+      this.visitor.alloc(this.time, address, info.size, info.stack, this.thread, info.weight);
+    } else if (kind === SHORT_FREE) {
+      this.visitor.free(this.time, this.move(a));
+    } else {
+      const old = this.move(a);
+      const address = this.move(b);
+      const info = this.info(c);
+      this.visitor.realloc(this.time, old, address, info.size, info.stack, this.thread, info.weight);
+    }
+  }
+
+  private info(id: number): AllocationInfo {
     const info = this.infos.get(id);
     if (info === undefined) this.corrupt(`an allocation refers to allocation info ${id}, never defined`);
     return info;
   }
 
   /** The thread's last address moved by a zigzag difference. */
-  private nextAddress(): number {
-    const z = this.varint();
+  private move(z: number): number {
     this.address += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
     if (!(this.address > 0 && this.address <= Number.MAX_SAFE_INTEGER))
       this.corrupt(`an address difference leads to ${this.address}, not an address`);

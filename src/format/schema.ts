@@ -42,10 +42,10 @@ export interface RecordType {
 export type RecordName = keyof LhpVisitor;
 
 /**
- * The compact records of format 1.2 (FORMAT.md, "Compact events"): the reader decodes
+ * The compact records of format 1.2 and 1.3 (FORMAT.md, "Compact events"): the reader decodes
  * them into alloc and free calls of the visitor, which has no method of their names.
  */
-export type CompactName = 'context' | 'info' | 'tick' | 'shortAlloc' | 'shortFree' | 'shortRealloc';
+export type CompactName = 'context' | 'info' | 'tick' | 'shortAlloc' | 'shortFree' | 'shortRealloc' | 'repeat';
 export const isCompact = (name: RecordName | CompactName): name is CompactName => COMPACT.has(name);
 const COMPACT: ReadonlySet<string> = new Set<CompactName>([
   'context',
@@ -54,6 +54,7 @@ const COMPACT: ReadonlySet<string> = new Set<CompactName>([
   'shortAlloc',
   'shortFree',
   'shortRealloc',
+  'repeat',
 ]);
 
 const varint = (name: string): Field => ({ name, kind: 'varint' });
@@ -103,12 +104,18 @@ export const RECORDS: readonly RecordType[] = [
     ],
   },
   { tag: 0x0e, name: 'context', since: '1.2', fields: [varint('id'), varint('thread')] },
-  // weight (1.3, sampled recordings): read by the reader itself, as every compact record
-  { tag: 0x0f, name: 'info', since: '1.2', fields: [varint('id'), varint('size'), varint('stack')] },
+  {
+    tag: 0x0f,
+    name: 'info',
+    since: '1.2',
+    // weight: 1.3, a sampled recording's
+    fields: [varint('id'), varint('size'), varint('stack'), { name: 'weight', kind: 'varint', orElse: 'size' }],
+  },
   { tag: 0x10, name: 'tick', since: '1.2', fields: [time] },
   { tag: 0x11, name: 'shortAlloc', since: '1.2', fields: [varint('delta'), varint('info')] },
   { tag: 0x12, name: 'shortFree', since: '1.2', fields: [varint('delta')] },
   { tag: 0x13, name: 'shortRealloc', since: '1.2', fields: [varint('oldDelta'), varint('newDelta'), varint('info')] },
+  { tag: 0x14, name: 'repeat', since: '1.3', fields: [varint('period'), varint('count')] },
 ];
 
 /** Each record type by name, for the code that handles one of them. */

@@ -28,7 +28,6 @@ interface Group extends GroupJson {
 interface Analysis extends AnalysisJson {
   groups: Group[];
   allocations: number;
-  sampling?: { intervalBytes: number };
 }
 
 /** Records redis-server under redis-benchmark with `flags`; the analysis of every site. */

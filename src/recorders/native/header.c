@@ -110,7 +110,7 @@ void lh_write_header(int follow) {
 
   /*
    * magic, format 1.3 (1.1 adds symbol records, which the launcher appends; 1.2 the
-   * compact events; 1.3 a sampled recording's weights in its info records)
+   * compact events; 1.3 repeats, and a sampled recording's weights in its info records)
    */
   static const uint8_t magic[12] = {0x89, 'L', 'H', 'P', '\r', '\n', 0x1a, '\n', 1, 0, 3, 0};
   memcpy(lh_buffer, magic, sizeof magic);

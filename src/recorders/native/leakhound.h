@@ -57,7 +57,7 @@ uint32_t lh_thread_record(uint32_t tid);       /* the thread's record; the id it
 
 /*
  * rings.c: one ring of events per thread, filled by its thread and emptied by the
- * flusher's pass (merge.c), with no lock between them. Every event takes a number
+ * flusher's pass (merge.c), with no lock between them. Every event gets a number
  * from one atomic counter, `lh_sequence`: the order the pass restores across threads.
  */
 enum { LH_EVENT_ALLOC, LH_EVENT_FREE, LH_EVENT_REALLOC, LH_EVENT_TIME };
@@ -150,24 +150,30 @@ struct lh_stack {
   uint32_t depth;
   uint64_t hash;
 };
-void lh_capture(struct lh_stack *stack, void *frame, void *ret);
+/* The id of an allocation's (size, stack) pair, its stack captured from the hook's caller; 0: not recorded */
+uint32_t lh_alloc_info(void *frame, void *ret, uint64_t size);
 uint32_t lh_stack_find(const struct lh_stack *stack); /* no lock; 0 if not written yet */
 uint32_t lh_stack_id(const struct lh_stack *stack); /* lock held; writes new frames/stacks */
 void lh_stacks_reset(void);
 void lh_set_stack_top(void);
 uintptr_t lh_stack_top_near(uintptr_t near);
 const uintptr_t *lh_frame_addresses(uint32_t *count);
-/* (size, stack) pairs, written once each as allocation info records, as heaptrack does */
-uint32_t lh_info_id(const struct lh_stack *stack, uint64_t size); /* takes the lock for a new one */
 
 /* unwind.c */
 void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uintptr_t sp, uintptr_t bp);
 void lh_unwind_reset(void);
+/*
+ * Where this thread's last walk read each return address after its first, in
+ * order: a walk from the same place finds the same frames while they hold the
+ * same. -1: the walk was libgcc's, which gives no such list.
+ */
+int lh_unwind_slots(const uintptr_t **slots);
 
 /* modules.c */
 void lh_modules_scan(void);       /* lock held: writes module records for new modules */
 void lh_modules_reset(void);
 int lh_in_fp_module(uintptr_t address);
+int lh_fp_ranges(void);           /* grows as frame-pointer modules are found */
 void lh_modules_write(int fd);
 extern int lh_unwind_mode;        /* LH_UNWIND_* */
 enum { LH_UNWIND_AUTO, LH_UNWIND_FP, LH_UNWIND_DWARF };

@@ -19,11 +19,12 @@ enum lh_tag {
   TAG_END          = 0x0C, /* t */
   TAG_SYMBOL       = 0x0D, /* frame, module: str, count, (function: str, file: str, line) × count */
   TAG_CONTEXT      = 0x0E, /* id, thread */
-  TAG_INFO         = 0x0F, /* id, size, stack */
+  TAG_INFO         = 0x0F, /* id, size, stack, [weight] */
   TAG_TICK         = 0x10, /* t */
   TAG_SHORTALLOC   = 0x11, /* delta, info */
   TAG_SHORTFREE    = 0x12, /* delta */
   TAG_SHORTREALLOC = 0x13, /* oldDelta, newDelta, info */
+  TAG_REPEAT       = 0x14, /* period, count */
 };
 
 #endif

@@ -3,12 +3,16 @@
  * in an order the format accepts and writes them as compact records (docs/FORMAT.md).
  *
  * The format needs an allocation's record before its free, and an address's next
- * allocation after that free. Each event carries a number from one atomic counter,
- * taken after the allocator handed the memory out and before a free gives it back,
- * so the events of one address are numbered in the order they happened. The pass:
- * - takes the events numbered up to the counter as it read it first: an event that
- *   one of them depends on was in its ring before (its thread published it before
- *   the memory reached another thread); later ones wait for the next pass;
+ * allocation after that free. Each event carries a number from one atomic counter
+ * (rings.c): a free takes the counter's next value n as 2n, before it gives the
+ * memory back; an allocation reads it, 2n + 1, after the allocator handed the
+ * memory out. So the events of one address are numbered in the order they
+ * happened. The pass:
+ * - takes the events numbered up to 2n, n the counter as it read it first: a free
+ *   so numbered took its number before that read, and an allocation so numbered
+ *   read the counter before it moved past n, so before that read too; an event
+ *   that one of them depends on was in its ring before (its thread published it
+ *   before the memory reached another thread). Later ones wait for the next pass;
  * - writes each ring's events in ring order, and changes ring only where an address
  *   that two threads touched in this pass comes next: those events go in number
  *   order. Threads that keep to their own memory give long runs of one thread, whose
@@ -77,13 +81,6 @@ static uint64_t next_shared(const struct run *run, uint64_t from) {
 
 static inline uint64_t zigzag(int64_t d) { return d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-(d + 1)) << 1) | 1; }
 
-/* An address as a difference from the context's last one, which it becomes. */
-static inline uint8_t *put_address(uint8_t *p, struct lh_ring *r, uint64_t address) {
-  p = lh_put_varint(p, zigzag((int64_t)(address - r->address)));
-  r->address = address;
-  return p;
-}
-
 /*
  * Writes the ring's context record. As the reader does, the context left keeps the
  * stream's time, and a context entered again gets back its own: its next tick is
@@ -99,27 +96,99 @@ static void enter(struct lh_ring *r) {
   r->context_written = 1;
 }
 
+/* ---- repeats: a run of compact events, each the same as the one `period` before it ---- */
+
+/*
+ * A compact event as its record's fields: the tag, the zigzag address difference(s)
+ * and the info. Two are the same record when these are. All words: a field stored
+ * narrower than a later load of it (a compiler comparing two fields at once) would
+ * stall that load.
+ */
+struct compact {
+  uint64_t first, second; /* alloc, free: the address difference; realloc: the old one, then the new */
+  uint64_t info, tag;
+};
+
+/*
+ * The compact events written since the last other record (a pass starts afresh), as
+ * a repeat record refers to them, up to PERIODS back; each is built in its place
+ * here (a copy from the stack would wait on the stores that built it).
+ */
+#define PERIODS 8
+static struct compact recent[2 * PERIODS];
+static uint32_t recent_count; /* events since the last other record */
+static uint32_t period, pending; /* `pending` events held back, each the one `period` before it */
+
+static inline int same_event(const struct compact *a, const struct compact *b) {
+  return a->first == b->first && a->second == b->second && a->info == b->info && a->tag == b->tag;
+}
+
+static inline struct compact *back(uint32_t p) { return &recent[(recent_count - p) % (2 * PERIODS)]; }
+
+static void append(const struct compact *e) {
+  uint8_t *payload = lh_begin_record((uint8_t)e->tag), *p = lh_put_varint(payload, e->first);
+  if (e->tag == TAG_SHORTREALLOC) p = lh_put_varint(p, e->second);
+  if (e->tag != TAG_SHORTFREE) p = lh_put_varint(p, e->info);
+  lh_end_record(payload, p);
+}
+
+/* Writes the events held back: a repeat record, or the one event itself, which is no longer. */
+static void write_pending(void) {
+  if (pending == 1) {
+    append(back(1));
+  } else if (pending > 1) {
+    uint8_t *payload = lh_begin_record(TAG_REPEAT), *p = lh_put_varint(payload, period);
+    lh_end_record(payload, lh_put_varint(p, pending));
+  }
+  pending = 0;
+}
+
+/* Before a record of another kind: what is held back goes first, and a repeat cannot refer past it. */
+static void repeats_break(void) {
+  write_pending();
+  recent_count = 0;
+}
+
+/* The event built in back(0). */
+static void write_compact(const struct compact *e) {
+  if (pending && same_event(e, back(period))) {
+    pending++;
+  } else {
+    write_pending();
+    for (uint32_t p = 1; p <= PERIODS && p <= recent_count && !pending; p++)
+      if (same_event(e, back(p))) period = p, pending = 1;
+    if (!pending) append(e);
+  }
+  recent_count++;
+}
+
+/* An address as a zigzag difference from the context's last one, which it becomes. */
+static inline uint64_t address_delta(struct lh_ring *r, uint64_t address) {
+  uint64_t z = zigzag((int64_t)(address - r->address));
+  r->address = address;
+  return z;
+}
+
 static inline void write_event(struct lh_ring *r, const struct lh_event *e) {
   if (e->kind == LH_EVENT_TIME) {
     r->time = e->value;
     return;
   }
-  if (r != context || r->context != context_id) enter(r);
+  if (r != context || r->context != context_id) repeats_break(), enter(r);
   if (r->time != lh_time_written) {
+    repeats_break();
     uint8_t *payload = lh_begin_record(TAG_TICK);
     lh_end_record(payload, lh_put_time(payload, r->time));
   }
   /* realloc(NULL, n) is an allocation */
   uint32_t kind = e->kind == LH_EVENT_REALLOC && !e->value ? LH_EVENT_ALLOC : e->kind;
-  uint8_t tag = kind == LH_EVENT_ALLOC ? TAG_SHORTALLOC : kind == LH_EVENT_FREE ? TAG_SHORTFREE : TAG_SHORTREALLOC;
-  uint8_t *payload = lh_begin_record(tag), *p = payload;
-  if (kind == LH_EVENT_REALLOC) p = put_address(p, r, e->value);
-  p = put_address(p, r, e->address);
-  if (kind != LH_EVENT_FREE) {
-    p = lh_put_varint(p, e->info);
-    lh_allocation_count++;
-  }
-  lh_end_record(payload, p);
+  struct compact *c = back(0);
+  c->tag = kind == LH_EVENT_ALLOC ? TAG_SHORTALLOC : kind == LH_EVENT_FREE ? TAG_SHORTFREE : TAG_SHORTREALLOC;
+  c->first = address_delta(r, kind == LH_EVENT_REALLOC ? e->value : e->address);
+  c->second = kind == LH_EVENT_REALLOC ? address_delta(r, e->address) : 0;
+  c->info = kind == LH_EVENT_FREE ? 0 : e->info;
+  if (kind != LH_EVENT_FREE) lh_allocation_count++;
+  write_compact(c);
 }
 
 static void write_until(struct run *run, uint64_t until) {
@@ -167,7 +236,7 @@ static int run_space(size_t n) {
 }
 
 uint64_t lh_merge_pass(void) {
-  uint64_t limit = __atomic_load_n(&lh_sequence.value, __ATOMIC_SEQ_CST);
+  uint64_t limit = 2 * __atomic_load_n(&lh_sequence.value, __ATOMIC_SEQ_CST);
   size_t n = 0, rings = 0;
   for (struct lh_ring *r = __atomic_load_n(&lh_rings, __ATOMIC_ACQUIRE); r; r = r->next) rings++;
   if (!run_space(rings)) return 0;
@@ -178,8 +247,10 @@ uint64_t lh_merge_pass(void) {
     if (end > at) runs[n++] = (struct run){r, at, end, end};
     events += end - at;
   }
+  recent_count = 0;
   if (n == 1) write_until(&runs[0], runs[0].end);
   else if (n > 1) write_merged(n);
+  repeats_break(); /* others write records between passes */
   for (size_t i = 0; i < n; i++) {
     struct lh_ring *r = runs[i].ring;
     __atomic_store_n(&r->tail, runs[i].end, __ATOMIC_RELEASE);
@@ -194,5 +265,6 @@ uint64_t lh_merge_pass(void) {
 /* A new stream: the next compact record starts with its context. */
 void lh_merge_reset(void) {
   context = NULL;
+  recent_count = pending = 0;
   lh_allocation_count = 0;
 }

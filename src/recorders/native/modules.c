@@ -38,6 +38,8 @@ int lh_in_fp_module(uintptr_t address) {
   return 0;
 }
 
+int lh_fp_ranges(void) { return __atomic_load_n(&fp_count, __ATOMIC_ACQUIRE); }
+
 /* The C runtime's start-up code linked into every executable, built as libc is. */
 static int is_startup_code(const char *name) {
   static const char *const names[] = {"_start", "_init", "_fini", "deregister_tm_clones", "register_tm_clones",

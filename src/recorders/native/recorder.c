@@ -457,22 +457,19 @@ static void begin_event(void) {
  * An allocation's event: `ptr` is handed out, so its number comes after any free of
  * the address. A sampled recording's realloc into an unsampled block frees `old`.
  */
-static void allocated(uint32_t kind, void *ptr, void *old, const struct lh_stack *stack, size_t size) {
+static void allocated(uint32_t kind, void *ptr, void *old, uint32_t info, size_t size) {
   if (state != ON) return;
   if (kind == LH_EVENT_REALLOC && lh_sample_interval && (lh_sample_skips(size) || !lh_sample_take(ptr, size))) {
     lh_record_event(LH_EVENT_FREE, (uintptr_t)old, 0, 0);
     return;
   }
-  uint32_t info = lh_info_id(stack, size);
   if (info) lh_record_event(kind, (uintptr_t)ptr, (uintptr_t)old, info);
 }
 
 void lh_record_alloc(void *ptr, size_t size, void *frame, void *ret) {
   if (lh_sample_interval && !lh_sample_take(ptr, size)) return;
   begin_event();
-  struct lh_stack stack;
-  lh_capture(&stack, frame, ret);
-  allocated(LH_EVENT_ALLOC, ptr, NULL, &stack, size);
+  allocated(LH_EVENT_ALLOC, ptr, NULL, lh_alloc_info(frame, ret, size), size);
   lh_busy = 0;
 }
 
@@ -503,20 +500,19 @@ void *lh_record_realloc(void *old, size_t size, void *frame, void *ret) {
     return ptr;
   }
   begin_event();
-  struct lh_stack stack;
-  lh_capture(&stack, frame, ret);
+  uint32_t info = lh_alloc_info(frame, ret, size);
   void *ptr;
   size_t usable = old ? lh_next.usable_size(old) : 0;
   if (old && size == 0) {
     if (state == ON) lh_record_event(LH_EVENT_FREE, (uintptr_t)old, 0, 0);
     ptr = lh_next.realloc(old, 0);
-    if (ptr && !lh_sample_interval) allocated(LH_EVENT_ALLOC, ptr, NULL, &stack, size); /* sampled: never, at size 0 */
+    if (ptr && !lh_sample_interval) allocated(LH_EVENT_ALLOC, ptr, NULL, info, size); /* sampled: never, at size 0 */
   } else if (!old || size <= usable || !lh_rings_threaded()) {
     ptr = lh_next.realloc(old, size);
-    if (ptr) allocated(LH_EVENT_REALLOC, ptr, old, &stack, size);
+    if (ptr) allocated(LH_EVENT_REALLOC, ptr, old, info, size);
   } else if ((ptr = lh_next.malloc(size))) {
     memcpy(ptr, old, usable);
-    allocated(LH_EVENT_REALLOC, ptr, old, &stack, size);
+    allocated(LH_EVENT_REALLOC, ptr, old, info, size);
     lh_next.free(old);
   }
   if (!ptr && old && size && lh_sample_interval) lh_sample_keep(old); /* it failed: the old block stays */

@@ -2,8 +2,9 @@
  * Each thread's events go to a ring of its own (struct lh_ring, leakhound.h), mapped
  * outside the program's allocator. The thread writes an event and publishes its head;
  * the flusher's pass (merge.c) reads up to the head and moves the tail. Nothing is
- * locked on the way: an event costs one atomic increment (its sequence number, the
- * order merge.c restores) and 32 bytes written.
+ * locked on the way: an event costs its sequence number (the order merge.c
+ * restores: an atomic increment for a free, a load for an allocation) and 32 bytes
+ * written.
  *
  * A thread takes a ring at its first event, under the lock, with its thread record.
  * Once the thread has exited (lh_rings_reap) and its ring is empty, the ring is free
@@ -38,9 +39,15 @@ static volatile int threaded;
 int lh_rings_threaded(void) { return threaded; }
 static uint32_t contexts; /* context ids given out in this stream */
 
-static LH_TLS struct lh_ring *own;
-static LH_TLS uint32_t own_stream; /* the stream `own` was taken in: a forked child takes another */
-static LH_TLS uint64_t time_in_ring; /* the time of the thread's last time event */
+/* The thread's own: one block of thread-local words, reached with one address. */
+static LH_TLS struct {
+  struct lh_ring *ring;
+  uint32_t stream;         /* the stream `ring` was taken in: a forked child takes another */
+  uint32_t events_since_clock, seen_tick;
+  uint64_t clock;          /* the time of its events, from the last clock reading */
+  uint64_t time_in_ring;   /* the time of its last time event */
+  uint64_t room;           /* the ring has room up to this head, as its tail was last read */
+} own;
 
 static struct lh_ring *take_ring(void) {
   lh_lock();
@@ -68,27 +75,25 @@ static struct lh_ring *take_ring(void) {
     }
   }
   lh_unlock();
-  own = r;
-  own_stream = lh_stream_number;
-  time_in_ring = UINT64_MAX; /* a new ring starts with its time */
+  own.ring = r;
+  own.stream = lh_stream_number;
+  own.time_in_ring = UINT64_MAX; /* a new ring starts with its time */
+  own.room = 0;
   return r;
 }
 
 /*
- * Event times: the clock is read every 8th event, or sooner when the flusher's 10 ms
+ * Event times: the clock is read every 32nd event, or sooner when the flusher's 10 ms
  * tick has passed, and kept to multiples of lh_time_step (a power of two, recorder.c).
  * A time event goes in the ring only when the thread's time moves.
  */
-static LH_TLS uint32_t events_since_clock, seen_tick;
-static LH_TLS uint64_t event_clock;
-
 static inline uint64_t event_time(void) {
-  if (++events_since_clock >= 8 || seen_tick != lh_clock_tick) {
-    events_since_clock = 0;
-    seen_tick = lh_clock_tick;
-    event_clock = lh_now() & ~(lh_time_step - 1);
+  if (++own.events_since_clock >= 32 || own.seen_tick != lh_clock_tick) {
+    own.events_since_clock = 0;
+    own.seen_tick = lh_clock_tick;
+    own.clock = lh_now() & ~(lh_time_step - 1);
   }
-  return event_clock;
+  return own.clock;
 }
 
 /* Room for `n` events: the flusher is woken and waited for (or the pass run here, without one). */
@@ -122,20 +127,30 @@ static inline void put(struct lh_ring *r, uint64_t at, uint64_t sequence, uint32
   e->kind = kind;
 }
 
+/*
+ * An event's number: a free (or realloc) takes the next value of the counter, 2n; an
+ * allocation reads it, 2n + 1, with no write to the line every thread shares. The
+ * allocation is numbered after the allocator handed the memory out, so after the
+ * free that gave it back; a free after the allocation it frees, even on another
+ * thread, as that thread had the address only once the allocation was numbered.
+ */
+static inline uint64_t event_number(uint32_t kind) {
+  if (kind == LH_EVENT_ALLOC) return 2 * __atomic_load_n(&lh_sequence.value, __ATOMIC_SEQ_CST) + 1;
+  return 2 * __atomic_add_fetch(&lh_sequence.value, 1, __ATOMIC_SEQ_CST);
+}
+
 void lh_record_event(uint32_t kind, uint64_t address, uint64_t value, uint32_t info) {
-  struct lh_ring *r = own;
-  if (__builtin_expect(!r || own_stream != lh_stream_number, 0) && !(r = take_ring())) return;
+  struct lh_ring *r = own.ring;
+  if (__builtin_expect(!r || own.stream != lh_stream_number, 0) && !(r = take_ring())) return;
   uint64_t time = event_time();
-  if (__builtin_expect(r->head + 2 - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > LH_RING_EVENTS, 0) && !make_room(r, 2))
-    return;
-  /*
-   * Taken after the allocator handed the memory out and before a free gives it back:
-   * an address's events are numbered in the order they happened, across threads.
-   */
-  uint64_t sequence = threaded ? __atomic_add_fetch(&lh_sequence.value, 1, __ATOMIC_SEQ_CST) : 0;
+  if (__builtin_expect(r->head + 2 > own.room, 0)) { /* the tail, on the flusher's cache line, is read only then */
+    if (!make_room(r, 2)) return;
+    own.room = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) + LH_RING_EVENTS;
+  }
+  uint64_t sequence = threaded ? event_number(kind) : 0;
   uint64_t head = r->head;
-  if (time != time_in_ring) {
-    time_in_ring = time;
+  if (time != own.time_in_ring) {
+    own.time_in_ring = time;
     put(r, head++, sequence, LH_EVENT_TIME, 0, time, 0); /* the same number: never taken without its event */
   }
   put(r, head++, sequence, kind, address, value, info);

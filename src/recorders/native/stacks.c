@@ -46,37 +46,90 @@ uintptr_t lh_stack_top_near(uintptr_t near) {
   return stack_top ? stack_top : near + (1u << 20);
 }
 
+/*
+ * This thread's last capture, and the (size, stack) pair it was last asked for. A
+ * loop allocating from one place captures from the same frame each time, and finds
+ * the same stack as long as the words the walk read still hold what they held:
+ * each frame's saved %rbp and return address, and the return addresses the DWARF
+ * unwinder went by. Checking them is a load each, none waiting on another, where
+ * the walk's loads each wait on the one before. Then the stack, its hash and often
+ * its pair's id are the last capture's.
+ */
+static LH_TLS struct {
+  uintptr_t *fp[LH_MAX_FRAMES + 1]; /* the frames walked: each saved the next one's address (the last, what it saved) */
+  uint32_t walked;                  /* frames walked; their return addresses are stack.frames[0…] */
+  int checkable;                    /* 0: libgcc's walk, or DWARF mode: no shortcut */
+  int fp_ranges;                    /* lh_fp_ranges() at the walk: a module found since may change where it hands over */
+  const uintptr_t *slots[LH_MAX_FRAMES]; /* further return addresses read (the DWARF part, or the one that ended the walk) */
+  uintptr_t held[LH_MAX_FRAMES];
+  uint32_t slot_count;
+  struct lh_stack stack;
+  uint64_t size;
+  uint32_t info, stream; /* info: 0 when not known */
+} seen;
+
 static void walk_frame_pointers(struct lh_stack *stack, uintptr_t *frame) {
   uintptr_t top = lh_stack_top_near((uintptr_t)frame);
   uintptr_t origin = frame[1];
-  stack->depth = 0;
+  seen.walked = 0;
   while (stack->depth < LH_MAX_FRAMES) {
     uintptr_t ret = frame[1];
-    if (lh_unwind_mode == LH_UNWIND_AUTO && !lh_in_fp_module(ret))
-      return lh_unwind_dwarf(stack, origin, ret, (uintptr_t)frame + 16, frame[0]);
+    uintptr_t *next = (uintptr_t *)frame[0];
+    seen.fp[seen.walked++] = frame;
+    seen.fp[seen.walked] = next;
+    if (lh_unwind_mode == LH_UNWIND_AUTO && !lh_in_fp_module(ret)) {
+      lh_unwind_dwarf(stack, origin, ret, (uintptr_t)frame + 16, (uintptr_t)next);
+      int n = lh_unwind_slots(seen.slots);
+      seen.checkable = n >= 0;
+      for (int k = 0; k < n; k++) seen.held[k] = stack->frames[seen.walked + k];
+      seen.slot_count = n > 0 ? (uint32_t)n : 0;
+      return;
+    }
     stack->frames[stack->depth++] = ret;
     /* A frame pointer must move up the stack, stay inside it and be aligned. */
-    uintptr_t *next = (uintptr_t *)frame[0];
     if ((uintptr_t)next <= (uintptr_t)frame || (uintptr_t)next > top - 16 || ((uintptr_t)next & 7)) return;
-    if (next[1] < 4096) return;
+    if (next[1] < 4096) {
+      seen.slots[0] = &next[1];
+      seen.held[0] = next[1];
+      seen.slot_count = 1;
+      return;
+    }
     frame = next;
   }
 }
 
-void lh_capture(struct lh_stack *stack, void *frame, void *ret) {
-  uintptr_t *f = frame;
-  stack->depth = 0;
-  if (lh_unwind_mode == LH_UNWIND_DWARF) lh_unwind_dwarf(stack, (uintptr_t)ret, (uintptr_t)ret, (uintptr_t)f + 16, f[0]);
-  else walk_frame_pointers(stack, f);
-  /*
-   * A sum of products, one odd multiplier per position: the multiplications do not
-   * wait on each other (a chained hash costs a multiply's latency per frame).
-   */
+/*
+ * A sum of products, one odd multiplier per position: the multiplications do not
+ * wait on each other (a chained hash costs a multiply's latency per frame).
+ */
+static void hash_stack(struct lh_stack *stack) {
   uint64_t h = stack->depth;
   for (uint32_t i = 0; i < stack->depth; i++) h += (stack->frames[i] ^ (i * 0x5851f42d4c957f2du)) * (0x9e3779b97f4a7c15u + 2u * i);
   h ^= h >> 31;
   h *= 0xff51afd7ed558ccdu;
   stack->hash = h ^ (h >> 29);
+}
+
+static int seen_again(uintptr_t *frame) {
+  if (frame != seen.fp[0] || !seen.checkable || seen.fp_ranges != lh_fp_ranges()) return 0;
+  /* in the walk's order, stopping at the first change: only words a walk would read are read */
+  for (uint32_t k = 0; k < seen.walked; k++)
+    if (seen.fp[k][0] != (uintptr_t)seen.fp[k + 1] || seen.fp[k][1] != seen.stack.frames[k]) return 0;
+  for (uint32_t k = 0; k < seen.slot_count; k++)
+    if (*seen.slots[k] != seen.held[k]) return 0;
+  return 1;
+}
+
+static void capture(uintptr_t *f, uintptr_t ret) {
+  struct lh_stack *stack = &seen.stack;
+  stack->depth = 0;
+  seen.slot_count = 0;
+  seen.info = 0;
+  seen.fp_ranges = lh_fp_ranges();
+  seen.checkable = lh_unwind_mode != LH_UNWIND_DWARF;
+  if (seen.checkable) walk_frame_pointers(stack, f);
+  else lh_unwind_dwarf(stack, ret, ret, (uintptr_t)f + 16, f[0]);
+  hash_stack(stack);
 }
 
 /* ---- tables (touched only with the lock held) ---- */
@@ -240,7 +293,7 @@ static LH_TLS struct {
   uint32_t depth, id, stream;
 } cache[CACHED];
 
-uint32_t lh_info_id(const struct lh_stack *stack, uint64_t size) {
+static uint32_t info_id(const struct lh_stack *stack, uint64_t size) {
   uint32_t c = (uint32_t)(stack->hash ^ (size * 0x9e3779b97f4a7c15u) >> 59) & (CACHED - 1);
   if (cache[c].hash == stack->hash && cache[c].size == size && cache[c].depth == stack->depth &&
       cache[c].stream == lh_stream_number)
@@ -263,4 +316,12 @@ uint32_t lh_info_id(const struct lh_stack *stack, uint64_t size) {
     cache[c].stream = lh_stream_number;
   }
   return id;
+}
+
+uint32_t lh_alloc_info(void *frame, void *ret, uint64_t size) {
+  if (!seen_again(frame)) capture(frame, (uintptr_t)ret);
+  else if (seen.info && seen.size == size && seen.stream == lh_stream_number) return seen.info;
+  seen.size = size;
+  seen.stream = lh_stream_number;
+  return seen.info = info_id(&seen.stack, size);
 }

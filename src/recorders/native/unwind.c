@@ -289,6 +289,19 @@ struct last_walk {
 };
 static LH_TLS struct last_walk last;
 
+static int same_as_last(uintptr_t ip, uintptr_t sp, uintptr_t bp) {
+  if (!last.depth || ip != last.ip || sp != last.sp || bp != last.bp) return 0;
+  for (uint32_t k = 0; k + 1 < last.depth; k++)
+    if (*(const uintptr_t *)(last.cfa[k] - 8) != last.frames[k + 1]) return 0;
+  return 1;
+}
+
+int lh_unwind_slots(const uintptr_t **slots) {
+  if (!last.depth) return -1;
+  for (uint32_t k = 0; k + 1 < last.depth; k++) slots[k] = (const uintptr_t *)(last.cfa[k] - 8);
+  return (int)last.depth - 1;
+}
+
 /*
  * A copy a word at a time: memcpy (or the loop made into one) of these few words
  * is a `rep movsq`, whose start-up costs more than the copy, and whose stores the
@@ -296,9 +309,7 @@ static LH_TLS struct last_walk last;
  */
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
 static int repeat_last(struct lh_stack *stack, uintptr_t ip, uintptr_t sp, uintptr_t bp) {
-  if (!last.depth || ip != last.ip || sp != last.sp || bp != last.bp || stack->depth + last.depth > LH_MAX_FRAMES) return 0;
-  for (uint32_t k = 0; k + 1 < last.depth; k++)
-    if (*(const uintptr_t *)(last.cfa[k] - 8) != last.frames[k + 1]) return 0;
+  if (stack->depth + last.depth > LH_MAX_FRAMES || !same_as_last(ip, sp, bp)) return 0;
   for (uint32_t k = 0; k < last.depth; k++) stack->frames[stack->depth + k] = last.frames[k];
   stack->depth += last.depth;
   return 1;
@@ -347,5 +358,9 @@ void lh_unwind_dwarf(struct lh_stack *stack, uintptr_t origin, uintptr_t ip, uin
 }
 
 void lh_unwind_reset(void) {}
+int lh_unwind_slots(const uintptr_t **slots) {
+  (void)slots;
+  return -1;
+}
 
 #endif

@@ -36,6 +36,7 @@ const TAG = {
   shortAlloc: 0x11,
   shortFree: 0x12,
   shortRealloc: 0x13,
+  repeat: 0x14,
 };
 const MAGIC = [0x89, 0x4c, 0x48, 0x50, 0x0d, 0x0a, 0x1a, 0x0a];
 const HEADER_FIXED = 16;
@@ -516,6 +517,64 @@ test('compact events: an undefined info or an address difference leading below 1
   refused(
     writeRaw('compact-below.lhp', below, { minor: 2 }),
     /is corrupt at byte \d+: an address difference leads to -1, not an address$/,
+  );
+});
+
+// ---------------------------------------------------------------- repeats (1.3)
+
+/**
+ * Thread 7 allocates and frees 0x5000, then 0x5040; a repeat makes three more events,
+ * each the one two before, its address difference applied again: alloc and free
+ * 0x5080, alloc 0x50c0. After a tick, a repeat of period 1 copies the realloc just
+ * written, which moves the block 0x40 on again.
+ */
+const REPEATS: RawRecord[] = [
+  ...BASE.slice(0, 3),
+  { tag: TAG.info, fields: [1, 64, 0] },
+  { tag: TAG.context, fields: [1, 7] },
+  { tag: TAG.tick, fields: [z(131072)] },
+  { tag: TAG.shortAlloc, fields: [z(0x5000), 1] },
+  { tag: TAG.shortFree, fields: [z(0)] },
+  { tag: TAG.shortAlloc, fields: [z(0x40), 1] },
+  { tag: TAG.shortFree, fields: [z(0)] },
+  { tag: TAG.repeat, fields: [2, 3] },
+  { tag: TAG.tick, fields: [z(131072)] },
+  { tag: TAG.shortRealloc, fields: [z(0), z(0x40), 1] },
+  { tag: TAG.repeat, fields: [1, 1] },
+  END,
+];
+
+test('repeats: each repeated event is a copy of the compact event `period` before it, its address difference applied again', () => {
+  const { events } = readEvents(writeRaw('repeats.lhp', REPEATS, { minor: 3 }));
+  assert.deepEqual(
+    events.filter((e) => ['alloc', 'free', 'realloc'].includes(e[0] as string)),
+    [
+      ['alloc', 131072, 0x5000, 64, 0, 7, 64],
+      ['free', 131072, 0x5000],
+      ['alloc', 131072, 0x5040, 64, 0, 7, 64],
+      ['free', 131072, 0x5040],
+      ['alloc', 131072, 0x5080, 64, 0, 7, 64],
+      ['free', 131072, 0x5080],
+      ['alloc', 131072, 0x50c0, 64, 0, 7, 64],
+      ['realloc', 262144, 0x50c0, 0x5100, 64, 0, 7],
+      ['realloc', 262144, 0x5100, 0x5140, 64, 0, 7],
+    ],
+  );
+  const ignore = new Proxy({}, { get: () => () => {} }) as LhpVisitor;
+  const counted = readLhp(writeRaw('repeats-counted.lhp', REPEATS, { minor: 3 }), ignore, { definitionsOnly: true });
+  assert.equal(counted.skippedAllocations, 6, 'the allocations a repeat stands for are counted');
+});
+
+test('repeats: one reaching past the last record of another kind, or further back than 8 events, is refused with one line', () => {
+  const pastTick = REPEATS.map((r, i) => (i === REPEATS.length - 2 ? { ...r, fields: [2, 1] } : r));
+  refused(
+    writeRaw('repeat-past-tick.lhp', pastTick, { minor: 3 }),
+    /is corrupt at byte \d+: a repeat refers 2 compact events back, past the 1 it can$/,
+  );
+  const tooFar = REPEATS.map((r) => (r.tag === TAG.repeat ? { ...r, fields: [9, 1] } : r));
+  refused(
+    writeRaw('repeat-too-far.lhp', tooFar, { minor: 3 }),
+    /a repeat refers 9 compact events back, past the 4 it can$/,
   );
 });
 

@@ -26,6 +26,7 @@ const PROGRAMS: Record<string, string[]> = {
     'shortAlloc: the address and the (size, stack) info, of its thread',
     'shortRealloc: both addresses and the (size, stack) info, of its thread',
     'shortFree: the address',
+    "a loop's alloc/free pairs: repeat records, read back as every pair",
     'one end record, last',
     "each record's length is its fields' bytes",
     'times never step back',

@@ -1,6 +1,7 @@
 /*
  * The encoding: LEB128 varints byte for byte, and the records a recording driven
- * through lh_record.h writes for an alloc, a realloc and a free (docs/FORMAT.md).
+ * through lh_record.h writes for an alloc, a realloc and a free, and for a loop of
+ * alloc/free pairs at one address, which repeat records shorten (docs/FORMAT.md).
  */
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -62,6 +63,11 @@ int main(void) {
   void *moved = realloc_here(block, 4000);
   uintptr_t new = (uintptr_t)moved;
   lh_record_free((void *)0x7f0000001000);
+  enum { PAIRS = 100 };
+  for (int i = 0; i < PAIRS; i++) {
+    alloc_here((void *)0x7f0000002000, 32);
+    lh_record_free((void *)0x7f0000002000);
+  }
   lh_record_finish();
 
   struct stream s = open_stream(path);
@@ -69,6 +75,7 @@ int main(void) {
   static struct compact compact;
   struct event e;
   int records = 0, threads = 0, allocs = 0, reallocs = 0, frees = 0, ends = 0, exact = 1, negative = 0, after_end = 0;
+  int looped_allocs = 0, looped_frees = 0;
   while (next_record(&s, &r)) {
     records++;
     if (ends) after_end = 1;
@@ -84,11 +91,13 @@ int main(void) {
     case SHORT_ALLOC: /* address difference, info */
       compact_event(&compact, &r, &s, &e);
       allocs += e.address == 0x7f0000001000 && e.size == 24 && e.stack != 0 && e.thread == tid;
+      looped_allocs += e.address == 0x7f0000002000 && e.size == 32 && e.stack != 0 && e.thread == tid;
       exact &= r.payload == r.end;
       break;
     case SHORT_FREE: /* address difference */
       compact_event(&compact, &r, &s, &e);
       frees += e.address == 0x7f0000001000;
+      looped_frees += e.address == 0x7f0000002000;
       exact &= r.payload == r.end;
       break;
     case TICK: /* t */
@@ -113,6 +122,8 @@ int main(void) {
   check(allocs == 1, "shortAlloc: the address and the (size, stack) info, of its thread", "no compact alloc with the recorded fields");
   check(reallocs == 1, "shortRealloc: both addresses and the (size, stack) info, of its thread", "no compact realloc with the recorded fields");
   check(frees == 1, "shortFree: the address", "no compact free of the address");
+  check(s.repeat_records > 0 && looped_allocs == PAIRS && looped_frees == PAIRS,
+        "a loop's alloc/free pairs: repeat records, read back as every pair", "fewer pairs read back, or no repeat record");
   check(ends == 1 && !after_end, "one end record, last", "the end record is missing, repeated or not last");
   check(exact, "each record's length is its fields' bytes", "a record's payload is longer than its fields");
   check(!negative, "times never step back", "a negative time delta");

@@ -15,7 +15,7 @@
 #include <string.h>
 #include "leakhound.h"
 
-enum { STRING = 1, FRAME, STACK, ALLOC, FREE, REALLOC, SAMPLE, MARK, THREAD, PROCESS, MODULE, END, SYMBOL, CONTEXT, INFO, TICK, SHORT_ALLOC, SHORT_FREE, SHORT_REALLOC };
+enum { STRING = 1, FRAME, STACK, ALLOC, FREE, REALLOC, SAMPLE, MARK, THREAD, PROCESS, MODULE, END, SYMBOL, CONTEXT, INFO, TICK, SHORT_ALLOC, SHORT_FREE, SHORT_REALLOC, REPEAT };
 
 /* The hooks' way of naming the caller: this function's frame and return address. */
 #define CALLER __builtin_frame_address(0), __builtin_return_address(0)
@@ -48,10 +48,15 @@ struct record {
   const uint8_t *payload, *end;
 };
 
+#define UNIT_PERIODS 8
 struct stream {
   uint8_t *data;
   size_t size, at; /* `at`: the next record */
   int bad; /* a record that overruns the file, or a field that overruns its record */
+  /* format 1.3's repeats: the compact events since the last other record, and the copies still to hand out */
+  struct record recent[UNIT_PERIODS];
+  uint64_t recent_count, period, repeats;
+  uint64_t repeat_records; /* read so far */
 };
 
 static inline uint64_t varint(const uint8_t **p, const uint8_t *end, int *bad) {
@@ -81,23 +86,44 @@ static inline struct stream open_stream(const char *path) {
   return s;
 }
 
-/* The next record into `r`; 0 at the end of the file (or of what is readable). */
+/*
+ * The next record into `r`; 0 at the end of the file (or of what is readable). A
+ * repeat record is handed out as the compact events it stands for, copies of earlier
+ * records (docs/FORMAT.md, "Repeats").
+ */
 static inline int next_record(struct stream *s, struct record *r) {
-  if (s->bad || s->at >= s->size) return 0;
-  const uint8_t *p = s->data + s->at, *end = s->data + s->size;
-  r->tag = *p++;
-  uint64_t length = varint(&p, end, &s->bad);
-  if (s->bad || length > (uint64_t)(end - p)) return s->bad = 1, 0;
-  r->payload = p;
-  r->end = p + length;
-  s->at = (size_t)(r->end - s->data);
-  return 1;
+  for (;;) {
+    if (s->repeats) {
+      s->repeats--;
+      *r = s->recent[(s->recent_count - s->period) % UNIT_PERIODS];
+      s->recent[s->recent_count++ % UNIT_PERIODS] = *r;
+      return 1;
+    }
+    if (s->bad || s->at >= s->size) return 0;
+    const uint8_t *p = s->data + s->at, *end = s->data + s->size;
+    r->tag = *p++;
+    uint64_t length = varint(&p, end, &s->bad);
+    if (s->bad || length > (uint64_t)(end - p)) return s->bad = 1, 0;
+    r->payload = p;
+    r->end = p + length;
+    s->at = (size_t)(r->end - s->data);
+    if (r->tag == REPEAT) {
+      s->repeat_records++;
+      s->period = varint(&p, r->end, &s->bad);
+      s->repeats = varint(&p, r->end, &s->bad);
+      if (s->period < 1 || s->period > UNIT_PERIODS || s->period > s->recent_count) return s->bad = 1, 0;
+      continue;
+    }
+    if (r->tag == SHORT_ALLOC || r->tag == SHORT_FREE || r->tag == SHORT_REALLOC) s->recent[s->recent_count++ % UNIT_PERIODS] = *r;
+    else s->recent_count = 0;
+    return 1;
+  }
 }
 
 /* A record's next field. */
 static inline uint64_t field(struct record *r, struct stream *s) { return varint(&r->payload, r->end, &s->bad); }
 
-/* ---- format 1.2's compact events: their context's thread and last address, the (size, stack) pairs ---- */
+/* ---- format 1.2's compact events (a repeat's copies among them, next_record): their context's thread and last address, the (size, stack) pairs ---- */
 
 #define UNIT_INFOS 4096
 #define UNIT_CONTEXTS 256
