@@ -106,6 +106,7 @@ const ALL_TOOLS: Tool[] = [
 ];
 
 const TOOLS = ALL_TOOLS.filter((t) => t.name === 'plain' || !ONLY || ONLY.test(t.name));
+const TOOL_WIDTH = Math.max(...TOOLS.map((t) => t.name.length));
 
 function build(name: keyof typeof SOURCES): string {
   const binary = path.join(dir, name);
@@ -162,7 +163,7 @@ try {
   );
   console.log('');
   console.log(
-    'variant     tool                         seconds   × plain   CPU s   CPU × plain   profile KB   B/alloc',
+    `variant     ${'tool'.padEnd(TOOL_WIDTH)}   seconds   × plain   CPU s   CPU × plain   profile KB   B/alloc`,
   );
   /** Per variant, --report-every 10s against record alone. */
   const reports: string[] = [];
@@ -170,7 +171,7 @@ try {
     let plain: Measured | undefined;
     let recorded: Measured | undefined;
     for (const tool of TOOLS) {
-      const cells = [v.name.padEnd(11), tool.name.padEnd(26)];
+      const cells = [v.name.padEnd(11), tool.name.padEnd(TOOL_WIDTH)];
       if (tool.missing) {
         console.log(`${cells.join(' ')}  ${tool.missing}`);
         continue;
