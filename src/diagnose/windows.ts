@@ -17,7 +17,11 @@ export interface Windows {
     runEnd: number;
     /** End of the program's work: after it, memory freed counts as freed at exit. */
     workEnd: number;
-    /** A survivor was born by then: the exit window's length before work end (what is merely in flight is no survivor). */
+    /**
+     * A survivor was born by then: the exit window's length before work end (what is
+     * merely in flight is no survivor), and for a native recording at least two of
+     * its finest time steps before it.
+     */
     survivorBornBy: number;
     /** End of warm-up: survivors allocated before it are start-up state. */
     warmupEnd: number;
@@ -40,6 +44,15 @@ export interface WindowOptions {
   points: number;
 }
 
+/**
+ * The native recorder stamps events to steps of 2^20 ns at the finest (FORMAT.md,
+ * "Compact events"): an allocation and its free a few µs later may read a step apart.
+ * Born two steps before work end, an allocation alive at it lived more than one step.
+ * In a short run the exit window on the work clock can be narrower than that: a
+ * request in flight across a step's edge would pass for a survivor.
+ */
+const FINEST_TIME_STEP_NS = 2 ** 20;
+
 /** The windows of a run known until `runtime` (wall ns). */
 export function windowsOf(profile: Profile, runtime: number, options: WindowOptions): Windows {
   const clock = workClock(profile, runtime);
@@ -54,7 +67,10 @@ export function windowsOf(profile: Profile, runtime: number, options: WindowOpti
     wall: {
       runEnd: runtime,
       workEnd: clock.wallAt(workEnd),
-      survivorBornBy: clock.wallAt(workEnd - runtime * options.exitWindow),
+      survivorBornBy: Math.min(
+        clock.wallAt(workEnd - runtime * options.exitWindow),
+        clock.wallAt(workEnd) - (profile.header.recorder === 'native' ? 2 * FINEST_TIME_STEP_NS : 0),
+      ),
       warmupEnd: clock.wallAt(warmupEnd),
     },
     work: { workEnd, warmupEnd },
