@@ -61,15 +61,16 @@ export function windowsOf(profile: Profile, runtime: number, options: WindowOpti
   const warmupEnd = runtime * options.warmup;
   const live =
     (censuses && censusInstants(censuses, workEnd, options.points)) ?? evenOn(clock, workEnd, options.points);
+  const workEndWall = clock.wallAt(workEnd);
   return {
     clock,
     points: options.points,
     wall: {
       runEnd: runtime,
-      workEnd: clock.wallAt(workEnd),
+      workEnd: workEndWall,
       survivorBornBy: Math.min(
         clock.wallAt(workEnd - runtime * options.exitWindow),
-        clock.wallAt(workEnd) - (profile.header.recorder === 'native' ? 2 * FINEST_TIME_STEP_NS : 0),
+        workEndWall - (profile.header.recorder === 'native' ? 2 * FINEST_TIME_STEP_NS : 0),
       ),
       warmupEnd: clock.wallAt(warmupEnd),
     },

@@ -12,8 +12,9 @@
  * addresses alive are kept in a table of 64-byte buckets of 8 addresses, chosen by
  * a hash of the address, with a byte per bucket counting them. A free reads that
  * byte, and the bucket (one cache line) only when it is not 0; a sampled allocation
- * takes an empty slot in its bucket with a compare-and-swap, and its free empties it. An allocation whose bucket is full is left unsampled and the next one
- * is sampled instead: at 2^15 buckets that takes tens of thousands of sampled
+ * takes an empty slot in its bucket with a compare-and-swap, and its free empties
+ * it. An allocation whose bucket is full is left unsampled and the next one is
+ * sampled instead: at 2^15 buckets that takes tens of thousands of sampled
  * allocations alive (gigabytes of heap at 64 KiB).
  *
  * The draws are a fixed sequence for each thread, in the order threads first
